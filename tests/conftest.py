@@ -1,0 +1,35 @@
+"""Shared fixtures. Network is blocked for every test (pytest-socket, see pyproject);
+loopback stays open for the servers that tests start themselves."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+# The embedding model must come from the installed package, never from a hub.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+ROOT = Path(__file__).resolve().parent.parent
+POLICY_PATH = ROOT / "corpus" / "workallies-privacy-policy.txt"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def policy_path() -> Path:
+    return POLICY_PATH
+
+
+@pytest.fixture(scope="session")
+def policy_text() -> str:
+    return POLICY_PATH.read_text(encoding="utf-8")
+
+
+@pytest.fixture()
+def data_dir(tmp_path: Path) -> Path:
+    path = tmp_path / "data"
+    path.mkdir()
+    return path
