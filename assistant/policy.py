@@ -144,7 +144,6 @@ DATE_RE = re.compile(
     r"(last[ \t]+updated|effective[ \t]+date|last[ \t]+modified|last[ \t]+revised)[ \t]*:?[ \t]*"
     r"(?P<date>[A-Za-z]{3,9}\.?[ \t]+\d{1,2},?[ \t]+\d{4}"
     r"|\d{1,2}[ \t]+[A-Za-z]{3,9}[ \t]+\d{4}|\d{4}-\d{2}-\d{2})",
-    r"|\d{1,2}[ \t]+[A-Za-z]{3,9}[ \t]+\d{4}|\d{4}-\d{2}-\d{2})",
     re.IGNORECASE,
 )
 DATE_FORMATS = ("%b %d %Y", "%B %d %Y", "%d %B %Y", "%d %b %Y", "%Y-%m-%d")
