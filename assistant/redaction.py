@@ -51,8 +51,9 @@ def mask(kind: SecretKind) -> str:
 
 
 # --- payment cards -------------------------------------------------------------------------
-# A run of digits joined by at most one space or dash between any two digits.
-_DIGIT_RUN = re.compile(r"\d(?:[ -]?\d)*")
+# A run of digit groups joined by one or two spaces or dashes ("4111 1111-1111 1111").
+_DIGIT_RUN = re.compile(r"[0-9]+(?:[ -]{1,2}[0-9]+)*")
+_DIGIT_GROUP = re.compile(r"[0-9]+")
 _CARD_MIN, _CARD_MAX = 13, 19
 
 
@@ -67,21 +68,28 @@ def luhn_valid(digits: str) -> bool:
 
 
 def _card_spans(text: str) -> Iterator[_Span]:
-    """Every 13-19 digit window of a digit run that passes Luhn is masked.
+    """Any sequence of whole digit groups with 13-19 digits that passes Luhn is masked.
 
-    Windows, not whole runs: a card glued to other digits ("ref 12 4111 1111 1111 1111")
-    must not escape because the run as a whole fails the checksum.
+    Sequences, not whole runs: a card next to other numbers ("ref 98 4111 1111 1111 1111")
+    must not escape because the run as a whole fails the checksum. Groups are never split:
+    sliding over single digits would find a Luhn-valid 13-digit window inside most long
+    order numbers. (A card glued to other digits with no separator at all cannot be told
+    apart from a longer number, and is left alone.)
     """
     for run in _DIGIT_RUN.finditer(text):
-        positions = [run.start() + i for i, ch in enumerate(run.group()) if ch.isdigit()]
-        if len(positions) < _CARD_MIN:
-            continue
-        digits = "".join(text[p] for p in positions)
+        groups = [
+            (run.start() + g.start(), run.start() + g.end())
+            for g in _DIGIT_GROUP.finditer(run.group())
+        ]
         covered: list[tuple[int, int]] = []
-        for size in range(_CARD_MIN, _CARD_MAX + 1):
-            for first in range(len(digits) - size + 1):
-                if luhn_valid(digits[first : first + size]):
-                    covered.append((positions[first], positions[first + size - 1] + 1))
+        for first in range(len(groups)):
+            digits = ""
+            for start, end in groups[first:]:
+                digits += text[start:end]
+                if len(digits) > _CARD_MAX:
+                    break
+                if len(digits) >= _CARD_MIN and luhn_valid(digits):
+                    covered.append((groups[first][0], end))
         for start, end in _merge_ranges(covered):
             yield _Span(start, end, SecretKind.PAYMENT_CARD)
 
