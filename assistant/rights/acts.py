@@ -1,0 +1,219 @@
+"""Speech acts: is a clause *asking WorkAllies to do something*, or asking about something?
+
+This module knows nothing about which right is meant (see ``cues``); it only decides
+whether a clause performs a request, and how sure that is. The rules, in order:
+
+1. A sentence opening a hypothetical ("if I ...", "suppose", "hypothetically") asks
+   nothing, unless the "if" is politeness ("if you could delete ...", "if possible").
+2. A clause opening with an interrogative ("can I", "how do I", "what", "does the
+   policy") is a question. Two exceptions are requests: a polite request addressed to
+   WorkAllies with an action verb and an object ("can you delete my account?",
+   "could I get a copy of my data?"), and a complaint that unwanted contact keeps
+   coming ("why do I still get emails?"), which only ever counts as a marketing opt-out.
+3. Otherwise a clause is a request when it is an imperative ("delete my account"),
+   a first-person desire that is not a wish to know ("I want my data deleted", not
+   "I want to know how"), a performative ("I withdraw my consent", "this is a subject
+   access request"), a wish that processing stop ("I no longer want you to have my
+   info"), or a report that my data is wrong ("my surname is misspelled", which the
+   policy asks users to tell it about; only counts as rectification).
+
+A request about someone else's data is filtered later (``recognition``), not here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.rights.text import Sentence, words
+from assistant.tickets import RequestType
+
+MARKETING_ONLY = frozenset({RequestType.MARKETING_OPT_OUT})
+RECTIFICATION_ONLY = frozenset({RequestType.RECTIFICATION})
+
+
+@dataclass(frozen=True)
+class Act:
+    """One request-performing clause: how sure, and which types it can be evidence for."""
+
+    kind: str
+    strength: float
+    only: frozenset[RequestType] | None = None  # None: any type
+
+
+# Leading words that carry no intent of their own ("hi, please just delete ...").
+_FILLERS = words(
+    """please kindly just hi hello hey ok okay so and also then now again seriously yes
+    thanks thank sorry actually honestly hereby right well dear team workallies support
+    but or anyway ugh oh hmm hm look listen guys folks"""
+)
+# Verbs whose imperative asks WorkAllies to act. "tell", "explain", "show" ask for
+# information and are deliberately absent.
+_ACTIONS = words(
+    """delete remove erase wipe purge destroy forget scrub send give provide email mail
+    export transfer move port migrate unsubscribe stop cease quit end halt pause freeze
+    suspend limit restrict block correct fix update change amend rectify edit close
+    deactivate cancel terminate opt take get put release hand let consider treat process
+    drop exclude disable withdraw revoke retract rescind download"""
+)
+_INTERROGATIVES = words(
+    """what what's whats how how's why when where which who whom whose is are am was were
+    do does did can could may might will would shall should have has had isn't aren't
+    any"""
+)
+_OBJECT = r"\b(?:me|my|mine|his|her|their|it|our|everything|all|this|them)\b"
+
+_HYPOTHETICAL = re.compile(
+    r"^(?:if|suppose|supposing|hypothetically|imagine|assuming|in case|in theory|"
+    r"theoretically|what if|let us say|say)\b"
+)
+_POLITE_IF = re.compile(
+    r"^if (?:you (?:could|would|can|please|do not mind|are able)|possible|at all possible)\b"
+)
+_POLITE_YOU = re.compile(
+    r"^(?:can|could|would|will) you (?:please |kindly |just |possibly )?(\w+)(?: (.*))?$"
+)
+_POLITE_MIND = re.compile(r"^would you mind \w+ing\b")
+_POLITE_GET = re.compile(
+    r"^(?:can|could|may) i (?:please )?(?:get|have|receive|obtain)\b.*"
+    r"\b(?:my|me|everything|all|a copy)\b"
+)
+_POLITE_STATEMENT = re.compile(
+    r"\bi (?:would|will|should) (?:really )?(?:appreciate it|be grateful|be thankful) if you\b"
+    r"|\bi (?:was|am) wondering if you (?:could|would|can)\b"
+)
+_COMPLAINT = re.compile(
+    r"\b(?:still|keep|keeps|kept|continue to|continuing to|keep on)\b (?:\w+ ){0,2}?"
+    r"(?:get|getting|receive|receiving|sending|emailing|texting|calling|spamming|messaging|"
+    r"contacting|being sent)\b"
+)
+_DESIRE = re.compile(
+    r"\bi (?:really |just |would |do |still |now |also |only |hereby )?"
+    r"(?:want|need|wish|would like|demand|request|require|insist|expect|am asking|ask|"
+    r"am requesting|am writing to (?:request|ask)|would appreciate)\b(?: (.*))?$"
+)
+# What follows a desire verb when the user wants to learn, not to have something done.
+_COGNITIVE = re.compile(
+    r"^(?:you )?(?:to )?(?:know|understand|learn|find out|ask|check|clarify|make sure|be sure|"
+    r"talk|read|review|confirm (?:whether|if)|see (?:if|whether|how|why)|more (?:information|"
+    r"details)|some (?:information|details|advice|help)|information (?:about|on|regarding)|"
+    r"details (?:about|on)|help|advice|an explanation|clarification|an answer)\b"
+)
+_PERFORMATIVE = re.compile(
+    r"\bi (?:hereby |formally |now |also |do )?(?:withdraw|revoke|retract|rescind|object|opt out|"
+    r"unsubscribe|request|demand|exercise|invoke|contest|dispute)\b"
+    r"|\bi am (?:hereby |formally |now |also )?(?:withdrawing|revoking|retracting|objecting|"
+    r"opting out|unsubscribing|requesting|exercising|invoking|making|submitting|filing|lodging|"
+    r"sending|contesting|disputing)\b"
+    r"|^(?:exercising|invoking|requesting)\b"
+    r"|\bthis is (?:a|an|my) (?:formal |official )?(?:\w+ ){0,3}?request\b"
+    r"|\b(?:treat|consider) (?:this|my (?:message|email|consent))\b"
+    r"|^(?:formal |official )?(?:\w+ ){0,3}?request (?:for|to)\b"
+    r"|\bdsar\b|\bno longer (?:consent|agree)\b|\bi do not (?:consent|agree)\b"
+)
+_CESSATION = re.compile(
+    r"\bi (?:do not|no longer|never|really do not) (?:want|wish|need)"
+    r"(?: you| workallies| your company| anyone| you guys)? (?:to )?(?:have|keep|hold|store|use|"
+    r"using|process|processing|receive|get|getting|be|being|hear|contact|contacting|email|"
+    r"emailing|send|sending|profile|profiling|track|tracking|share|sharing|sell|selling)\b"
+)
+_NO_MORE = re.compile(r"^no more\b|\b(?:enough|done) with (?:the|your|all) ")
+_REPORT = re.compile(
+    r"\b(?:is|are|was|were|has been|have been|looks|seems|appears)\b (?:\w+ ){0,2}?"
+    r"(?:wrong|incorrect|inaccurate|misspel\w*|mistyped|out of date|outdated|"
+    r"not (?:correct|right|accurate|up to date))\b"
+    r"|\bha(?:s|ve) (?:a )?typos?\b"
+    r"|\b(?:you have|you have got|your records? (?:have|has|show|shows|say|says|list|lists)|"
+    r"it says|listed as|shown as)\b.{0,60}\bbut\b"
+    r"|\b(?:have|has|shows?|lists?|says) my \w+(?: \w+)? as\b"
+    r"|\bshould (?:be|read|say)\b|\bthe (?:correct|right) \w+ is\b|\bit is now\b"
+)
+_MINE = re.compile(r"\b(?:my|me|mine|i)\b")
+# "I do not want to delete my account": the action is refused, so the clause asks nothing
+# and must not lend its words to the rest of the sentence either.
+NEGATED = re.compile(
+    r"\b(?:do not|does not|never|no longer|not) (?:want|wish|need|plan|intend|mean) to "
+    r"(?:delete|close|remove|cancel|lose|leave|unsubscribe|object|withdraw|erase|quit)\b"
+)
+
+
+def _strip_fillers(clause: str) -> str:
+    words = clause.split()
+    while words and words[0].strip(",.!") in _FILLERS:
+        words.pop(0)
+    return " ".join(words)
+
+
+def _question_act(clause: str) -> Act | None:
+    """Interrogative clauses: only polite requests and marketing complaints count."""
+    polite = _POLITE_YOU.match(clause)
+    if (
+        polite
+        and polite.group(1) in _ACTIONS
+        and " if " not in f" {clause} "
+        and re.search(_OBJECT, polite.group(2) or "")
+    ):
+        return Act("polite", 0.85)
+    if _POLITE_MIND.match(clause) or (_POLITE_GET.match(clause) and " if " not in clause):
+        return Act("polite", 0.8)
+    if _COMPLAINT.search(clause):
+        return Act("complaint", 0.7, MARKETING_ONLY)
+    return None
+
+
+def _statement_act(clause: str, *, about_me: bool) -> Act | None:
+    """Declarative and imperative clauses, strongest reading first."""
+    if NEGATED.search(clause):
+        return None
+    if _PERFORMATIVE.search(clause):
+        return Act("performative", 0.95)
+    first = clause.split(" ", 1)[0]
+    if first in _ACTIONS or (first in {"do", "never"} and clause.startswith(("do not", "never"))):
+        return Act("imperative", 0.9)
+    if _POLITE_IF.match(clause) or _POLITE_STATEMENT.search(clause):
+        return Act("polite", 0.85)
+    if _CESSATION.search(clause):
+        return Act("cessation", 0.85)
+    desire = _DESIRE.search(clause)
+    if desire and not _COGNITIVE.match(desire.group(1) or ""):
+        return Act("desire", 0.9)
+    if _NO_MORE.search(clause):
+        return Act("no_more", 0.8, MARKETING_ONLY)
+    if _COMPLAINT.search(clause):
+        return Act("complaint", 0.75, MARKETING_ONLY)
+    if _REPORT.search(clause) and about_me:
+        return Act("report", 0.75, RECTIFICATION_ONLY)
+    return None
+
+
+def clause_act(clause: str, *, about_me: bool = True) -> Act | None:
+    """The request act a single normalised clause performs, if any. ``about_me`` says
+    whether the sentence concerns the user ("my name ..., it should be John")."""
+    clause = _strip_fillers(clause.strip())
+    if not clause:
+        return None
+    first = clause.split(" ", 1)[0]
+    if first in _INTERROGATIVES and not clause.startswith("do not"):
+        return _question_act(clause)
+    return _statement_act(clause, about_me=about_me)
+
+
+def sentence_acts(sentence: Sentence) -> list[tuple[str, Act]]:
+    """(clause, act) for every request-performing clause of one sentence."""
+    opening = _strip_fillers(sentence.text)
+    if _HYPOTHETICAL.match(opening) and not _POLITE_IF.match(opening):
+        return []
+    found = []
+    about_me = _MINE.search(sentence.text) is not None
+    for clause in sentence.clauses:
+        act = clause_act(clause, about_me=about_me)
+        if act is not None:
+            found.append((clause, act))
+    return found
+
+
+def is_question(norm: str) -> bool:
+    """A message that asks something (used by the flow to spot side questions)."""
+    text = _strip_fillers(norm.strip())
+    first = text.split(" ", 1)[0] if text else ""
+    return text.endswith("?") or (first in _INTERROGATIVES and not text.startswith("do not"))

@@ -1,0 +1,231 @@
+"""Topic cues: which right a request is about, as weighted phrases over normalised text.
+
+Weights are rough log-odds: 4 names the right outright ("right to be forgotten",
+"portability"), 2.5-3 is a strong verb/object pair ("delete", "mailing list"), 1-1.5 is
+supporting evidence that only matters in combination ("emails", "wrong"). The
+precedence rules that no weight can express live in ``recognition``.
+
+Every pattern is linear-time: bounded gaps (``.{0,60}``, ``(?:\\w+ ){0,3}``), no nested
+unbounded repetition.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from assistant.tickets import RequestType as T
+
+# Personal-data fields a user may ask to correct, longest first so "last name" wins over "name".
+FIELD = (
+    r"(?:first name|last name|family name|given name|middle name|full name|display name|"
+    r"surname|e-?mail address|email|phone number|mobile number|telephone number|phone|"
+    r"mobile|home address|billing address|postal address|address|date of birth|birth date|"
+    r"birthday|dob|job title|company name|business name|company|title|gender|nationality|"
+    r"country|city|postcode|post code|zip code|tax id|vat number|spelling|name|details|"
+    r"records?|information|data)"
+)
+_WRONG = (
+    r"(?:wrong|incorrect|inaccurate|misspel\w*|mistyped|out of date|outdated|"
+    r"not (?:correct|right|accurate|up to date))"
+)
+
+_CUES: dict[T, tuple[tuple[str, float], ...]] = {
+    T.ACCESS: (
+        (r"\bsubject access\b|\bdsar\b|\bsar\b|\bright (?:of|to) access\b|\barticle 15\b", 4),
+        (r"\bcop(?:y|ies) of (?:all|everything|the|my|your|any)\b", 2.5),
+        (
+            r"\baccess (?:to )?(?:all )?(?:of )?(?:my|the) (?:personal )?"
+            r"(?:data|information|records|details)",
+            3,
+        ),
+        (r"\baccess request\b|\brequest(?:ing)? access\b", 2.5),
+        (
+            r"\b(?:data|information|records|details|everything|stuff) (?:that )?(?:you|you guys|"
+            r"workallies|your company|you all) (?:have|has|hold|holds|keep|keeps|store|stored|"
+            r"collected|process)\b",
+            2,
+        ),
+        (r"\b(?:have|has|hold|holds|keep|store|stored|collected|gathered) (?:on|about) me\b", 2),
+        (r"\bsee (?:all )?(?:of )?(?:my|the|what) (?:personal )?(?:data|information|records)", 2),
+        (
+            r"\b(?:send|give|provide|email|show) me (?:all|everything|my|a copy|the (?:data|"
+            r"information|records))\b",
+            1.5,
+        ),
+        (r"\b(?:provide|send|give me) (?:all |the )?(?:records|data|information)\b", 1),
+    ),
+    T.PORTABILITY: (
+        (r"\bportab(?:le|ility)\b|\bmachine[- ]readable\b|\barticle 20\b", 4),
+        (r"\b(?:export|download)\b", 2.5),
+        (r"\b(?:csv|json|xml|structured format|structured|zip file)\b", 2),
+        (
+            r"\b(?:transfer|move|moving|take|port|migrate|bring|switch)\b.{0,60}\b"
+            r"(?:to|with me to) (?:another|other|a different|a new|different|new|a competitor|"
+            r"my new|upwork|fiverr|toptal)\b",
+            3,
+        ),
+        (r"\b(?:competitor|another (?:platform|provider|service|site|company))\b", 1),
+    ),
+    T.RECTIFICATION: (
+        (r"\brectif\w*|\barticle 16\b", 4),
+        (
+            r"\bmisspel\w*|\bspel(?:led|t) (?:wrong|wrongly|incorrectly)|\btypos?\b|\bmistyped\b|"
+            r"\bspelling\b",
+            3,
+        ),
+        (r"\bis spel(?:led|t)\b", 2),
+        (
+            rf"\b(?:correct|fix|update|change|amend|edit)\w* (?:the |my |our )?"
+            rf"(?:spelling of (?:my )?)?{FIELD}\b",
+            3,
+        ),
+        (rf"\b{FIELD}\b (?:\w+ ){{0,3}}?(?:corrected|fixed|updated|changed|amended)\b", 2.5),
+        (
+            rf"\b{FIELD}\b.{{0,40}}?\b(?:is|are|was|has been|have been)\b (?:\w+ ){{0,2}}?{_WRONG}",
+            3,
+        ),
+        (rf"\b(?:have|has|shows?|lists?|says) my {FIELD} as\b", 2.5),
+        (r"\b(?:wrong|incorrect|inaccurate|out of date|outdated|mistake|error)\b", 1.5),
+        (
+            r"\bshould (?:be|read|say)\b|\bthe (?:correct|right) \w+ is\b"
+            r"|\bit is (?:now|actually)\b|\binstead of\b",
+            1.5,
+        ),
+    ),
+    T.ERASURE: (
+        (r"\bright to (?:be forgotten|erasure)|\bforget me\b|\bbe forgotten\b|\barticle 17\b", 4),
+        (
+            r"\b(?:delete|deleted|deleting|deletion|erase|erased|erasing|erasure|wipe|wiped|purge|"
+            r"purged|destroy|scrub|get rid of)\b",
+            3,
+        ),
+        (r"\b(?:remove|removed|removing|removal|taken down|take down)\b", 2.5),
+        (
+            r"\b(?:close|closed|deactivate|terminate|cancel) (?:my |the |his |her )?"
+            r"(?:account|profile)",
+            2.5,
+        ),
+        (
+            r"\b(?:no longer|do not|never) want (?:you|workallies|your company|anyone) to "
+            r"(?:have|keep|hold|store)\b",
+            3,
+        ),
+        (r"\b(?:account|profile|data) (?:\w+ ){0,2}gone\b|\bevery trace\b", 2),
+    ),
+    T.RESTRICTION: (
+        (r"\brestrict\w*|\barticle 18\b", 3.5),
+        (
+            r"\b(?:limit|freeze|pause|suspend|halt|block)\w* (?:\w+ ){0,3}?(?:processing|process|"
+            r"use|using|my data|my information)\b",
+            3,
+        ),
+        (r"\b(?:freeze|pause|suspend) my (?:data|information|account)\b", 3),
+        (r"\b(?:put|place) (?:a )?hold on\b|\bon hold\b", 3),
+        (
+            r"\b(?:stop|cease|halt|do not|never|not) (?:\w+ ){0,2}?(?:process|processing|use|using)"
+            r"\b.{0,80}\b(?:until|while|pending|in the meantime|meanwhile)\b",
+            3.5,
+        ),
+        (
+            r"\b(?:until|while|pending)\b.{0,80}\b(?:stop|cease|do not|not) (?:\w+ ){0,2}?"
+            r"(?:process|processing|use|using)\b",
+            3.5,
+        ),
+        (r"\buntil you (?:fix|correct|sort|resolve|check|verify|update|investigate)\w*", 1.5),
+        (
+            r"\bcontest\w* (?:the )?accuracy|\baccuracy (?:is )?(?:contested|disputed)|"
+            r"\bin the meantime\b|\bmeanwhile\b",
+            1.5,
+        ),
+    ),
+    T.OBJECTION: (
+        (r"\bobject(?:ion|ing|s)?\b|\barticle 21\b", 3),
+        (r"\bprofiling\b|\bprofiled\b|\bprofile me\b", 3),
+        (r"\bautomated (?:decision|decisions|decision-making|processing)\b", 3),
+        (r"\blegitimate interests?\b", 3),
+        (
+            r"\b(?:analy[sz]\w*|track\w*|monitor\w*) (?:\w+ ){0,2}?(?:me|my (?:behaviour|behavior|"
+            r"activity|usage))\b",
+            2,
+        ),
+        (
+            r"\b(?:stop|cease|do not|never) (?:\w+ ){0,2}?(?:process|processing|using) (?:my|me)\b",
+            1.5,
+        ),
+        (
+            r"\bmy (?:data|information) (?:being )?used for\b|\busing my (?:data|information|"
+            r"activity) (?:for|to)\b",
+            1,
+        ),
+    ),
+    T.MARKETING_OPT_OUT: (
+        (r"\bunsubscrib\w*", 4),
+        (
+            r"\b(?:newsletters?|mailing list|marketing|promos?|promotional|promotions?|offers|spam|"
+            r"spamming|adverts?|ads|advertising|advertisements)\b",
+            2.5,
+        ),
+        (r"\btake me off\b|\bremove me from\b|\bmailing list\b", 3),
+        (
+            r"\b(?:stop|quit|cease|no more|do not|never) (?:\w+ )?(?:emailing|texting|calling|"
+            r"messaging|contacting|spamming|sending me|emails?|texts?|calls?|messages?|contact|"
+            r"spam)\b",
+            2.5,
+        ),
+        (
+            r"\b(?:still|keep|keeps|kept) (?:\w+ ){0,2}?(?:get|getting|receive|receiving|sending|"
+            r"emailing|texting|calling|spamming)\b",
+            2,
+        ),
+        (r"\bopt(?:ed|ing)? (?:me )?out\b|\bopt-out\b", 1),
+        (r"\b(?:emails|texts|sms|calls|messages|mail)\b", 1),
+    ),
+    T.CONSENT_WITHDRAWAL: (
+        (
+            r"\b(?:withdraw\w*|revok\w*|retract\w*|rescind\w*|pull\w*|take back|taking back)\b "
+            r"(?:\w+ ){0,4}?(?:consent|permission)\b",
+            5,
+        ),
+        (
+            r"\b(?:consent|permission)\b (?:\w+ ){0,3}?(?:withdrawn|revoked|retracted|rescinded|"
+            r"back)\b",
+            5,
+        ),
+        (
+            r"\bno longer (?:consent|agree|give (?:my )?(?:consent|permission))\b|"
+            r"\bdo not consent\b",
+            4.5,
+        ),
+        (r"\bconsent\b", 1),
+    ),
+}
+_COMPILED = {
+    kind: tuple((re.compile(pattern), weight) for pattern, weight in cues)
+    for kind, cues in _CUES.items()
+}
+
+# Someone under 18 is the subject. Nouns alone ("my son") count: a parent writing about
+# a child's account on an 18+ site is the case the Children section asks them to report.
+_CHILD = re.compile(
+    r"\b(?:my|our|a|the|his|her|their) (?:\w+ ){0,3}?(?:son|daughter|kid|kids|child|children|"
+    r"teen|teenager|boy|girl|nephew|niece|grandson|granddaughter|stepson|stepdaughter|minor|"
+    r"underage)\b"
+    r"|\b(?:[1-9]|1[0-7])[- ]?years?[- ]?old\b"
+    r"|\bi am (?:only |just )?(?:[1-9]|1[0-7])\b(?! (?:minutes|hours|days|weeks|months|percent))"
+    r"|\bunder ?(?:18|age)\b|\bunder-age\b|\bunderage\b"
+)
+
+
+def topic_scores(norm: str) -> dict[T, float]:
+    """Sum of cue weights per request type found in ``norm`` (each cue counted once)."""
+    scores: dict[T, float] = defaultdict(float)
+    for kind, cues in _COMPILED.items():
+        for pattern, weight in cues:
+            if pattern.search(norm):
+                scores[kind] += weight
+    return scores
+
+
+def mentions_child(norm: str) -> bool:
+    return _CHILD.search(norm) is not None

@@ -1,0 +1,125 @@
+"""Recognise a user *exercising* a right (not asking about one) and read its details.
+
+``detect_request(message)`` returns a ``Detection`` only when some clause performs a
+request (see ``acts``) and the words around it name a right strongly enough (see
+``cues``). Decisions that are policy, not linguistics, are made here:
+
+- Requests for another person's data ("give me the email of user john123") return
+  None: no ticket can come of them. ``mentions_other_person`` lets the session word
+  a refusal instead of an answer.
+- A child under 18 plus deletion is ``minor_data_deletion``, whoever is asking.
+- Explicit consent wording ("I withdraw my consent ...") is ``consent_withdrawal`` even
+  when the processing named is marketing; the cue weights make that hold.
+- A complaint that marketing keeps arriving is a ``marketing_opt_out`` request; the flow
+  still confirms before anything is filed.
+
+``confidence`` is a heuristic in [0, 1] (act strength x topic strength x margin over the
+runner-up), useful for ordering and thresholds, not a calibrated probability.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from assistant.rights import slots as slot_readers
+from assistant.rights.acts import NEGATED, Act, sentence_acts
+from assistant.rights.cues import mentions_child, topic_scores
+from assistant.rights.text import Sentence, clean, normalise, sentences
+from assistant.tickets import RequestType
+
+# Below this summed cue weight the words do not name a right (e.g. "I want help").
+MIN_TOPIC_SCORE = 2.0
+_REQUEST_CLAUSE_BONUS = 0.5  # the clause that asks weighs more than its sentence
+_CONTEXT_WEIGHT = 0.25  # statements around the request ("my son is 13.")
+
+
+@dataclass(frozen=True)
+class Detection:
+    request_type: RequestType
+    confidence: float
+    slots: dict[str, str] = field(default_factory=dict)
+    evidence: tuple[str, ...] = ()  # the request-performing clauses, for logs and debugging
+
+
+_OTHER_PERSON = re.compile(
+    r"\b(?:email|phone|number|address|data|details|information|contact|profile|account|name|"
+    r"identity)(?: address| number| details)? (?:of|for|belonging to) (?:the |a |this |that )?"
+    r"(?:user|member|freelancer|client|customer|someone|somebody|person|another|other|seller|"
+    r"buyer|employer|contractor)\b"
+    r"|\b(?:user|member|freelancer|client|customer) [\w.-]+'s\b"
+    r"|\b(?:someone else's|somebody else's|other people's|another (?:user|person|member)'s)"
+    r"|\b(?:have|hold|keep|store|stored|collected|data|information|details) (?:on|about) my "
+    r"(?:ex|ex-[\w-]+|partner|business partner|husband|wife|spouse|friend|colleague|coworker|"
+    r"co-worker|boss|employee|neighbour|neighbor|client|customer)\b"
+)
+
+
+def mentions_other_person(message: str) -> bool:
+    """True when the message asks for another (adult) person's data, which WorkAllies
+    will not hand out; a parent asking about their own child is not matched."""
+    return _OTHER_PERSON.search(normalise(clean(message))) is not None
+
+
+def _score(parts: list[tuple[Sentence, list[tuple[str, Act]]]]) -> dict[RequestType, float]:
+    """Cue weights: request sentences in full, request clauses again, the rest lightly.
+    Clauses that refuse an action ("I do not want to delete ...") lend no words."""
+    scores: dict[RequestType, float] = defaultdict(float)
+    for sentence, acts in parts:
+        kept = " , ".join(c for c in sentence.clauses if not NEGATED.search(c))
+        if acts:
+            for kind, weight in topic_scores(kept).items():
+                scores[kind] += weight
+            for clause, _act in acts:
+                for kind, weight in topic_scores(clause).items():
+                    scores[kind] += weight * _REQUEST_CLAUSE_BONUS
+        elif not sentence.asks:
+            for kind, weight in topic_scores(kept).items():
+                scores[kind] += weight * _CONTEXT_WEIGHT
+    return scores
+
+
+def _choose(scores: dict[RequestType, float], acts: list[Act]) -> tuple[RequestType, float] | None:
+    """Best-scoring type that some act can be evidence for, and its margin."""
+    allowed: set[RequestType] = set()
+    for act in acts:
+        allowed |= set(act.only) if act.only is not None else set(RequestType)
+    ranked = sorted(
+        ((score, kind) for kind, score in scores.items() if kind in allowed),
+        key=lambda pair: (-pair[0], list(RequestType).index(pair[1])),
+    )
+    if not ranked or ranked[0][0] < MIN_TOPIC_SCORE:
+        return None
+    top, kind = ranked[0]
+    runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
+    return kind, (top - runner_up) / top
+
+
+def _confidence(acts: list[Act], top: float, margin: float) -> float:
+    strength = max(act.strength for act in acts)
+    return round(strength * min(1.0, 0.55 + top / 10) * (0.75 + 0.25 * margin), 3)
+
+
+def detect_request(message: str) -> Detection | None:
+    """The right the user is exercising in ``message``, with the slots it states, or None
+    for questions, hypotheticals, third parties' intentions and other people's data."""
+    text = clean(message)
+    norm = normalise(text)
+    if not norm or _OTHER_PERSON.search(norm):
+        return None
+    parts = [(s, sentence_acts(s)) for s in sentences(norm)]
+    acts = [act for _s, found in parts for _c, act in found]
+    if not acts:
+        return None
+    scores = _score(parts)
+    choice = _choose(scores, acts)
+    if choice is None:
+        return None
+    kind, margin = choice
+    minor = mentions_child(norm)
+    if minor and kind is RequestType.ERASURE:
+        kind = RequestType.MINOR_DATA_DELETION
+    slots = slot_readers.extract(text, norm, kind, minor=kind is RequestType.MINOR_DATA_DELETION)
+    evidence = tuple(clause for _s, found in parts for clause, _a in found)
+    return Detection(kind, _confidence(acts, scores[choice[0]], margin), slots, evidence)
