@@ -15,6 +15,8 @@ from sqlalchemy.engine import make_url
 
 from assistant.tickets import RequestType, TicketDraft, TicketStore
 
+from .backend import Receiver
+
 
 @pytest.fixture(scope="session")
 def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
@@ -66,3 +68,11 @@ def make_draft() -> Callable[..., TicketDraft]:
         return TicketDraft(**values)
 
     return make
+
+
+@pytest.fixture()
+def receiver() -> Iterator[Receiver]:
+    """Not started: call ``.start()`` (tests may want the port closed first)."""
+    backend = Receiver()
+    yield backend
+    backend.stop()

@@ -309,9 +309,10 @@ def test_exported_schema_is_in_sync() -> None:
     """Regenerate with: privacy-assistant tickets schema --write"""
     assert SCHEMA_PATH.exists(), "run: privacy-assistant tickets schema --write"
     on_disk = SCHEMA_PATH.read_text(encoding="utf-8")
-    assert json.loads(on_disk) == DsrTicket.model_json_schema(), (
-        "evals/schemas/dsr-ticket.schema.json is stale: run privacy-assistant tickets schema --write"
+    stale = (
+        "evals/schemas/dsr-ticket.schema.json is stale: privacy-assistant tickets schema --write"
     )
+    assert json.loads(on_disk) == DsrTicket.model_json_schema(), stale
     assert on_disk == ticket_json_schema()
 
 
