@@ -54,8 +54,12 @@ _ACTIONS = words(
     export transfer move port migrate unsubscribe stop cease quit end halt pause freeze
     suspend limit restrict block correct fix update change amend rectify edit close
     deactivate cancel terminate opt take get put release hand let consider treat process
-    drop exclude disable withdraw revoke retract rescind download"""
+    drop exclude disable withdraw revoke retract rescind download nuke trash bin scrap
+    ditch kill shut clear unregister deregister obliterate package compile prepare share
+    return view lock make"""
 )
+# -ly words that are verbs, not adverbs to skip ("apply the change" is not "simply ...").
+_LY_VERBS = words("apply reply supply rely comply multiply imply ally rally tally bully")
 _INTERROGATIVES = words(
     """what what's whats how how's why when where which who whom whose is are am was were
     do does did can could may might will would shall should have has had isn't aren't
@@ -82,10 +86,17 @@ _POLITE_STATEMENT = re.compile(
     r"\bi (?:would|will|should) (?:really )?(?:appreciate it|be grateful|be thankful) if you\b"
     r"|\bi (?:was|am) wondering if you (?:could|would|can)\b"
 )
+# Unwanted contact that keeps coming. Asked as a question it must be about *me* receiving
+# it or *you* repeating it: "do you still send newsletters?" is only a question.
+_COMPLAINT_ASKED = re.compile(
+    r"\b(?:keep|keeps|kept|continue to|continuing to|keep on)\b (?:\w+ ){0,2}?(?:getting|"
+    r"receiving|sending|emailing|texting|calling|spamming|messaging|contacting)\b"
+    r"|\bi (?:am )?still (?:\w+ )?(?:get|getting|receive|receiving|being sent)\b"
+    r"|\b(?:why|how come) (?:are|do|does|is) (?:you|you guys|workallies) still\b"
+)
 _COMPLAINT = re.compile(
-    r"\b(?:still|keep|keeps|kept|continue to|continuing to|keep on)\b (?:\w+ ){0,2}?"
-    r"(?:get|getting|receive|receiving|sending|emailing|texting|calling|spamming|messaging|"
-    r"contacting|being sent)\b"
+    rf"{_COMPLAINT_ASKED.pattern}"
+    r"|\bstill (?:email|text|call|send|spam|message|contact)(?:s|ing)? me\b"
 )
 _DESIRE = re.compile(
     r"\bi (?:really |just |would |do |still |now |also |only |hereby )?"
@@ -110,6 +121,9 @@ _PERFORMATIVE = re.compile(
     r"|\b(?:treat|consider) (?:this|my (?:message|email|consent))\b"
     r"|^(?:formal |official )?(?:\w+ ){0,3}?request (?:for|to)\b"
     r"|\bdsar\b|\bno longer (?:consent|agree)\b|\bi do not (?:consent|agree)\b"
+    r"|\bi (?:am |hereby |now )?(?:taking|take|pulling|pull) (?:\w+ ){0,2}?(?:consent|"
+    r"permission|agreement) back\b"
+    r"|\bi (?:do not|no longer) give (?:you )?(?:my )?(?:consent|permission)\b"
 )
 _CESSATION = re.compile(
     r"\bi (?:do not|no longer|never|really do not) (?:want|wish|need)"
@@ -128,6 +142,7 @@ _REPORT = re.compile(
     r"|\b(?:have|has|shows?|lists?|says) my \w+(?: \w+)? as\b"
     r"|\bshould (?:be|read|say)\b|\bthe (?:correct|right) \w+ is\b|\bit is now\b"
 )
+_PLEASE_VERB = re.compile(rf"\b(?:please|kindly) (?:\w+ly )?(?:{'|'.join(sorted(_ACTIONS))})\b")
 _MINE = re.compile(r"\b(?:my|me|mine|i)\b")
 # "I do not want to delete my account": the action is refused, so the clause asks nothing
 # and must not lend its words to the rest of the sentence either.
@@ -138,10 +153,15 @@ NEGATED = re.compile(
 
 
 def _strip_fillers(clause: str) -> str:
-    words = clause.split()
-    while words and words[0].strip(",.!") in _FILLERS:
-        words.pop(0)
-    return " ".join(words)
+    """Drop greetings, politeness and adverbs ("please permanently delete" -> "delete")."""
+    tokens = clause.split()
+    while tokens:
+        head = tokens[0].strip(",.!")
+        adverb = head.endswith("ly") and len(head) > 4 and head not in _LY_VERBS
+        if head not in _FILLERS and not adverb:
+            break
+        tokens.pop(0)
+    return " ".join(tokens)
 
 
 def _question_act(clause: str) -> Act | None:
@@ -156,7 +176,7 @@ def _question_act(clause: str) -> Act | None:
         return Act("polite", 0.85)
     if _POLITE_MIND.match(clause) or (_POLITE_GET.match(clause) and " if " not in clause):
         return Act("polite", 0.8)
-    if _COMPLAINT.search(clause):
+    if _COMPLAINT_ASKED.search(clause):
         return Act("complaint", 0.7, MARKETING_ONLY)
     return None
 
@@ -170,6 +190,8 @@ def _statement_act(clause: str, *, about_me: bool) -> Act | None:
     first = clause.split(" ", 1)[0]
     if first in _ACTIONS or (first in {"do", "never"} and clause.startswith(("do not", "never"))):
         return Act("imperative", 0.9)
+    if _PLEASE_VERB.search(clause):  # "i am 14 please delete everything"
+        return Act("imperative", 0.85)
     if _POLITE_IF.match(clause) or _POLITE_STATEMENT.search(clause):
         return Act("polite", 0.85)
     if _CESSATION.search(clause):

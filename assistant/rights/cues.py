@@ -40,17 +40,29 @@ _CUES: dict[T, tuple[tuple[str, float], ...]] = {
             3,
         ),
         (r"\baccess request\b|\brequest(?:ing)? access\b", 2.5),
+        # "everything you have on me" names the object, not the action: it is just as
+        # likely after "wipe" or "export", so it only tips the balance.
         (
             r"\b(?:data|information|records|details|everything|stuff) (?:that )?(?:you|you guys|"
             r"workallies|your company|you all) (?:have|has|hold|holds|keep|keeps|store|stored|"
-            r"collected|process)\b",
-            2,
+            r"collected|process|processes|processed)\b",
+            1,
         ),
-        (r"\b(?:have|has|hold|holds|keep|store|stored|collected|gathered) (?:on|about) me\b", 2),
+        (
+            r"\b(?:have|has|hold|holds|keep|keeps|store|stores|stored|collect|collects|collected|"
+            r"gathered|process|processes|processed|know|knows) (?:\w+ )?(?:on|about) me\b",
+            1,
+        ),
+        (r"\b(?:dossier|file|profile|records?) (?:on|about) me\b|\bview my data\b", 1.5),
+        (
+            r"\bwhat (?:personal )?(?:data|information|details) (?:you|workallies) (?:have|hold|"
+            r"keep|store|process)",
+            1.5,
+        ),
         (r"\bsee (?:all )?(?:of )?(?:my|the|what) (?:personal )?(?:data|information|records)", 2),
         (
-            r"\b(?:send|give|provide|email|show) me (?:all|everything|my|a copy|the (?:data|"
-            r"information|records))\b",
+            r"\b(?:send|give|provide|email|show) me (?:with )?(?:all|everything|my|a copy|"
+            r"the (?:data|information|records))\b",
             1.5,
         ),
         (r"\b(?:provide|send|give me) (?:all |the )?(?:records|data|information)\b", 1),
@@ -58,9 +70,9 @@ _CUES: dict[T, tuple[tuple[str, float], ...]] = {
     T.PORTABILITY: (
         (r"\bportab(?:le|ility)\b|\bmachine[- ]readable\b|\barticle 20\b", 4),
         (r"\b(?:export|download)\b", 2.5),
-        (r"\b(?:csv|json|xml|structured format|structured|zip file)\b", 2),
+        (r"\b(?:csv|json|xml|structured format|structured|zip file|data dump|archive)\b", 2),
         (
-            r"\b(?:transfer|move|moving|take|port|migrate|bring|switch)\b.{0,60}\b"
+            r"\b(?:transfer|move|moving|take|port|migrate|bring|switch|upload|import)\b.{0,60}\b"
             r"(?:to|with me to) (?:another|other|a different|a new|different|new|a competitor|"
             r"my new|upwork|fiverr|toptal)\b",
             3,
@@ -97,7 +109,7 @@ _CUES: dict[T, tuple[tuple[str, float], ...]] = {
         (r"\bright to (?:be forgotten|erasure)|\bforget me\b|\bbe forgotten\b|\barticle 17\b", 4),
         (
             r"\b(?:delete|deleted|deleting|deletion|erase|erased|erasing|erasure|wipe|wiped|purge|"
-            r"purged|destroy|scrub|get rid of)\b",
+            r"purged|destroy|scrub|get rid of|nuke|trash|obliterate|unregister|deregister)\b",
             3,
         ),
         (r"\b(?:remove|removed|removing|removal|taken down|take down)\b", 2.5),
@@ -111,7 +123,12 @@ _CUES: dict[T, tuple[tuple[str, float], ...]] = {
             r"(?:have|keep|hold|store)\b",
             3,
         ),
-        (r"\b(?:account|profile|data) (?:\w+ ){0,2}gone\b|\bevery trace\b", 2),
+        (r"\b(?:account|profile|data) (?:\w+ ){0,2}gone\b|\bevery trace\b|\bwant out\b", 2),
+        (
+            r"\b(?:bin|scrap|ditch|kill|shut down|clear) (?:my |the |all my )?(?:account|profile|"
+            r"data|information)\b",
+            2.5,
+        ),
     ),
     T.RESTRICTION: (
         (r"\brestrict\w*|\barticle 18\b", 3.5),
@@ -144,6 +161,7 @@ _CUES: dict[T, tuple[tuple[str, float], ...]] = {
         (r"\bprofiling\b|\bprofiled\b|\bprofile me\b", 3),
         (r"\bautomated (?:decision|decisions|decision-making|processing)\b", 3),
         (r"\blegitimate interests?\b", 3),
+        (r"\bpersonali[sz](?:ation|ed|e)\b", 1.5),
         (
             r"\b(?:analy[sz]\w*|track\w*|monitor\w*) (?:\w+ ){0,2}?(?:me|my (?:behaviour|behavior|"
             r"activity|usage))\b",
@@ -163,7 +181,8 @@ _CUES: dict[T, tuple[tuple[str, float], ...]] = {
         (r"\bunsubscrib\w*", 4),
         (
             r"\b(?:newsletters?|mailing list|marketing|promos?|promotional|promotions?|offers|spam|"
-            r"spamming|adverts?|ads|advertising|advertisements)\b",
+            r"spamming|adverts?|ads|advertising|advertisements|deals|discounts|coupons|"
+            r"junk mail|sales calls|cold calls)\b",
             2.5,
         ),
         (r"\btake me off\b|\bremove me from\b|\bmailing list\b", 3),
@@ -197,6 +216,11 @@ _CUES: dict[T, tuple[tuple[str, float], ...]] = {
             r"\bdo not consent\b",
             4.5,
         ),
+        (
+            r"\b(?:take|taking|took|pull|pulling) (?:\w+ ){0,3}?(?:consent|permission) back\b"
+            r"|\b(?:do not|no longer) give (?:you )?(?:my )?(?:consent|permission)\b",
+            5,
+        ),
         (r"\bconsent\b", 1),
     ),
 }
@@ -208,7 +232,7 @@ _COMPILED = {
 # Someone under 18 is the subject. Nouns alone ("my son") count: a parent writing about
 # a child's account on an 18+ site is the case the Children section asks them to report.
 _CHILD = re.compile(
-    r"\b(?:my|our|a|the|his|her|their) (?:\w+ ){0,3}?(?:son|daughter|kid|kids|child|children|"
+    r"\b(?:my|our|a|the|his|her|their) (?:[\w-]+ ){0,3}?(?:son|daughter|kid|kids|child|children|"
     r"teen|teenager|boy|girl|nephew|niece|grandson|granddaughter|stepson|stepdaughter|minor|"
     r"underage)\b"
     r"|\b(?:[1-9]|1[0-7])[- ]?years?[- ]?old\b"

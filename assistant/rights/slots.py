@@ -116,13 +116,14 @@ def find_accounts(text: str, *, minor: bool) -> dict[str, str]:
 
 
 _PARENT = re.compile(
-    r"\bmy (?:\w+ ){0,3}?(?:son|daughter|kid|kids|child|children|boy|girl|stepson|stepdaughter|"
+    r"\bmy (?:[\w-]+ ){0,3}?(?:son|daughter|kid|kids|child|children|boy|girl|stepson|stepdaughter|"
     r"teen|teenager)\b|\b(?:i am|as) (?:his|her|their|the|a) (?:\w+ )?(?:mother|father|mom|mum|"
     r"dad|parent|guardian)\b|\b(?:mother|father|mom|mum|dad|parent|guardian) of\b|\bin my care\b"
 )
 _AGENT = re.compile(
     r"\bon behalf of\b|\bauthori[sz]ed (?:agent|representative)\b|\bi represent\b|\bacting for\b"
-    r"|\bmy (?:nephew|niece|grandson|granddaughter|cousin|brother|sister|student|pupil)\b"
+    r"|\bmy (?:[\w-]+ ){0,3}?(?:nephew|niece|grandson|granddaughter|cousin|brother|sister|"
+    r"student|pupil)\b"
     r"|\bi am (?:his|her|their|the child's|the kid's) (?:\w+ )?(?:teacher|coach|aunt|uncle|"
     r"grandmother|grandfather|grandma|grandpa|grandparent|brother|sister|sibling|cousin|tutor|"
     r"lawyer|solicitor|attorney|social worker|carer|caregiver|neighbour|neighbor|friend)\b"
