@@ -124,6 +124,7 @@ _PERFORMATIVE = re.compile(
     r"|\bi (?:am |hereby |now )?(?:taking|take|pulling|pull) (?:\w+ ){0,2}?(?:consent|"
     r"permission|agreement) back\b"
     r"|\bi (?:do not|no longer) give (?:you )?(?:my )?(?:consent|permission)\b"
+    r"|\bhereby\b|^pursuant to\b"
 )
 _CESSATION = re.compile(
     r"\bi (?:do not|no longer|never|really do not) (?:want|wish|need)"
@@ -140,9 +141,17 @@ _REPORT = re.compile(
     r"|\b(?:you have|you have got|your records? (?:have|has|show|shows|say|says|list|lists)|"
     r"it says|listed as|shown as)\b.{0,60}\bbut\b"
     r"|\b(?:have|has|shows?|lists?|says) my \w+(?: \w+)? as\b"
+    r"|\b(?:got|have|has|listed|recorded|spelled|spelt|entered) (?:my |the )?\w+(?: \w+)? wrong\b"
     r"|\bshould (?:be|read|say)\b|\bthe (?:correct|right) \w+ is\b|\bit is now\b"
 )
-_PLEASE_VERB = re.compile(rf"\b(?:please|kindly) (?:\w+ly )?(?:{'|'.join(sorted(_ACTIONS))})\b")
+# "please <verb>" asks for an action whatever the verb ("please furnish me with a copy"),
+# unless the verb asks for information or the word after "please" is not a verb at all.
+_PLEASE_VERB = re.compile(r"\b(?:please|kindly) (?:\w+ly )?(\w+)")
+_NOT_ACTIONS = words(
+    """tell explain describe clarify show help advise confirm let note see read check find
+    point define summarise summarize elaborate answer guide direct walk inform i you we my me
+    the a an and it this that be is are do"""
+)
 _MINE = re.compile(r"\b(?:my|me|mine|i)\b")
 # "I do not want to delete my account": the action is refused, so the clause asks nothing
 # and must not lend its words to the rest of the sentence either.
@@ -190,7 +199,8 @@ def _statement_act(clause: str, *, about_me: bool) -> Act | None:
     first = clause.split(" ", 1)[0]
     if first in _ACTIONS or (first in {"do", "never"} and clause.startswith(("do not", "never"))):
         return Act("imperative", 0.9)
-    if _PLEASE_VERB.search(clause):  # "i am 14 please delete everything"
+    please = _PLEASE_VERB.search(clause)  # "i am 14 please delete everything"
+    if please and please.group(1) not in _NOT_ACTIONS:
         return Act("imperative", 0.85)
     if _POLITE_IF.match(clause) or _POLITE_STATEMENT.search(clause):
         return Act("polite", 0.85)

@@ -35,6 +35,11 @@ _CUES: dict[T, tuple[tuple[str, float], ...]] = {
         (r"\bsubject access\b|\bdsar\b|\bsar\b|\bright (?:of|to) access\b|\barticle 15\b", 4),
         (r"\bcop(?:y|ies) of (?:all|everything|the|my|your|any)\b", 2.5),
         (
+            r"\b(?:record|list|summary|overview|report|printout|statement) of (?:all )?(?:of )?"
+            r"(?:the |my )?(?:personal )?(?:data|information|details|records)\b",
+            2.5,
+        ),
+        (
             r"\baccess (?:to )?(?:all )?(?:of )?(?:my|the) (?:personal )?"
             r"(?:data|information|records|details)",
             3,
@@ -70,9 +75,9 @@ _CUES: dict[T, tuple[tuple[str, float], ...]] = {
     T.PORTABILITY: (
         (r"\bportab(?:le|ility)\b|\bmachine[- ]readable\b|\barticle 20\b", 4),
         (r"\b(?:export|download)\b", 2.5),
-        (r"\b(?:csv|json|xml|structured format|structured|zip file|data dump|archive)\b", 2),
+        (r"\b(?:csv|json|xml|structured format|structured|zip|zip file|data dump|archive)\b", 2),
         (
-            r"\b(?:transfer|move|moving|take|port|migrate|bring|switch|upload|import)\b.{0,60}\b"
+            r"\b(?:transfer|mov|tak|port|migrat|bring|switch|upload|import)\w*\b.{0,60}\b"
             r"(?:to|with me to) (?:another|other|a different|a new|different|new|a competitor|"
             r"my new|upwork|fiverr|toptal)\b",
             3,
@@ -98,6 +103,11 @@ _CUES: dict[T, tuple[tuple[str, float], ...]] = {
             3,
         ),
         (rf"\b(?:have|has|shows?|lists?|says) my {FIELD} as\b", 2.5),
+        (
+            rf"\b(?:got|have|has|listed|recorded|spelled|spelt|entered) (?:my |the )?{FIELD} "
+            r"(?:\w+ )?wrong\b",
+            3,
+        ),
         (r"\b(?:wrong|incorrect|inaccurate|out of date|outdated|mistake|error)\b", 1.5),
         (
             r"\bshould (?:be|read|say)\b|\bthe (?:correct|right) \w+ is\b"
@@ -159,7 +169,11 @@ _CUES: dict[T, tuple[tuple[str, float], ...]] = {
     T.OBJECTION: (
         (r"\bobject(?:ion|ing|s)?\b|\barticle 21\b", 3),
         (r"\bprofiling\b|\bprofiled\b|\bprofile me\b", 3),
-        (r"\bautomated (?:decision|decisions|decision-making|processing)\b", 3),
+        (
+            r"\bautomat\w* (?:decision|decisions|decision-making|processing)\b"
+            r"|\bautomat\w*\b.{0,40}\bdecisions?\b|\balgorithm\w*",
+            3,
+        ),
         (r"\blegitimate interests?\b", 3),
         (r"\bpersonali[sz](?:ation|ed|e)\b", 1.5),
         (
@@ -202,7 +216,8 @@ _CUES: dict[T, tuple[tuple[str, float], ...]] = {
     ),
     T.CONSENT_WITHDRAWAL: (
         (
-            r"\b(?:withdraw\w*|revok\w*|retract\w*|rescind\w*|pull\w*|take back|taking back)\b "
+            r"\b(?:withdraw\w*|revok\w*|retract\w*|rescind\w*|pull\w*|cancel\w*|take back|"
+            r"taking back)\b "
             r"(?:\w+ ){0,4}?(?:consent|permission)\b",
             5,
         ),
