@@ -810,6 +810,8 @@ class TicketStore:
         now: datetime | None = None,
     ) -> _Tickets:
         """Most urgent first (earliest due date)."""
+        if limit < 0 or offset < 0:
+            raise TicketValidationError("limit and offset must not be negative")
         conditions = []
         if status is not None:
             conditions.append(tickets_table.c.status == _parse_status(status).value)

@@ -226,6 +226,8 @@ def test_list_filters_and_orders_by_due_date(store: TicketStore, make_draft: Mak
     assert [t.id for t in store.list(limit=1, offset=1)] == [mid.id]
     with pytest.raises(TicketValidationError, match="unknown request type"):
         store.list(request_type="' OR 1=1 --")
+    with pytest.raises(TicketValidationError, match="negative"):
+        store.list(limit=-1)
 
 
 def test_tickets_for_session_in_filing_order(store: TicketStore, make_draft: MakeDraft) -> None:
