@@ -1,0 +1,135 @@
+"""Conversation state per session: history and the rights request in progress.
+
+In memory by default (one process); SQL-backed when several app processes share
+one database, so a user's follow-up can land on any process. State is stored as
+JSON: nothing but the session's own turns, already redacted.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from sqlalchemy import Column, Float, MetaData, String, Table, Text, create_engine, select
+from sqlalchemy.engine import Engine
+
+MAX_TURNS_KEPT = 20
+MAX_SESSION_ID_CHARS = 128
+
+
+@dataclass
+class StoredTurn:
+    role: str  # "user" | "assistant"
+    text: str
+
+
+@dataclass
+class SessionState:
+    turns: list[StoredTurn] = field(default_factory=list)
+    pending_request: dict[str, Any] | None = None  # a serialised rights request in progress
+    last_question: str | None = None  # the last standalone question, for follow-ups
+
+    def add(self, role: str, text: str) -> None:
+        self.turns.append(StoredTurn(role, text))
+        del self.turns[:-MAX_TURNS_KEPT]
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "turns": [[t.role, t.text] for t in self.turns],
+                "pending_request": self.pending_request,
+                "last_question": self.last_question,
+            }
+        )
+
+    @classmethod
+    def from_json(cls, raw: str) -> SessionState:
+        data = json.loads(raw)
+        return cls(
+            turns=[StoredTurn(role, text) for role, text in data.get("turns", [])],
+            pending_request=data.get("pending_request"),
+            last_question=data.get("last_question"),
+        )
+
+
+class SessionStore(Protocol):
+    def load(self, session_id: str) -> SessionState: ...
+    def save(self, session_id: str, state: SessionState) -> None: ...
+
+
+class MemorySessionStore:
+    """Bounded LRU with idle expiry, so a flood of new sessions cannot exhaust memory."""
+
+    def __init__(self, max_sessions: int = 10_000, idle_seconds: float = 6 * 3600) -> None:
+        self._states: OrderedDict[str, tuple[float, str]] = OrderedDict()
+        self._max = max_sessions
+        self._idle = idle_seconds
+        self._lock = threading.Lock()
+
+    def load(self, session_id: str) -> SessionState:
+        with self._lock:
+            entry = self._states.get(session_id)
+            if entry is None or time.monotonic() - entry[0] > self._idle:
+                return SessionState()
+            self._states.move_to_end(session_id)
+            return SessionState.from_json(entry[1])
+
+    def save(self, session_id: str, state: SessionState) -> None:
+        with self._lock:
+            self._states[session_id] = (time.monotonic(), state.to_json())
+            self._states.move_to_end(session_id)
+            while len(self._states) > self._max:
+                self._states.popitem(last=False)
+
+
+_metadata = MetaData()
+_sessions = Table(
+    "chat_sessions",
+    _metadata,
+    Column("session_id", String(MAX_SESSION_ID_CHARS), primary_key=True),
+    Column("state", Text, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+
+class SqlSessionStore:
+    """Sessions in the tickets database, shared by every app process."""
+
+    def __init__(self, engine: Engine | str) -> None:
+        self._engine = create_engine(engine) if isinstance(engine, str) else engine
+        _metadata.create_all(self._engine)
+
+    def load(self, session_id: str) -> SessionState:
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                select(_sessions.c.state).where(_sessions.c.session_id == session_id)
+            ).first()
+        return SessionState.from_json(row[0]) if row else SessionState()
+
+    def save(self, session_id: str, state: SessionState) -> None:
+        values = {"state": state.to_json(), "updated_at": time.time()}
+        with self._engine.begin() as conn:
+            updated = conn.execute(
+                _sessions.update().where(_sessions.c.session_id == session_id).values(**values)
+            )
+            if updated.rowcount == 0:
+                conn.execute(_sessions.insert().values(session_id=session_id, **values))
+
+
+class SessionLocks:
+    """One lock per session id (striped), so a double-submitted turn is handled in order."""
+
+    def __init__(self, stripes: int = 64) -> None:
+        self._locks = [threading.Lock() for _ in range(stripes)]
+
+    @contextmanager
+    def hold(self, session_id: str) -> Iterator[None]:
+        lock = self._locks[hash(session_id) % len(self._locks)]
+        with lock:
+            yield
