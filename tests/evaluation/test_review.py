@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from assistant.evaluation.datasets import GoldClause, QuestionCase
+from assistant.evaluation.loaders import load_suite
+from assistant.evaluation.policy_diff import diff_policies
+from assistant.evaluation.review import (
+    cases_needing_review,
+    changed_answers,
+    tickets_needing_review,
+)
+from assistant.policy import Policy
+from assistant.tickets import RequestType, TicketDraft, TicketStore
+
+from .builders import question, report, turn
+from .paths import ROOT
+
+
+def _case(case_id: str, phrase: str) -> QuestionCase:
+    return QuestionCase(
+        id=case_id, category="answerable", turns=["q?"], gold=[GoldClause(phrase=phrase)]
+    )
+
+
+def test_cases_whose_gold_changed_or_vanished(shipped: Policy, v2: Policy) -> None:
+    cases = [
+        _case("dnt", "We do not honor browser requests"),  # section removed in v2
+        _case("contact", "we will respond within a reasonable timeframe"),  # clause edited
+        _case("month", "You have one month to receive a response"),  # only renumbered
+        _case("cookies", "We use various cookies"),  # untouched
+    ]
+    reviews = cases_needing_review(cases, shipped, v2, diff_policies(shipped, v2))
+    assert {(r.case_id, r.reason.split(":")[0]) for r in reviews} == {
+        ("dnt", "gold missing"),
+        ("contact", "gold clause changed"),
+    }
+    contact = next(r for r in reviews if r.case_id == "contact")
+    assert contact.old_clause_ids == ["contact-us-2"] == contact.new_clause_ids
+
+
+def test_shipped_cases_affected_by_v2(shipped: Policy, v2: Policy) -> None:
+    cases = load_suite(ROOT / "evals")
+    reviews = cases_needing_review(cases, shipped, v2, diff_policies(shipped, v2))
+    flagged = {r.case_id for r in reviews}
+    by_question = {c.turns[-1]: c.id for c in cases if isinstance(c, QuestionCase)}
+    assert by_question["r u allowed to track me even if my browser says dont"] in flagged
+    assert by_question["do u sell my stuff to advertisers"] not in flagged
+    # every flagged case has a gold phrase in a clause v2 removed or edited
+    touched = {"do-not-track-1", "contact-us-1", "contact-us-2", "introduction-1"}
+    for review in reviews:
+        assert set(review.old_clause_ids) <= touched
+
+
+def _file(store: TicketStore, cited: tuple[str, ...]) -> str:
+    draft = TicketDraft(
+        request_id=uuid.uuid4().hex,
+        request_type=RequestType.ACCESS,
+        email="a@example.com",
+        session_id=f"s-{uuid.uuid4().hex[:8]}",
+        cited_clause_ids=cited,
+    )
+    return store.create(draft).id
+
+
+def test_tickets_citing_changed_clauses(tmp_path: Path, shipped: Policy, v2: Policy) -> None:
+    store = TicketStore(f"sqlite:///{tmp_path / 't.sqlite3'}")
+    gone = _file(store, ("do-not-track-1",))
+    shifted = _file(store, ("your-data-protection-rights-8", "cookies-1"))
+    _file(store, ("cookies-1",))
+    reviews = tickets_needing_review(store.list(), diff_policies(shipped, v2))
+    store.close()
+    assert {(r.ticket_id, r.clause_id, r.fate, r.new_clause_id) for r in reviews} == {
+        (gone, "do-not-track-1", "removed", None),
+        (shifted, "your-data-protection-rights-8", "renumbered", "your-data-protection-rights-9"),
+    }
+
+
+def test_changed_answers_side_by_side() -> None:
+    before = report(
+        {},
+        [
+            question("a", 1, category="answerable"),
+            question("b", 1, category="answerable").model_copy(update={"turns": [turn("old")]}),
+        ],
+    )
+    now = [
+        question("a", 1, category="answerable"),
+        question("b", 1, category="answerable").model_copy(update={"turns": [turn("new")]}),
+        question("c", 1, category="answerable"),  # not in the baseline: nothing to compare
+    ]
+    changes = changed_answers(before, now)
+    assert [(c.case_id, c.old_reply, c.new_reply) for c in changes] == [("b", "old", "new")]
