@@ -72,7 +72,7 @@ def test_latency_is_compared_by_factor() -> None:
 
 def test_fail_under_parsing() -> None:
     assert parse_fail_under(["retrieval.recall@3=0.9"]) == {"retrieval.recall@3": 0.9}
-    with pytest.raises(ValueError, match="GROUP.METRIC"):
+    with pytest.raises(ValueError, match=r"GROUP\.METRIC"):
         parse_fail_under(["retrieval.recall@3"])
     with pytest.raises(ValueError, match="known metric"):
         parse_fail_under(["retrieval.recal@3=0.9"])
