@@ -1,5 +1,45 @@
-"""Rights requests: recognise a user exercising a right, fill its details, confirm."""
+"""Rights requests: recognise a user exercising a right, fill its details, confirm.
 
+The session layer calls, per turn::
+
+    detection = detect_request(text)            # None: not a rights request
+    request = start(detection)                  # unless detection.other_person
+    step = opening_step(request)                # asked | confirm
+    step = advance(request, text)               # later turns, request updated in place
+    draft = to_draft(request, session_id, channel, cited_clause_ids)  # on filed_ready
+    filed_message(request, ticket) / resume_prompt(request) / policy_query(request)
+    dump_state(request) -> dict / load_state(dict) -> request   # between turns
+"""
+
+from assistant.rights.flow import (
+    FlowStep,
+    StepKind,
+    advance,
+    filed_message,
+    opening_step,
+    policy_query,
+    resume_prompt,
+    start,
+    to_draft,
+)
 from assistant.rights.recognition import Detection, detect_request, mentions_other_person
+from assistant.rights.state import RequestInProgress, Status, dump_state, load_state
 
-__all__ = ["Detection", "detect_request", "mentions_other_person"]
+__all__ = [
+    "Detection",
+    "FlowStep",
+    "RequestInProgress",
+    "Status",
+    "StepKind",
+    "advance",
+    "detect_request",
+    "dump_state",
+    "filed_message",
+    "load_state",
+    "mentions_other_person",
+    "opening_step",
+    "policy_query",
+    "resume_prompt",
+    "start",
+    "to_draft",
+]

@@ -4,9 +4,11 @@
 request (see ``acts``) and the words around it name a right strongly enough (see
 ``cues``). Decisions that are policy, not linguistics, are made here:
 
-- Requests for another person's data ("give me the email of user john123") return
-  None: no ticket can come of them. ``mentions_other_person`` lets the session word
-  a refusal instead of an answer.
+- Asking for another person's data ("give me the email of user john123", "what info do
+  you have about user maria_22?") is flagged ``other_person=True``, question or not, so
+  the session can refuse in so many words; ``start`` refuses to turn it into a request,
+  and evaluation counts it as "no ticket". A parent asking about their own child is not
+  "another person": that is ``minor_data_deletion``.
 - A child under 18 plus deletion is ``minor_data_deletion``, whoever is asking.
 - Explicit consent wording ("I withdraw my consent ...") is ``consent_withdrawal`` even
   when the processing named is marketing; the cue weights make that hold.
@@ -41,6 +43,7 @@ class Detection:
     confidence: float
     slots: dict[str, str] = field(default_factory=dict)
     evidence: tuple[str, ...] = ()  # the request-performing clauses, for logs and debugging
+    other_person: bool = False  # asks for someone else's data: refuse, never file
 
 
 _OTHER_PERSON = re.compile(
@@ -49,6 +52,7 @@ _OTHER_PERSON = re.compile(
     r"(?:user|member|freelancer|client|customer|someone|somebody|person|another|other|seller|"
     r"buyer|employer|contractor)\b"
     r"|\b(?:user|member|freelancer|client|customer) [\w.-]+'s\b"
+    r"|\b(?:on|about|for) (?:the )?(?:user|member|freelancer|client|customer) [\w.-]*\d[\w.-]*"
     r"|\b(?:someone else's|somebody else's|other people's|another (?:user|person|member)'s)"
     r"|\b(?:have|hold|keep|store|stored|collected|data|information|details) (?:on|about) my "
     r"(?:ex|ex-[\w-]+|partner|business partner|husband|wife|spouse|friend|colleague|coworker|"
@@ -101,14 +105,25 @@ def _confidence(acts: list[Act], top: float, margin: float) -> float:
     return round(strength * min(1.0, 0.55 + top / 10) * (0.75 + 0.25 * margin), 3)
 
 
+def _other_person(norm: str, parts: list[tuple[Sentence, list[tuple[str, Act]]]]) -> Detection:
+    acts = [act for _s, found in parts for _c, act in found]
+    choice = _choose(_score(parts), acts) if acts else None
+    kind = choice[0] if choice else RequestType.ACCESS
+    confidence = max((act.strength for act in acts), default=0.5)
+    return Detection(kind, confidence, {}, (norm[:200],), other_person=True)
+
+
 def detect_request(message: str) -> Detection | None:
-    """The right the user is exercising in ``message``, with the slots it states, or None
-    for questions, hypotheticals, third parties' intentions and other people's data."""
+    """The right the user is exercising in ``message``, with the slots it states; None for
+    questions, hypotheticals and third parties' intentions; ``other_person=True`` for
+    requests about someone else's data."""
     text = clean(message)
     norm = normalise(text)
-    if not norm or _OTHER_PERSON.search(norm):
+    if not norm:
         return None
     parts = [(s, sentence_acts(s)) for s in sentences(norm)]
+    if _OTHER_PERSON.search(norm):
+        return _other_person(norm, parts)
     acts = [act for _s, found in parts for _c, act in found]
     if not acts:
         return None

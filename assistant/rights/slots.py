@@ -57,7 +57,7 @@ def check_emails(text: str) -> EmailCheck:
     return EmailCheck(tuple(valid), problem)
 
 
-_PHONE = re.compile(r"(?<![\w+])\+?\d[\d ()./-]{6,22}\d(?!\w)")
+_PHONE = re.compile(r"(?<![\w+])\+?\d[\d ().-]{6,22}\d(?!\w)")  # the ticket's phone charset
 _PHONE_CONTEXT = re.compile(
     r"\b(?:phone|mobile|cell|tel|telephone|number|call|calls|text|texts|sms|whatsapp)\b", re.I
 )
@@ -160,8 +160,8 @@ def parse_role_answer(norm: str, clean_text: str) -> tuple[RequesterRole, str | 
     if _ROLE_PARENT_WORDS.search(norm):
         return RequesterRole.PARENT_GUARDIAN, None
     found = find_role(norm)
-    if found is not None:
-        return found
+    if found is not None:  # keep the user's own words (and casing) for who they are
+        return found[0], clean_text.strip(" .!")[:80] if found[1] else None
     if _ROLE_SELF_WORDS.search(norm.strip()):
         return RequesterRole.SELF, None
     # Anyone else (a teacher, a relative) acts on the child's behalf; keep their words.
