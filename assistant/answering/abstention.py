@@ -1,0 +1,58 @@
+"""Does the policy address the question at all? Decided from retrieval signals.
+
+Three signals, each weak alone: the top dense similarity (MiniLM cosine), how much of the
+question the best retrieved sentence covers (rare words weigh more; a word the policy
+never uses counts fully against), and whether the question is about personal
+information at all. A near miss ("What is your refund policy?" retrieving the purpose
+bullet "Handling returns and processing refunds.") covers its one topic word but is not
+about personal information and sits at middling similarity; a real question about a
+clause usually scores on two signals. The weights and the threshold are fitted on the
+dev split of evals/answers.yaml (``assistant.answering.evaluation.calibrate``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from assistant.answering.text import stem, words
+
+
+@dataclass(frozen=True)
+class Signals:
+    similarity: float  # best dense cosine among the hits
+    coverage: float  # best candidate sentence's weighted coverage of the question, 0..1
+    uncovered: float  # weighted share of the question's specific words no hit mentions
+    privacy: float  # 1.0 when the question mentions a privacy-domain word
+    off_topic: float = 0.0  # 1.0 when it asks for what no policy answers (a poem, the weather)
+
+    def vector(self) -> tuple[float, ...]:
+        return (self.similarity, self.coverage, self.uncovered, self.privacy)
+
+
+@dataclass(frozen=True)
+class AbstentionModel:
+    """A logistic score over the signals; answer when its probability reaches threshold."""
+
+    weights: tuple[float, ...] = (0.89, 1.69, -1.25, 1.36)
+    bias: float = -1.75
+    threshold: float = 0.5
+    # Below this similarity with no privacy word, a question is out of scope, not a gap.
+    out_of_scope_similarity: float = 0.3
+
+    def probability(self, signals: Signals) -> float:
+        z = self.bias + sum(w * x for w, x in zip(self.weights, signals.vector(), strict=True))
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def answers(self, signals: Signals) -> bool:
+        return self.probability(signals) >= self.threshold
+
+    def out_of_scope(self, signals: Signals) -> bool:
+        if signals.off_topic and signals.similarity < 2 * self.out_of_scope_similarity:
+            return True
+        return not signals.privacy and signals.similarity < self.out_of_scope_similarity
+
+
+def word_flag(question: str, vocabulary_words: list[str]) -> float:
+    stems_wanted = set(stem([w.lower() for w in vocabulary_words]))
+    return 1.0 if set(stem(words(question))) & stems_wanted else 0.0

@@ -1,0 +1,294 @@
+"""The offline default generator: answers composed only of cited policy sentences.
+
+Deterministic: the same question and hits always give the same answer. The plan is
+(1) decide from retrieval signals whether the policy addresses the question at all,
+(2) pick the sentence that answers best and, if they add something the question asked,
+up to two more, (3) show a list item with its lead-in ("Prevent fraud." alone says
+nothing), (4) lead with Yes/No when the policy clearly affirms or negates what a yes/no
+question asks, and (5) say what the question asked that the policy does not mention.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from assistant.answering import compose
+from assistant.answering.abstention import AbstentionModel, Signals, word_flag
+from assistant.answering.citations import MARKER_RE, cite
+from assistant.answering.polarity import lead_for, yes_no_question
+from assistant.answering.selection import Candidate, Question, SentenceScorer, list_items
+from assistant.answering.text import Vocabulary, stem, words
+from assistant.answering.types import Answer, Citation
+from assistant.answering.wording import Wording, load_wording
+from assistant.policy import Clause, Policy, iter_sentences
+
+if TYPE_CHECKING:
+    from assistant.retrieval import Hit
+
+log = logging.getLogger(__name__)
+
+MAX_STATEMENTS = 3
+MAX_ITEMS = 4  # list items shown after a lead-in
+MAX_WORDS = 90
+RELATIVE_SCORE = 0.8  # a further statement must score this close to the best one
+CRYPTIC_WORDS = 8  # a list item this short needs its lead-in to make sense
+CONTINUE_BELOW_WORDS = 25
+ANAPHORS = frozenset({"This", "These", "It", "They", "Such", "That"})
+EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+@dataclass(frozen=True)
+class Span:
+    clause: Clause
+    start: int
+    end: int
+
+    @classmethod
+    def whole(cls, clause: Clause) -> Span:
+        return cls(clause, 0, len(clause.text))
+
+    @property
+    def text(self) -> str:
+        return self.clause.text[self.start : self.end]
+
+
+@dataclass(frozen=True)
+class Statement:
+    primary: Span  # the sentence the lead is judged on
+    continuation: Span | None = None  # a next sentence that refers back ("This involves")
+    lead_in: Span | None = None  # for a list: rendered first, then the items
+    items: tuple[Span, ...] = ()
+    more: int = 0  # list items not shown
+
+    def spans(self) -> list[Span]:
+        if self.lead_in:
+            return [self.lead_in, *self.items]
+        return [self.primary, *([self.continuation] if self.continuation else [])]
+
+
+@dataclass
+class _Numbering:
+    citations: list[Citation] = field(default_factory=list)
+    keys: dict[tuple[str, int], int] = field(default_factory=dict)
+
+    def marker(self, policy: Policy, span: Span) -> str:
+        key = (span.clause.id, span.start)
+        if key not in self.keys:
+            self.citations.append(cite(policy, span.clause, span.start, span.end))
+            self.keys[key] = len(self.citations)
+        return f"[{self.keys[key]}]"
+
+
+class GroundedGenerator:
+    def __init__(
+        self,
+        policy: Policy,
+        wording: Wording | None = None,
+        model: AbstentionModel | None = None,
+    ) -> None:
+        self.policy = policy
+        self.wording = wording or load_wording()
+        self.model = model or AbstentionModel()
+        words_ = self.wording.vocabulary
+        sentences = [c.text[s:e] for c in policy.clauses for s, e in iter_sentences(c.text)]
+        self.vocabulary = Vocabulary.build(words_.synonyms, words_.generic, sentences)
+        self.scorer = SentenceScorer(policy, self.vocabulary)
+        self.hedges = frozenset(stem([w.lower() for w in words_.hedges]))
+        self.contact = self._contact_span()
+
+    # ------------------------------------------------------------ the one method
+
+    def answer(self, question: str, hits: Sequence[Hit]) -> Answer:
+        try:
+            return self._answer(question, hits)
+        except Exception:  # an answer must never take the chat down; abstaining is honest
+            log.warning("grounded answer failed; abstaining", exc_info=True)
+            return self.abstain(out_of_scope=False, confidence=0.0, notes=("internal error",))
+
+    def signals(self, question: str, hits: Sequence[Hit]) -> tuple[Signals, list[Candidate]]:
+        parsed = Question.parse(question, self.vocabulary)
+        candidates = self.scorer.candidates(parsed, hits)
+        specific = [t for t in parsed.terms if t not in self.vocabulary.generic]
+        mentioned = set().union(*(c.matched for c in candidates))
+        total = sum(self.vocabulary.weight(t) for t in specific)
+        missing = sum(self.vocabulary.weight(t) for t in specific if t not in mentioned)
+        vocab = self.wording.vocabulary
+        signals = Signals(
+            similarity=max((h.similarity for h in hits), default=0.0),
+            coverage=candidates[0].coverage if candidates else 0.0,
+            uncovered=missing / total if total else 1.0,
+            privacy=word_flag(question, vocab.privacy),
+            off_topic=word_flag(question, vocab.off_topic),
+        )
+        return signals, candidates
+
+    def _answer(self, question: str, hits: Sequence[Hit]) -> Answer:
+        signals, candidates = self.signals(question, hits)
+        confidence = self.model.probability(signals)
+        if not candidates or not self.model.answers(signals):
+            oos = self.model.out_of_scope(signals)
+            return self.abstain(oos, confidence, notes=(f"signals {signals}",))
+        statements = self._plan(candidates)
+        numbering = _Numbering()
+        parts = [self._render(s, numbering) for s in statements]
+        lead = self._lead(question, statements[0])
+        text = " ".join([*([lead] if lead else []), *parts, *self._partial(question, parts)])
+        return Answer(text, tuple(numbering.citations), confidence=confidence)
+
+    # ------------------------------------------------------------ planning
+
+    def _plan(self, candidates: list[Candidate]) -> list[Statement]:
+        best = candidates[0]
+        statements = [self._statement(best, candidates)]
+        used = {(s.clause.id, s.start) for s in statements[0].spans()}
+        covered = set(best.matched)
+        length = len(self._preview(statements[0]).split())
+        for candidate in candidates[1:]:
+            if len(statements) >= MAX_STATEMENTS or candidate.score < RELATIVE_SCORE * best.score:
+                break
+            if (candidate.clause.id, candidate.start) in used or not (
+                candidate.own_matched - covered
+            ):
+                continue
+            statement = self._statement(candidate, candidates)
+            spans = {(s.clause.id, s.start) for s in statement.spans()}
+            extra = len(self._preview(statement).split())
+            if spans & used or length + extra > MAX_WORDS:
+                continue
+            statements.append(statement)
+            used |= spans
+            covered |= candidate.matched
+            length += extra
+        return statements
+
+    def _statement(self, best: Candidate, candidates: list[Candidate]) -> Statement:
+        span = Span(best.clause, best.start, best.end)
+        if best.clause.text.rstrip().endswith(":"):
+            items = list_items(self.policy, best.clause)
+            if items:
+                chosen = self._choose_items(items, candidates)
+                shown = tuple(Span.whole(c) for c in chosen)
+                return Statement(span, None, span, shown, len(items) - len(chosen))
+        parent = self.policy.parent(best.clause)
+        if parent and parent.text.rstrip().endswith(":") and _cryptic(best.text):
+            siblings = [
+                c
+                for c in candidates
+                if c.clause.parent_id == parent.id
+                and c.clause.id != best.clause.id
+                and c.score >= RELATIVE_SCORE * best.score
+            ][: MAX_ITEMS - 1]
+            items = sorted([best.clause, *(c.clause for c in siblings)], key=lambda c: c.position)
+            return Statement(span, None, Span.whole(parent), tuple(Span.whole(c) for c in items))
+        return Statement(span, self._continuation(span))
+
+    @staticmethod
+    def _continuation(span: Span) -> Span | None:
+        """The next sentence when a short answer sentence is continued by one that refers
+        back to it ("... introduced impression reporting. This involves collecting ...")."""
+        if len(span.text.split()) >= CONTINUE_BELOW_WORDS:
+            return None
+        for start, end in iter_sentences(span.clause.text):
+            if start >= span.end:
+                first = span.clause.text[start:end].split(" ", 1)[0]
+                return Span(span.clause, start, end) if first in ANAPHORS else None
+        return None
+
+    @staticmethod
+    def _choose_items(items: list[Clause], candidates: list[Candidate]) -> list[Clause]:
+        relevant = [c.clause for c in candidates if c.clause in items and c.own_matched]
+        chosen = list(dict.fromkeys(relevant))[:MAX_ITEMS]
+        for clause in items:
+            if len(chosen) >= MAX_ITEMS:
+                break
+            if clause not in chosen:
+                chosen.append(clause)
+        return sorted(chosen, key=lambda c: c.position)
+
+    # ------------------------------------------------------------ rendering
+
+    def _render(self, statement: Statement, numbering: _Numbering) -> str:
+        if statement.lead_in is None:
+            return " ".join(
+                compose.render_sentence(
+                    span.text, numbering.marker(self.policy, span), self.wording
+                )
+                for span in statement.spans()
+            )
+        lead_marker = numbering.marker(self.policy, statement.lead_in)
+        items = [(s.text, numbering.marker(self.policy, s)) for s in statement.items]
+        text = compose.render_list(statement.lead_in.text, lead_marker, items)
+        if statement.more:
+            text += " " + self.wording.list_more.format(count=statement.more)
+        return text
+
+    def _preview(self, statement: Statement) -> str:
+        return self._render(statement, _Numbering())
+
+    def _lead(self, question: str, first: Statement) -> str | None:
+        asked = yes_no_question(question, self.vocabulary)
+        if asked is None:
+            return None
+        lead = lead_for(asked, first.primary.text, self.vocabulary, self.hedges)
+        return getattr(self.wording.leads, lead) if lead else None
+
+    def _partial(self, question: str, parts: list[str]) -> list[str]:
+        """What the question asked that the policy does not say, in so many words."""
+        notes = []
+        unknown = [n for n in _names(question) if not self.vocabulary.known(stem([n.lower()])[0])]
+        if unknown:
+            terms = " or ".join(unknown[:3])
+            notes.append(self.wording.partial.unknown_terms.format(terms=terms))
+        vocab = self.wording.vocabulary
+        lowered = " ".join(words(question))
+        asks_duration = any(p in lowered for p in vocab.duration_questions)
+        said = MARKER_RE.sub("", " ".join(parts))
+        gives_period = set(words(said)) & set(vocab.durations) or re.search(r"\d", said)
+        if asks_duration and not gives_period:
+            notes.append(self.wording.partial.no_period)
+        return notes
+
+    # ------------------------------------------------------------ abstaining
+
+    def abstain(self, out_of_scope: bool, confidence: float, notes: tuple[str, ...] = ()) -> Answer:
+        if out_of_scope:
+            return Answer(self.wording.out_of_scope, (), True, True, confidence, notes)
+        if self.contact is None:
+            return Answer(self.wording.abstention_no_contact, (), True, False, confidence, notes)
+        email = EMAIL_RE.search(self.contact.text)
+        text = self.wording.abstention.format(email=email.group(0) if email else "")
+        citation = cite(self.policy, self.contact.clause, self.contact.start, self.contact.end)
+        return Answer(text, (citation,), True, False, confidence, notes)
+
+    def _contact_span(self) -> Span | None:
+        """The policy sentence that says where to send questions: it has an e-mail address
+        and the most contact cue words ("questions", "comments", ...)."""
+        cues = set(stem([w.lower() for w in self.wording.contact_cues]))
+        best: tuple[int, int, Span] | None = None
+        for clause in self.policy.clauses:
+            for start, end in iter_sentences(clause.text):
+                sentence = clause.text[start:end]
+                if not EMAIL_RE.search(sentence):
+                    continue
+                score = len(cues & set(stem(words(sentence))))
+                key = (score, -clause.position)
+                if best is None or key > best[:2]:
+                    best = (*key, Span(clause, start, end))
+        return best[2] if best else None
+
+
+def _names(question: str) -> list[str]:
+    """Names and acronyms in a question ("Facebook", "HIPAA"): capitalised words that do
+    not start it. Only these are worth saying the policy does not mention; an ordinary
+    unknown word ("compliant") is usually just phrased differently in the policy."""
+    tokens = re.findall(r"[A-Za-z][\w-]*", question)
+    names = [t for t in tokens[1:] if t[0].isupper() and t not in ("I", "WorkAllies")]
+    return list(dict.fromkeys(names))
+
+
+def _cryptic(text: str) -> bool:
+    return len(text.split()) <= CRYPTIC_WORDS

@@ -1,0 +1,58 @@
+"""The answering vocabulary: a verbatim citation, an answer, and the one-method generator."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from assistant.retrieval import Hit
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A verbatim quote from one clause; ``start``/``end`` are offsets into the policy FILE,
+    so ``policy.text[start:end] == quote`` always holds for a verified citation."""
+
+    clause_id: str
+    section: str
+    quote: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a generator says. ``citations`` are best-first and numbered [1], [2], ... in
+    ``text``. An abstention cites only the clause giving the policy's contact route."""
+
+    text: str
+    citations: tuple[Citation, ...] = ()
+    abstained: bool = False
+    out_of_scope: bool = False
+    confidence: float = 0.0
+    notes: tuple[str, ...] = field(default=(), compare=False)  # why, for logs and evals
+
+
+class Generator(Protocol):
+    def answer(self, question: str, hits: Sequence[Hit]) -> Answer: ...
+
+
+class QueuedGenerator:
+    """A deterministic fake for session tests: returns the queued answers in order and
+    records what it was asked."""
+
+    def __init__(self, answers: Iterable[Answer] = ()) -> None:
+        self._queue: deque[Answer] = deque(answers)
+        self.calls: list[tuple[str, tuple[Hit, ...]]] = []
+
+    def push(self, answer: Answer) -> None:
+        self._queue.append(answer)
+
+    def answer(self, question: str, hits: Sequence[Hit]) -> Answer:
+        self.calls.append((question, tuple(hits)))
+        if not self._queue:
+            raise LookupError("QueuedGenerator has no answer left for: " + question)
+        return self._queue.popleft()

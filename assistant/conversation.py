@@ -1,0 +1,206 @@
+"""Conversation handling before retrieval: small talk, and follow-ups read in context.
+
+``standalone_question`` turns an elliptical or anaphoric follow-up ("and after my account
+is closed?", "why?", "who do you share it with?") into a question retrieval can answer
+alone, by merging it with the previous question; a self-contained question is left as it
+is. Deterministic: no model, only the shape of the message.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from assistant.answering.text import content_words, words
+from assistant.templates import load_template
+
+Role = Literal["user", "assistant"]
+
+
+@dataclass(frozen=True)
+class Turn:
+    role: Role | str
+    text: str
+
+
+class ChitchatKind(StrEnum):
+    GREETING = "greeting"
+    THANKS = "thanks"
+    GOODBYE = "goodbye"
+    HELP = "help"
+    ACKNOWLEDGEMENT = "acknowledgement"
+
+
+# ---------------------------------------------------------------- chitchat
+
+
+class _Kind(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    phrases: list[str] = Field(min_length=1)
+    reply: str
+
+
+class _Chitchat(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    kinds: dict[ChitchatKind, _Kind]
+    filler: list[str]
+
+
+@cache
+def _chitchat() -> _Chitchat:
+    return _Chitchat.model_validate(load_template("chitchat"))
+
+
+MAX_CHITCHAT_WORDS = 8
+
+
+def classify_chitchat(message: str) -> ChitchatKind | None:
+    """The kind of small talk the message is, or None if it says anything more.
+
+    A message is small talk when removing one kind's phrases and filler words leaves
+    nothing ("Hi there!", "thanks a lot"); help requests win over greetings ("hi, what
+    can you do?"), and any other content makes it a question."""
+    tokens = words(message)
+    if not tokens or len(tokens) > MAX_CHITCHAT_WORDS:
+        return None
+    config = _chitchat()
+    filler = {w for phrase in config.filler for w in words(phrase)}
+    found: list[ChitchatKind] = []
+    remaining = " ".join(tokens)
+    for kind in (ChitchatKind.HELP, *[k for k in ChitchatKind if k is not ChitchatKind.HELP]):
+        phrases = sorted((" ".join(words(p)) for p in config.kinds[kind].phrases), key=len)
+        for phrase in reversed(phrases):  # longest first: "thank you" before "you"
+            pattern = rf"\b{re.escape(phrase)}\b"
+            if re.search(pattern, remaining):
+                remaining = re.sub(pattern, " ", remaining)
+                found.append(kind)
+    if not found or any(w not in filler for w in remaining.split()):
+        return None
+    return found[0]
+
+
+def chitchat_reply(kind: ChitchatKind) -> str:
+    return _chitchat().kinds[kind].reply
+
+
+# ---------------------------------------------------------------- follow-ups
+
+CONNECTORS = (
+    "and what about",
+    "and how about",
+    "what about",
+    "how about",
+    "and",
+    "but",
+    "also",
+    "so",
+    "then",
+    "plus",
+)
+ANAPHORS = frozenset(
+    ["it", "its", "that", "this", "they", "them", "those", "these", "there", "such", "one"]
+)
+BARE_WH = frozenset(
+    {"why", "how", "when", "where", "who", "how so", "how come", "what for", "since when", "really"}
+)
+AUXILIARIES = frozenset(
+    [
+        "do",
+        "does",
+        "did",
+        "can",
+        "could",
+        "will",
+        "would",
+        "is",
+        "are",
+        "was",
+        "were",
+        "may",
+        "might",
+        "should",
+        "have",
+        "has",
+    ]
+)
+# "what if you do by accident?": the verb stands for the previous question's.
+PRO_VERB_RE = re.compile(r"\bif (?:i|you|we|they|it) (?:do|does|did|don't|do not|didn't)\b")
+SHORT_FOLLOWUP_WORDS = 3  # "cookies?", "for how long?": too short to stand alone
+SELF_CONTAINED_TERMS = 2  # this many topic words without an anaphor stand alone
+
+
+@dataclass(frozen=True)
+class Contextualised:
+    query: str
+    followup: bool
+    previous: str | None = None
+
+
+def contextualise(message: str, history: list[Turn]) -> Contextualised:
+    previous = _previous_question(history)
+    text = message.strip()
+    if previous is None or not text:
+        return Contextualised(text, False)
+    body, connector = _strip_connector(text)
+    tokens = words(body)
+    topic = content_words(body)
+    anaphoric = bool(ANAPHORS & set(tokens))
+    if " ".join(tokens) in BARE_WH:
+        return Contextualised(_ask_wh(" ".join(tokens), previous), True, previous)
+    anaphoric = anaphoric or bool(PRO_VERB_RE.search(" ".join(tokens)))
+    # After a connector only a full yes/no question stands alone ("and do you sell it?"
+    # does not, "and do you sell my data?" does); a fragment never does.
+    full_question = not connector or (tokens[:1] and tokens[0] in AUXILIARIES)
+    if full_question and len(topic) >= SELF_CONTAINED_TERMS and not anaphoric:
+        return Contextualised(body if connector else text, False)
+    if connector or anaphoric or len(tokens) <= SHORT_FOLLOWUP_WORDS or not topic:
+        merged = f"{_sentence(previous)} {_sentence(body)}"
+        return Contextualised(merged, True, previous)
+    return Contextualised(text, False)
+
+
+def standalone_question(message: str, history: list[Turn]) -> str:
+    """The question to retrieve for: the message itself, or merged with the previous
+    question when it only makes sense after it."""
+    return contextualise(message, history).query
+
+
+def _previous_question(history: list[Turn]) -> str | None:
+    """The last user question, itself read in the context before it."""
+    context: list[Turn] = []
+    previous: str | None = None
+    for turn in history:
+        if turn.role != "user":
+            continue
+        if classify_chitchat(turn.text) is None and turn.text.strip():
+            previous = contextualise(turn.text, context).query
+            context = [Turn("user", previous)]
+    return previous
+
+
+def _strip_connector(text: str) -> tuple[str, str | None]:
+    lowered = text.lower()
+    for connector in CONNECTORS:
+        if re.match(rf"{connector}\b[\s,]*", lowered):
+            rest = re.sub(rf"^{connector}\b[\s,]*", "", text, flags=re.IGNORECASE)
+            if rest.strip(" ?.!"):
+                return rest, connector
+    return text, None
+
+
+def _ask_wh(wh: str, previous: str) -> str:
+    """'why?' after 'Do you use cookies?' -> 'Why do you use cookies?'"""
+    first = words(previous)[:1]
+    if first and first[0] in AUXILIARIES:
+        return f"{wh.capitalize()} {previous[0].lower()}{previous[1:]}"
+    return f"{_sentence(previous)} {wh.capitalize()}?"
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith(("?", ".", "!")) else text + "?"
