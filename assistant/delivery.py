@@ -26,16 +26,13 @@ import httpx
 from sqlalchemy import Connection, Row, insert, select, update
 
 from assistant.redaction import redact
-from assistant.tickets import (
-    DeliveryState,
-    DsrTicket,
-    RequestType,
+from assistant.ticket_store import (
     TicketStore,
     delivery_attempts_table,
     outbox_table,
-    utcnow,
     with_retry,
 )
+from assistant.tickets import DeliveryState, DsrTicket, RequestType, utcnow
 
 if TYPE_CHECKING:
     from assistant.config import Settings

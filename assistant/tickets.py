@@ -1,9 +1,9 @@
 """DSR tickets: the request types, the draft a conversation produces, the ``DsrTicket``
-record, and the durable SQL store (SQLite file by default, PostgreSQL by URL).
+record with its due date, legal basis and lifecycle rules, and how a draft becomes a
+validated, redacted ticket.
 
-A ticket is committed, together with its first audit entry and its outbox row, in one
-transaction before ``TicketStore.create`` returns; delivery to the DSR backend reads the
-outbox later (``assistant.delivery``), so nothing the user was told is filed can be lost.
+Storing tickets is ``assistant.ticket_store`` (``TicketStore``); this module has no
+database code, so the conversation and the UI can use the vocabulary without SQL.
 """
 
 from __future__ import annotations
@@ -12,14 +12,11 @@ import calendar
 import hashlib
 import json
 import secrets
-import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from functools import partial
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from email_validator import EmailNotValidError, validate_email
 from pydantic import (
@@ -31,39 +28,8 @@ from pydantic import (
     ValidationError,
     field_validator,
 )
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    Column,
-    Connection,
-    DateTime,
-    Engine,
-    ForeignKey,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    TypeDecorator,
-    and_,
-    create_engine,
-    event,
-    insert,
-    not_,
-    select,
-    true,
-    update,
-)
-from sqlalchemy.exc import IntegrityError, OperationalError
 
 from assistant.redaction import SecretKind, redact
-
-if TYPE_CHECKING:
-    from assistant.config import Settings
-
-T = TypeVar("T")
-
 
 # --- the draft a conversation hands over (shared with assistant.rights) --------------------
 
@@ -242,10 +208,6 @@ class TicketValidationError(TicketError, ValueError):
     pass
 
 
-class TicketNotFound(TicketError, LookupError):
-    pass
-
-
 class InvalidTransition(TicketError):
     pass
 
@@ -364,7 +326,7 @@ def check_transition(ticket: DsrTicket, new_status: TicketStatus) -> None:
         raise InvalidTransition(f"{ticket.id} needs an identity check first: move it to verifying")
 
 
-def _verification_after(ticket: DsrTicket, new_status: TicketStatus) -> VerificationStatus:
+def verification_after(ticket: DsrTicket, new_status: TicketStatus) -> VerificationStatus:
     """Leaving ``verifying`` records the outcome of the identity check."""
     if ticket.status is TicketStatus.VERIFYING:
         if new_status is TicketStatus.IN_PROGRESS:
@@ -400,7 +362,7 @@ def build_ticket(draft: TicketDraft, now: datetime, ticket_id: str) -> DsrTicket
     clean = _Redactor()
     if len(draft.corrections) > MAX_CORRECTIONS:
         raise TicketValidationError(f"Invalid ticket: at most {MAX_CORRECTIONS} corrections")
-    request_type = _parse_type(draft.request_type)
+    request_type = parse_request_type(draft.request_type)
     note = f"filed via {draft.channel}"
     raw: dict[str, Any] = {
         "id": ticket_id,
@@ -447,443 +409,10 @@ def build_ticket(draft: TicketDraft, now: datetime, ticket_id: str) -> DsrTicket
         raise TicketValidationError(_human_message(exc)) from None
 
 
-# --- tables ---------------------------------------------------------------------------------
-
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """Aware UTC datetimes on every backend (SQLite stores naive text, so re-attach UTC)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-metadata = MetaData()
-
-tickets_table = Table(
-    "tickets",
-    metadata,
-    Column("id", String(32), primary_key=True),
-    Column("idempotency_key", String(64), nullable=False, unique=True),
-    Column("request_type", String(32), nullable=False, index=True),
-    Column("status", String(16), nullable=False, index=True),
-    Column("email", String(254), nullable=False),
-    Column("username", String(MAX_SHORT)),
-    Column("phone", String(32)),
-    Column("requester_role", String(32), nullable=False),
-    Column("subject_is_minor", Boolean, nullable=False),
-    Column("child_account", String(MAX_SHORT)),
-    Column("details", Text),
-    Column("corrections", JSON, nullable=False),
-    Column("legal_basis", JSON, nullable=False),
-    Column("cited_clause_ids", JSON, nullable=False),
-    Column("received_at", UtcDateTime, nullable=False),
-    Column("due_at", UtcDateTime, nullable=False, index=True),
-    Column("verification_required", Boolean, nullable=False),
-    Column("verification_status", String(16), nullable=False),
-    Column("channel", String(32), nullable=False),
-    Column("session_id", String(MAX_SHORT), nullable=False, index=True),
-    Column("updated_at", UtcDateTime, nullable=False),
-)
-
-audit_table = Table(
-    "ticket_audit",
-    metadata,
-    Column("seq", Integer, primary_key=True, autoincrement=True),
-    Column("ticket_id", String(32), ForeignKey("tickets.id"), nullable=False, index=True),
-    Column("at", UtcDateTime, nullable=False),
-    Column("actor", String(MAX_SHORT), nullable=False),
-    Column("from_status", String(16)),
-    Column("to_status", String(16), nullable=False),
-    Column("note", Text),
-)
-
-# One row per ticket: the transactional outbox *and* the delivery summary's single source.
-outbox_table = Table(
-    "outbox",
-    metadata,
-    Column("ticket_id", String(32), ForeignKey("tickets.id"), primary_key=True),
-    Column("state", String(16), nullable=False),
-    Column("attempts", Integer, nullable=False, default=0),
-    Column("next_attempt_at", UtcDateTime, nullable=False),
-    Column("last_error", Text),
-    Column("delivered_at", UtcDateTime),
-    Index("ix_outbox_due", "state", "next_attempt_at"),
-)
-
-delivery_attempts_table = Table(
-    "delivery_attempts",
-    metadata,
-    Column("seq", Integer, primary_key=True, autoincrement=True),
-    Column("ticket_id", String(32), ForeignKey("tickets.id"), nullable=False, index=True),
-    Column("attempt", Integer, nullable=False),
-    Column("at", UtcDateTime, nullable=False),
-    Column("sender", String(32), nullable=False),
-    Column("outcome", String(32), nullable=False),
-    Column("status_code", Integer),
-    Column("error", Text),
-    Column("duration_ms", Integer, nullable=False),
-)
-
-
-def _ticket_row(ticket: DsrTicket) -> dict[str, Any]:
-    return {
-        "id": ticket.id,
-        "idempotency_key": ticket.idempotency_key,
-        "request_type": ticket.request_type.value,
-        "status": ticket.status.value,
-        "email": ticket.identity.email,
-        "username": ticket.identity.username,
-        "phone": ticket.identity.phone,
-        "requester_role": ticket.requester_role.value,
-        "subject_is_minor": ticket.subject_is_minor,
-        "child_account": ticket.child_account,
-        "details": ticket.details,
-        "corrections": [c.model_dump() for c in ticket.corrections],
-        "legal_basis": ticket.legal_basis,
-        "cited_clause_ids": ticket.cited_clause_ids,
-        "received_at": ticket.received_at,
-        "due_at": ticket.due_at,
-        "verification_required": ticket.verification.required,
-        "verification_status": ticket.verification.status.value,
-        "channel": ticket.channel.value,
-        "session_id": ticket.session_id,
-        "updated_at": ticket.received_at,
-    }
-
-
-def _ticket_from_rows(row: Any, audit: Sequence[Any], outbox: Any | None) -> DsrTicket:
-    delivery = DeliverySummary()
-    if outbox is not None:
-        delivery = DeliverySummary(
-            state=outbox.state,
-            attempts=outbox.attempts,
-            last_error=outbox.last_error,
-            delivered_at=outbox.delivered_at,
-        )
-    return DsrTicket(
-        id=row.id,
-        request_type=row.request_type,
-        status=row.status,
-        identity=Identity(email=row.email, username=row.username, phone=row.phone),
-        requester_role=row.requester_role,
-        subject_is_minor=row.subject_is_minor,
-        child_account=row.child_account,
-        details=row.details,
-        corrections=[TicketCorrection(**c) for c in row.corrections],
-        legal_basis=row.legal_basis,
-        cited_clause_ids=row.cited_clause_ids,
-        received_at=row.received_at,
-        due_at=row.due_at,
-        verification=Verification(
-            required=row.verification_required, status=row.verification_status
-        ),
-        channel=row.channel,
-        session_id=row.session_id,
-        idempotency_key=row.idempotency_key,
-        audit=[
-            AuditEntry(
-                at=a.at,
-                actor=a.actor,
-                from_status=a.from_status,
-                to_status=a.to_status,
-                note=a.note,
-            )
-            for a in audit
-        ],
-        delivery=delivery,
-    )
-
-
-# --- engine and transient-error retry -------------------------------------------------------
-
-
-def normalise_url(url: str) -> str:
-    """``postgresql://`` would pick psycopg2, which we do not ship: use psycopg 3."""
-    for prefix in ("postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url.removeprefix(prefix)
-    return url
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # WAL + synchronous=FULL: a commit is on disk when it returns. busy_timeout lets a
-    # writer wait for another instead of failing at once; with_retry covers the rest.
-    cursor = dbapi_connection.cursor()
-    for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "busy_timeout=5000"):
-        cursor.execute(f"PRAGMA {pragma}")
-    cursor.close()
-
-
-def make_engine(url: str) -> Engine:
-    url = normalise_url(url)
-    if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url)
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
-
-
-_TRANSIENT_TEXT = (
-    "database is locked",
-    "database is busy",
-    "deadlock detected",
-    "could not serialize",
-)
-_TRANSIENT_SQLSTATE = frozenset({"40001", "40P01", "57P01", "08006", "08003"})
-
-
-def is_transient(exc: OperationalError) -> bool:
-    if exc.connection_invalidated:
-        return True
-    if getattr(exc.orig, "sqlstate", None) in _TRANSIENT_SQLSTATE:
-        return True
-    text = str(exc.orig).lower()
-    return any(marker in text for marker in _TRANSIENT_TEXT)
-
-
-def with_retry(operation: Callable[[], T], attempts: int = 6, first_delay: float = 0.05) -> T:
-    """Run ``operation``; on a transient OperationalError wait briefly and run it again."""
-    for attempt in range(attempts):
-        try:
-            return operation()
-        except OperationalError as exc:
-            if attempt == attempts - 1 or not is_transient(exc):
-                raise
-            time.sleep(first_delay * 2**attempt)
-    raise AssertionError("unreachable")
-
-
-_Tickets = list[DsrTicket]  # spelled once: inside TicketStore, ``list`` is the method
-
-
-# --- the store ------------------------------------------------------------------------------
-
-
-class TicketStore:
-    """Tickets in SQL. Every public method is one short transaction (retried if transient)."""
-
-    def __init__(self, url: str, *, delivery_configured: bool = False) -> None:
-        self.engine = make_engine(url)
-        # New tickets wait in the outbox either way; the state only tells the DSR team
-        # whether a backend is expected to pick them up.
-        self.delivery_configured = delivery_configured
-        with_retry(lambda: metadata.create_all(self.engine))
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> TicketStore:
-        configured = bool(settings.webhook_url or settings.fides_url)
-        return cls(settings.sqlalchemy_url, delivery_configured=configured)
-
-    @property
-    def dialect(self) -> str:
-        return self.engine.dialect.name
-
-    def close(self) -> None:
-        self.engine.dispose()
-
-    def __enter__(self) -> TicketStore:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
-
-    # -- writing --
-
-    def create(self, draft: TicketDraft, now: datetime | None = None) -> DsrTicket:
-        """File a draft, or return the ticket already filed for the same request."""
-        now = _aware(now)
-        key = idempotency_key(draft.channel, draft.session_id, draft.request_id)
-        existing = self.get_by_idempotency_key(key)
-        if existing is not None:
-            return existing
-        for _ in range(5):  # a fresh random id on the (astronomically rare) id collision
-            ticket = build_ticket(draft, now, new_ticket_id(now))
-            try:
-                with_retry(partial(self._insert, ticket))
-            except IntegrityError:
-                # Either a concurrent create() of the same request won the unique key, or
-                # the random id collided. Read back by key to tell which.
-                existing = self.get_by_idempotency_key(key)
-                if existing is not None:
-                    return existing
-                continue
-            return ticket.model_copy(update={"delivery": self._initial_delivery()})
-        raise TicketError("could not allocate a unique ticket id")
-
-    def _initial_delivery(self) -> DeliverySummary:
-        state = DeliveryState.PENDING if self.delivery_configured else DeliveryState.NOT_CONFIGURED
-        return DeliverySummary(state=state)
-
-    def _insert(self, ticket: DsrTicket) -> None:
-        entry = ticket.audit[0]
-        with self.engine.begin() as conn:  # ticket, audit and outbox commit together
-            conn.execute(insert(tickets_table).values(**_ticket_row(ticket)))
-            conn.execute(insert(audit_table).values(ticket_id=ticket.id, **_audit_row(entry)))
-            conn.execute(
-                insert(outbox_table).values(
-                    ticket_id=ticket.id,
-                    state=self._initial_delivery().state.value,
-                    attempts=0,
-                    next_attempt_at=ticket.received_at,
-                )
-            )
-
-    def update_status(
-        self,
-        ticket_id: str,
-        new_status: TicketStatus | str,
-        *,
-        actor: str,
-        note: str | None = None,
-        now: datetime | None = None,
-    ) -> DsrTicket:
-        """Move a ticket along its lifecycle and append the audit entry, atomically."""
-        target = _parse_status(new_status)
-        now = _aware(now)
-        clean_note = redact(note).text if note else None
-        for _ in range(5):  # optimistic: lose a race -> re-read and re-check
-            ticket = self.get(ticket_id)
-            if ticket is None:
-                raise TicketNotFound(f"no ticket {ticket_id}")
-            check_transition(ticket, target)
-            entry = _validated_audit(now, actor, ticket.status, target, clean_note)
-            verification = _verification_after(ticket, target)
-            if with_retry(partial(self._apply, ticket, entry, verification)):
-                return self.get(ticket_id) or ticket
-        raise TicketError(f"{ticket_id} is being changed by someone else; try again")
-
-    def _apply(
-        self, ticket: DsrTicket, entry: AuditEntry, verification: VerificationStatus
-    ) -> bool:
-        with self.engine.begin() as conn:
-            changed = conn.execute(
-                update(tickets_table)
-                .where(tickets_table.c.id == ticket.id, tickets_table.c.status == ticket.status)
-                .values(
-                    status=entry.to_status.value,
-                    verification_status=verification.value,
-                    updated_at=entry.at,
-                )
-            ).rowcount
-            if changed != 1:
-                return False
-            conn.execute(insert(audit_table).values(ticket_id=ticket.id, **_audit_row(entry)))
-            return True
-
-    # -- reading --
-
-    def get(self, ticket_id: str) -> DsrTicket | None:
-        found = self._select(tickets_table.c.id == ticket_id)
-        return found[0] if found else None
-
-    def get_by_idempotency_key(self, key: str) -> DsrTicket | None:
-        found = self._select(tickets_table.c.idempotency_key == key)
-        return found[0] if found else None
-
-    def tickets_for_session(self, session_id: str) -> _Tickets:
-        return self._select(tickets_table.c.session_id == session_id, order="received")
-
-    def list(
-        self,
-        *,
-        status: TicketStatus | str | None = None,
-        request_type: RequestType | str | None = None,
-        overdue: bool | None = None,
-        limit: int = 100,
-        offset: int = 0,
-        now: datetime | None = None,
-    ) -> _Tickets:
-        """Most urgent first (earliest due date)."""
-        if limit < 0 or offset < 0:
-            raise TicketValidationError("limit and offset must not be negative")
-        conditions = []
-        if status is not None:
-            conditions.append(tickets_table.c.status == _parse_status(status).value)
-        if request_type is not None:
-            conditions.append(tickets_table.c.request_type == _parse_type(request_type).value)
-        if overdue is not None:
-            late = and_(
-                tickets_table.c.due_at < (now or utcnow()),
-                tickets_table.c.status.not_in([s.value for s in TERMINAL_STATUSES]),
-            )
-            conditions.append(late if overdue else not_(late))
-        return self._select(and_(true(), *conditions), limit=limit, offset=offset)
-
-    def _select(
-        self, where: Any, *, order: str = "due", limit: int | None = None, offset: int = 0
-    ) -> _Tickets:
-        columns = tickets_table.c
-        ordering = (
-            (columns.received_at, columns.id)
-            if order == "received"
-            else (columns.due_at, columns.id)
-        )
-        query = select(tickets_table).where(where).order_by(*ordering).offset(offset)
-        if limit is not None:
-            query = query.limit(limit)
-
-        def read() -> _Tickets:
-            with self.engine.connect() as conn:
-                rows = conn.execute(query).all()
-                return self._hydrate(conn, rows)
-
-        return with_retry(read)
-
-    @staticmethod
-    def _hydrate(conn: Connection, rows: Sequence[Any]) -> _Tickets:
-        ids = [row.id for row in rows]
-        if not ids:
-            return []
-        audits: dict[str, list[Any]] = {i: [] for i in ids}
-        audit_rows = conn.execute(
-            select(audit_table).where(audit_table.c.ticket_id.in_(ids)).order_by(audit_table.c.seq)
-        )
-        for entry in audit_rows:
-            audits[entry.ticket_id].append(entry)
-        outboxes = {
-            o.ticket_id: o
-            for o in conn.execute(select(outbox_table).where(outbox_table.c.ticket_id.in_(ids)))
-        }
-        return [_ticket_from_rows(row, audits[row.id], outboxes.get(row.id)) for row in rows]
-
-
-def _aware(now: datetime | None) -> datetime:
-    if now is None:
-        return utcnow()
-    if now.tzinfo is None:
-        raise TicketValidationError("timestamps must be timezone-aware")
-    return now.astimezone(UTC)
-
-
-def _audit_row(entry: AuditEntry) -> dict[str, Any]:
-    return {
-        "at": entry.at,
-        "actor": entry.actor,
-        "from_status": entry.from_status.value if entry.from_status else None,
-        "to_status": entry.to_status.value,
-        "note": entry.note,
-    }
-
-
-def _validated_audit(
+def audit_entry(
     now: datetime, actor: str, old: TicketStatus, new: TicketStatus, note: str | None
 ) -> AuditEntry:
+    """One validated status-change entry (actor and note lengths are checked here)."""
     try:
         return AuditEntry(at=now, actor=actor, from_status=old, to_status=new, note=note)
     except ValidationError as exc:
@@ -894,7 +423,7 @@ def _choices(values: Iterable[StrEnum]) -> str:
     return ", ".join(v.value for v in values)
 
 
-def _parse_status(value: TicketStatus | str) -> TicketStatus:
+def parse_status(value: TicketStatus | str) -> TicketStatus:
     try:
         return TicketStatus(value)
     except ValueError:
@@ -903,7 +432,7 @@ def _parse_status(value: TicketStatus | str) -> TicketStatus:
         ) from None
 
 
-def _parse_type(value: RequestType | str) -> RequestType:
+def parse_request_type(value: RequestType | str) -> RequestType:
     try:
         return RequestType(value)
     except ValueError:

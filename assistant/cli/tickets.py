@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from assistant.config import PROJECT_ROOT, Settings
+from assistant.ticket_store import TicketStore
 from assistant.tickets import (
     DsrTicket,
     RequestType,
     TicketError,
     TicketStatus,
-    TicketStore,
     ticket_json_schema,
     utcnow,
 )

@@ -13,7 +13,8 @@ import pytest
 from servers import start_postgres
 from sqlalchemy.engine import make_url
 
-from assistant.tickets import RequestType, TicketDraft, TicketStore
+from assistant.ticket_store import TicketStore
+from assistant.tickets import RequestType, TicketDraft
 
 from .backend import Receiver
 

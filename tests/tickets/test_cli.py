@@ -17,7 +17,8 @@ import pytest
 from assistant.cli.tickets import register
 from assistant.config import Settings
 from assistant.delivery import CONSENT_REQUEST_ROUTE, PRIVACY_REQUEST_ROUTE
-from assistant.tickets import DsrTicket, RequestType, TicketDraft, TicketStore
+from assistant.ticket_store import TicketStore
+from assistant.tickets import DsrTicket, RequestType, TicketDraft
 
 from .backend import WEBHOOK_SECRET, Receiver
 

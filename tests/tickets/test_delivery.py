@@ -37,14 +37,13 @@ from assistant.delivery import (
     sign,
     webhook_body,
 )
+from assistant.ticket_store import TicketStore, outbox_table
 from assistant.tickets import (
     Correction,
     DeliveryState,
     DsrTicket,
     RequestType,
     TicketDraft,
-    TicketStore,
-    outbox_table,
 )
 
 from .backend import WEBHOOK_SECRET, FakeClock, Receiver
@@ -197,7 +196,8 @@ def test_a_crashing_sender_loses_nothing(
 CREATE_AND_DIE = textwrap.dedent(
     """
     import os, sys
-    from assistant.tickets import RequestType, TicketDraft, TicketStore
+    from assistant.ticket_store import TicketStore
+    from assistant.tickets import RequestType, TicketDraft
     store = TicketStore(sys.argv[1], delivery_configured=True)
     for i in range(4):
         store.create(TicketDraft(request_id=f"crash-{i}", request_type=RequestType.ERASURE,

@@ -14,6 +14,14 @@ import pytest
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import OperationalError
 
+from assistant.ticket_store import (
+    TicketNotFound,
+    TicketStore,
+    audit_table,
+    outbox_table,
+    tickets_table,
+    with_retry,
+)
 from assistant.tickets import (
     Channel,
     Correction,
@@ -21,15 +29,9 @@ from assistant.tickets import (
     InvalidTransition,
     RequestType,
     TicketDraft,
-    TicketNotFound,
     TicketStatus,
-    TicketStore,
     TicketValidationError,
     VerificationStatus,
-    audit_table,
-    outbox_table,
-    tickets_table,
-    with_retry,
 )
 
 MakeDraft = Callable[..., TicketDraft]
@@ -346,7 +348,7 @@ def test_store_creates_the_data_directory(tmp_path: Path, make_draft: MakeDraft)
 
 
 def test_plain_postgresql_urls_use_psycopg3() -> None:
-    from assistant.tickets import normalise_url
+    from assistant.ticket_store import normalise_url
 
     assert normalise_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
     assert normalise_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
