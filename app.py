@@ -1,0 +1,72 @@
+"""Run the web app: user chat at /, agent console at /console, tickets at /tickets.
+
+    python app.py [--host 127.0.0.1] [--port 7860] [--data-dir data]
+
+The port defaults to $GRADIO_SERVER_PORT, else 7860. Staff credentials come from
+ASSISTANT_AGENT_USERNAME / ASSISTANT_AGENT_PASSWORD (required with ASSISTANT_PRODUCTION=1;
+in development a random password is generated and printed to stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+DEFAULT_PORT = 7860
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="WorkAllies privacy assistant web app")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("GRADIO_SERVER_PORT", DEFAULT_PORT)),
+        help="port (default: $GRADIO_SERVER_PORT or 7860)",
+    )
+    parser.add_argument("--data-dir", type=Path, default=None, help="state directory")
+    parser.add_argument(
+        "--proxy-headers",
+        action="store_true",
+        help="trust X-Forwarded-For from --forwarded-allow-ips (behind a reverse proxy)",
+    )
+    parser.add_argument("--forwarded-allow-ips", default="127.0.0.1")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
+        os.environ.setdefault(name, "1")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    args = parse_args(argv)
+
+    import uvicorn
+
+    from assistant.config import Settings
+    from assistant.session import Assistant
+    from assistant.web.auth import CredentialsError, resolve_credentials
+    from assistant.web.server import create_app
+
+    settings = Settings(data_dir=args.data_dir) if args.data_dir else Settings()
+    try:  # before loading the model: a misconfigured production start fails fast
+        credentials = resolve_credentials(settings)
+    except CredentialsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    app = create_app(Assistant.from_settings(settings), settings, credentials=credentials)
+    print(f"Serving on http://{args.host}:{args.port}/", file=sys.stderr)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        proxy_headers=args.proxy_headers,
+        forwarded_allow_ips=args.forwarded_allow_ips,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

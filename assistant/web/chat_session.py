@@ -1,0 +1,146 @@
+"""One browser's chat, kept on the server: its session id, the messages shown, the replies.
+
+Nothing here trusts the browser. The session id is minted here and lives in server-side
+state (``gr.State``), never in a field the client sends; the history shown is rebuilt
+from this object, never read back from the chat component's value; feedback is looked up
+by message index in this session's own replies only. The module does not import Gradio.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from assistant.config import Settings
+from assistant.contract import ErrorInfo, Reply
+from assistant.web.ports import WebAssistant
+from assistant.web.ratelimit import RateLimiter
+from assistant.web.render import render_reply, render_user_message
+from assistant.web.texts import WebTexts
+
+log = logging.getLogger(__name__)
+
+SESSION_PREFIX = "web-"
+# Several people can share one address (an office, a mobile carrier's NAT): give an
+# address this many sessions' worth of messages before refusing.
+ADDRESS_BUDGET_SESSIONS = 4
+
+
+def new_session_id() -> str:
+    """128 random bits, in the characters the assistant accepts for a session id."""
+    return SESSION_PREFIX + secrets.token_urlsafe(16)
+
+
+@dataclass
+class ChatSession:
+    id: str = field(default_factory=new_session_id)
+    messages: list[dict[str, str]] = field(default_factory=list)
+    # assistant message index in ``messages`` -> (the user's message, the reply shown there)
+    turns: dict[int, tuple[str, Reply]] = field(default_factory=dict)
+    # shown but not yet answered, oldest first (the UI shows a message before answering it)
+    pending: list[str] = field(default_factory=list)
+    last_reply: Reply | None = None
+
+    def chat_value(self) -> list[dict[str, str]]:
+        return [dict(m) for m in self.messages]
+
+
+class ChatController:
+    """The web chat turn: caps, rate limits, the assistant call, rendering, feedback."""
+
+    def __init__(
+        self,
+        assistant: WebAssistant,
+        settings: Settings,
+        texts: WebTexts,
+        *,
+        session_limiter: RateLimiter | None = None,
+        address_limiter: RateLimiter | None = None,
+    ) -> None:
+        self.assistant = assistant
+        self.settings = settings
+        self.texts = texts
+        per_minute = settings.rate_limit_per_minute
+        if session_limiter is None:
+            session_limiter = RateLimiter(per_minute)
+        if address_limiter is None:
+            address_limiter = RateLimiter(per_minute * ADDRESS_BUDGET_SESSIONS)
+        self.session_limiter = session_limiter
+        self.address_limiter = address_limiter
+
+    def show_user_message(self, session: ChatSession | None, message: str) -> ChatSession:
+        """Show ``message`` at once and queue it for ``answer_pending``; blank ones are dropped."""
+        session = session or ChatSession()
+        if message.strip():
+            limit = self.settings.max_message_chars
+            shown = message if len(message) <= limit else message[:limit] + "…"
+            session.messages.append({"role": "user", "content": render_user_message(shown)})
+            session.pending.append(message)
+        return session
+
+    def answer_pending(self, session: ChatSession | None, address: str | None) -> Reply | None:
+        """Answer the oldest message shown but not yet answered; None if there is none."""
+        if session is None or not session.pending:
+            return None
+        return self._answer(session, session.pending.pop(0), address)
+
+    def turn(
+        self, session: ChatSession | None, message: str, address: str | None
+    ) -> tuple[ChatSession, Reply | None]:
+        """Show and answer in one call (the API endpoint)."""
+        session = self.show_user_message(session, message)
+        if not message.strip():
+            return session, None
+        session.pending.pop()  # answered right here, not by a later answer_pending
+        return session, self._answer(session, message, address)
+
+    def _answer(self, session: ChatSession, message: str, address: str | None) -> Reply:
+        reply = self._checked_reply(session, message, address)
+        session.messages.append({"role": "assistant", "content": render_reply(reply, self.texts)})
+        session.turns[len(session.messages) - 1] = (message, reply)
+        session.last_reply = reply
+        return reply
+
+    def _checked_reply(self, session: ChatSession, message: str, address: str | None) -> Reply:
+        limit = self.settings.max_message_chars
+        if len(message) > limit:
+            text = self.texts.chat.too_long.format(length=len(message), limit=limit)
+            return self._local_reply(session, "message_too_long", text)
+        if not self.session_limiter.allow(session.id) or (
+            address is not None and not self.address_limiter.allow(address)
+        ):
+            return self._local_reply(session, "rate_limited", self.texts.chat.rate_limited)
+        try:
+            return self.assistant.respond(session.id, message)
+        except Exception:  # the page must keep working even if a turn fails
+            log.exception("chat turn failed")
+            return self._local_reply(session, "internal_error", self.texts.chat.internal_error)
+
+    def _local_reply(self, session: ChatSession, code: str, text: str) -> Reply:
+        return Reply(
+            session=session.id,
+            reply=text,
+            intent="chitchat",
+            error=ErrorInfo(code=code, message=text),
+            policy_version=self.assistant.policy.version,
+        )
+
+    def feedback(self, session: ChatSession | None, index: Any, liked: Any) -> bool:
+        """Store a thumbs up/down for one of this session's answers; False if not stored."""
+        if session is None or not isinstance(liked, bool):
+            return False  # un-liking, or a custom option we do not offer
+        if isinstance(index, list | tuple):
+            index = index[0] if index else None
+        turn = session.turns.get(index) if isinstance(index, int) else None
+        if turn is None:
+            return False
+        rating: Literal["up", "down"] = "up" if liked else "down"
+        message, reply = turn
+        try:
+            self.assistant.record_feedback(session.id, message, reply, rating)
+        except Exception:
+            log.exception("could not store feedback")
+            return False
+        return True

@@ -1,0 +1,126 @@
+"""The user chat widget (Gradio Blocks): messages, Sources, Confirm / Cancel, feedback.
+
+The chat component is display-only as far as the server is concerned: every handler reads
+the server-side ``ChatSession`` from ``gr.State`` and re-renders the history from it.
+
+Event wiring: a typed message (Enter, Send, an example, Confirm, Cancel) is first shown
+at once (``_show``, off the queue), then answered on the queue (``_answer``). Clients of
+the HTTP API get one public endpoint, ``/chat`` (message in; chat history and the Reply
+JSON out), on a hidden trigger so the UI's two-step flow stays private.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import gradio as gr
+
+from assistant.contract import Reply
+from assistant.web.chat_session import ChatController, ChatSession
+from assistant.web.render import awaiting_confirmation, policy_note
+from assistant.web.texts import WebTexts
+
+ShowOutputs = tuple[ChatSession, list[dict[str, str]], Any]
+
+
+def _address(request: gr.Request | None) -> str | None:
+    client = getattr(request, "client", None) if request is not None else None
+    return getattr(client, "host", None)
+
+
+def _reply_json(reply: Reply | None) -> dict[str, Any] | None:
+    return reply.model_dump(mode="json") if reply is not None else None
+
+
+def build_chat(controller: ChatController, texts: WebTexts) -> gr.Blocks:
+    words = texts.chat
+    policy = controller.assistant.policy
+    with gr.Blocks(title=words.page_title, elem_id="wa-chat-app") as demo:
+        session = gr.State(None)
+        gr.Markdown(f"## {words.heading}\n\n{words.intro}", elem_id="wa-chat-header")
+        chatbot = gr.Chatbot(
+            label=words.conversation_label,
+            elem_id="wa-chatbot",
+            examples=[{"text": question} for question in words.examples],
+            buttons=["copy"],
+            feedback_options=("Like", "Dislike"),
+            group_consecutive_messages=False,
+            height="60vh",
+            min_height=320,
+        )
+        with gr.Row(visible=False, elem_id="wa-confirm-row") as confirm_row:
+            gr.Markdown(words.confirm_hint, elem_id="wa-confirm-hint")
+            confirm = gr.Button(words.confirm, variant="primary", elem_id="wa-confirm")
+            cancel = gr.Button(words.cancel, variant="secondary", elem_id="wa-cancel")
+        with gr.Row(equal_height=True, elem_id="wa-input-row"):
+            message = gr.Textbox(
+                label=words.input_label,
+                placeholder=words.input_placeholder,
+                lines=1,
+                max_lines=6,
+                scale=5,
+                min_width=200,
+                elem_id="wa-message",
+            )
+            send = gr.Button(
+                words.send, variant="primary", scale=1, min_width=90, elem_id="wa-send"
+            )
+        gr.Markdown(policy_note(policy.title, policy.last_updated, texts), elem_id="wa-policy-note")
+        reply_json = gr.JSON(visible=False)
+        api_trigger = gr.Button(visible=False)
+
+        def show(text: str, state: ChatSession | None) -> ShowOutputs:
+            state = controller.show_user_message(state, text)
+            return state, state.chat_value(), gr.Row(visible=False)
+
+        def answer(state: ChatSession | None, request: gr.Request) -> tuple[Any, ...]:
+            reply = controller.answer_pending(state, _address(request))
+            if state is None or reply is None:
+                return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            visible = awaiting_confirmation(reply)
+            return state, state.chat_value(), _reply_json(reply), gr.Row(visible=visible)
+
+        answer_outputs = [session, chatbot, reply_json, confirm_row]
+
+        def chain(
+            trigger: Any, fn: Callable[..., Any], inputs: list[Any], outputs: list[Any]
+        ) -> None:
+            trigger(fn, inputs, outputs, queue=False, api_visibility="private").then(
+                answer, [session], answer_outputs, api_visibility="private"
+            )
+
+        def show_typed(text: str, state: ChatSession | None) -> tuple[Any, ...]:
+            return ("", *show(text, state))
+
+        typed_outputs = [message, session, chatbot, confirm_row]
+        chain(message.submit, show_typed, [message, session], typed_outputs)
+        chain(send.click, show_typed, [message, session], typed_outputs)
+        shown_outputs = [session, chatbot, confirm_row]
+        chain(confirm.click, lambda s: show(words.confirm_message, s), [session], shown_outputs)
+        chain(cancel.click, lambda s: show(words.cancel_message, s), [session], shown_outputs)
+
+        def show_example(state: ChatSession | None, event: gr.SelectData) -> ShowOutputs:
+            value = event.value if isinstance(event.value, dict) else {}
+            return show(str(value.get("text", "")), state)
+
+        chain(chatbot.example_select, show_example, [session], shown_outputs)
+
+        def on_like(state: ChatSession | None, event: gr.LikeData) -> None:
+            controller.feedback(state, event.index, event.liked)
+
+        chatbot.like(on_like, [session], None, api_visibility="private")
+
+        def restart() -> tuple[Any, ...]:
+            return None, [], None, gr.Row(visible=False)
+
+        chatbot.clear(restart, None, answer_outputs, queue=False, api_visibility="private")
+
+        def api_chat(text: str, state: ChatSession | None, request: gr.Request) -> tuple[Any, ...]:
+            state, reply = controller.turn(state, text, _address(request))
+            return state, state.chat_value(), _reply_json(reply)
+
+        api_trigger.click(
+            api_chat, [message, session], [session, chatbot, reply_json], api_name="chat"
+        )
+    return demo

@@ -1,0 +1,128 @@
+"""The FastAPI app: ``/healthz``, staff login, and the three Gradio apps mounted on it.
+
+    /           user chat widget (public; embeddable in an iframe)
+    /console    agent console     (staff login)
+    /tickets    tickets view      (staff login)
+    /login      staff sign-in page; /logout signs out
+    /healthz    JSON: status and the active policy version
+
+Starlette matches routes in order, so the plain routes and the staff mounts are added
+before the chat is mounted at ``/``, which would otherwise swallow every path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import gradio as gr
+from fastapi import FastAPI
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from assistant.config import Settings
+from assistant.contract import CONTRACT_VERSION
+from assistant.web.auth import (
+    StaffAuth,
+    StaffCredentials,
+    StaffGate,
+    login_router,
+    resolve_credentials,
+)
+from assistant.web.chat_session import ChatController
+from assistant.web.chat_ui import build_chat
+from assistant.web.console_ui import build_console
+from assistant.web.ports import WebAssistant
+from assistant.web.texts import WebTexts, load_texts, read_template_file
+from assistant.web.tickets_ui import build_tickets
+
+# Two cores and a CPU-bound answer path: more parallel turns would only queue in threads.
+DEFAULT_CONCURRENCY = 2
+# Waiting events per app before new ones are turned away with "queue full".
+MAX_QUEUE = 64
+# No request to these apps carries files; anything bigger than this is abuse.
+MAX_BODY_BYTES = 1_000_000
+
+
+class BodySizeLimit:
+    """Refuse requests whose declared body is larger than ``max_bytes`` (413)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            for name, value in scope.get("headers", []):
+                if name == b"content-length" and (
+                    not value.isdigit() or int(value) > self.max_bytes
+                ):
+                    response = JSONResponse({"detail": "Request too large."}, status_code=413)
+                    await response(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
+
+
+def theme() -> gr.themes.Base:
+    # System fonts only: the app must not fetch anything from a CDN or font service.
+    return gr.themes.Default(
+        primary_hue="blue",
+        font=("system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"),
+        font_mono=("ui-monospace", "Menlo", "Consolas", "monospace"),
+    )
+
+
+def _mount_options(show_error: bool) -> dict[str, Any]:
+    return {
+        "footer_links": [],
+        "run_history": False,  # would keep conversations in the browser's storage
+        "theme": theme(),
+        "css": read_template_file("style.css"),
+        "ssr_mode": False,
+        "mcp_server": False,
+        "pwa": False,
+        "show_error": show_error,
+    }
+
+
+def create_app(
+    assistant: WebAssistant,
+    settings: Settings,
+    *,
+    credentials: StaffCredentials | None = None,
+    texts: WebTexts | None = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    announce: Callable[[str], None] | None = None,
+) -> FastAPI:
+    """Build the whole web app. Raises ``CredentialsError`` in production without staff login."""
+    texts = texts or load_texts()
+    credentials = credentials or resolve_credentials(settings, announce)
+    auth = StaffAuth(credentials, secure_cookies=settings.production)
+
+    app = FastAPI(
+        title="WorkAllies privacy assistant", docs_url=None, redoc_url=None, openapi_url=None
+    )
+    app.add_middleware(StaffGate, auth=auth)
+    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str | None]:
+        policy = assistant.policy
+        return {
+            "status": "ok",
+            "policy_version": policy.version,
+            "policy_last_updated": policy.last_updated.isoformat() if policy.last_updated else None,
+            "contract_version": CONTRACT_VERSION,
+        }
+
+    app.include_router(login_router(auth, texts.login))
+
+    def queued(blocks: gr.Blocks) -> gr.Blocks:
+        return blocks.queue(default_concurrency_limit=concurrency, max_size=MAX_QUEUE)
+
+    staff = {"auth_dependency": auth.user_from_request, **_mount_options(show_error=True)}
+    gr.mount_gradio_app(app, queued(build_console(assistant, texts)), "/console", **staff)
+    gr.mount_gradio_app(app, queued(build_tickets(assistant, texts)), "/tickets", **staff)
+    chat = build_chat(ChatController(assistant, settings, texts), texts)
+    gr.mount_gradio_app(app, queued(chat), "/", **_mount_options(show_error=False))
+    return app
