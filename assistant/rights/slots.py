@@ -84,9 +84,9 @@ _USERNAME = re.compile(
     re.I,
 )
 _REGISTERED_AS = re.compile(
-    rf"\b(?:registered|signed up|goes by|account (?:called|named))(?:\s+as)?\s+{_NAME_VALUE}", re.I
+    rf"\b(?:(?:registered|signed up) as|goes by|account (?:called|named))\s+{_NAME_VALUE}", re.I
 )
-_NOT_A_NAME = words("is was my the a an and his her their it if i not please none unknown")
+_NOT_A_NAME = words("is was my the a an and his her their it if i not please none unknown with")
 _CHILD_POSSESSIVE = re.compile(
     r"\b(?:his|her|their|child'?s?|kid'?s?|son'?s?|daughter'?s?|nephew'?s?|niece'?s?)\b", re.I
 )

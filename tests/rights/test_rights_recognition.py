@@ -1,0 +1,95 @@
+"""Recognition over the labelled dataset, with the quality bar asserted per split."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.rights import Detection, detect_request, mentions_other_person
+from assistant.tickets import RequestType
+
+from .dataset import Split, load, score, slot_matches, ticket_type
+
+MIN_ACCURACY = 0.97
+MAX_FALSE_TICKET_RATE = 0.02
+
+
+def test_dataset_is_big_varied_and_split() -> None:
+    data = load()
+    requests = [c for c in data.cases if c.expected_type is not None]
+    questions = [c for c in data.cases if c.expected_type is None]
+    assert len(data.cases) >= 100
+    assert len(requests) >= 60 and len(questions) >= 40
+    assert {c.expected_type for c in requests} == set(RequestType)
+    assert {s.expect_type for s in data.scripts} == set(RequestType)
+    heldout = sum(c.split == "heldout" for c in data.cases) / len(data.cases)
+    assert 0.25 <= heldout <= 0.55
+    assert len({c.message for c in data.cases}) == len(data.cases), "duplicate messages"
+
+
+@pytest.mark.parametrize("split", ["dev", "heldout"])
+def test_type_accuracy_and_false_tickets(split: Split) -> None:
+    result = score(split)
+    assert result.accuracy >= MIN_ACCURACY, "\n".join(result.errors)
+    assert result.false_ticket_rate <= MAX_FALSE_TICKET_RATE, "\n".join(result.errors)
+
+
+@pytest.mark.parametrize("split", ["dev", "heldout"])
+def test_slots_read_from_the_first_message(split: Split) -> None:
+    wrong = []
+    for case in load().cases:
+        if case.split != split or not case.expected_slots:
+            continue
+        detection = detect_request(case.message)
+        if ticket_type(detection) != case.expected_type or detection is None:
+            continue  # a type miss is already counted above
+        for slot, expected in case.expected_slots.items():
+            actual = detection.slots.get(slot)
+            if not slot_matches(slot, expected, actual):
+                wrong.append(f"{slot}: expected {expected!r}, got {actual!r} in {case.message!r}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_other_people_s_data_is_flagged_never_a_ticket() -> None:
+    flagged = [c for c in load().cases if c.expected_other_person]
+    assert flagged
+    for case in flagged:
+        detection = detect_request(case.message)
+        assert detection is not None and detection.other_person, case.message
+        assert mentions_other_person(case.message)
+    assert not mentions_other_person("my 15 year old son made an account, delete it")
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Please delete my account and all my data",
+        "unsubscribe me from your newsletters",
+        "I object to you profiling me",
+    ],
+)
+def test_detection_shape(message: str) -> None:
+    detection = detect_request(message)
+    assert isinstance(detection, Detection)
+    assert 0.0 < detection.confidence <= 1.0
+    assert detection.evidence and not detection.other_person
+
+
+def test_questions_rank_below_requests_in_confidence() -> None:
+    polite = detect_request("could you delete my account?")
+    direct = detect_request("This is a formal erasure request: delete my account.")
+    assert polite is not None and direct is not None
+    assert direct.confidence >= polite.confidence
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["", "   ", "?", "yes", "my email is jane@example.com", "thanks!", "\x00\x01"],
+)
+def test_no_request_in_fragments(message: str) -> None:
+    assert ticket_type(detect_request(message)) is None
+
+
+def test_rectification_keeps_the_users_casing() -> None:
+    detection = detect_request("please update my surname from Kowalsky to McKowalski-Ng")
+    assert detection is not None
+    assert detection.slots["correction_value"] == "McKowalski-Ng"
