@@ -56,7 +56,7 @@ _ACTIONS = words(
     deactivate cancel terminate opt take get put release hand let consider treat process
     drop exclude disable withdraw revoke retract rescind download nuke trash bin scrap
     ditch kill shut clear unregister deregister obliterate package compile prepare share
-    return view lock make"""
+    return view lock make hold"""
 )
 # -ly words that are verbs, not adverbs to skip ("apply the change" is not "simply ...").
 _LY_VERBS = words("apply reply supply rely comply multiply imply ally rally tally bully")
@@ -99,9 +99,9 @@ _COMPLAINT = re.compile(
     r"|\bstill (?:email|text|call|send|spam|message|contact)(?:s|ing)? me\b"
 )
 _DESIRE = re.compile(
-    r"\bi (?:really |just |would |do |still |now |also |only |hereby )?"
+    r"\b(?:i|and|but|so) (?:really |just |would |do |still |now |also |only |hereby )?"
     r"(?:want|need|wish|would like|demand|request|require|insist|expect|am asking|ask|"
-    r"am requesting|am writing to (?:request|ask)|would appreciate)\b(?: (.*))?$"
+    r"am requesting|am writing to|would appreciate)\b(?: (.*))?$"
 )
 # What follows a desire verb when the user wants to learn, not to have something done.
 _COGNITIVE = re.compile(
@@ -131,6 +131,7 @@ _CESSATION = re.compile(
     r"(?: you| workallies| your company| anyone| you guys)? (?:to )?(?:have|keep|hold|store|use|"
     r"using|process|processing|receive|get|getting|be|being|hear|contact|contacting|email|"
     r"emailing|send|sending|profile|profiling|track|tracking|share|sharing|sell|selling)\b"
+    r"|\bi (?:do not|no longer) want (?:any ?more|any|more) \w+"
 )
 _NO_MORE = re.compile(r"^no more\b|\b(?:enough|done) with (?:the|your|all) ")
 _REPORT = re.compile(

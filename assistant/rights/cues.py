@@ -34,6 +34,8 @@ _CUES: dict[T, tuple[tuple[str, float], ...]] = {
     T.ACCESS: (
         (r"\bsubject access\b|\bdsar\b|\bsar\b|\bright (?:of|to) access\b|\barticle 15\b", 4),
         (r"\bcop(?:y|ies) of (?:all|everything|the|my|your|any)\b", 2.5),
+        (r"\b(?:send|give|email) me the (?:full |complete |whole )?(?:list|file|report)\b", 1.5),
+        (r"\b(?:what|which) (?:\w+ ){0,2}?(?:data|information|details) of mine\b", 1.5),
         (
             r"\b(?:record|list|summary|overview|report|printout|statement) of (?:all )?(?:of )?"
             r"(?:the |my )?(?:personal )?(?:data|information|details|records)\b",
@@ -83,6 +85,13 @@ _CUES: dict[T, tuple[tuple[str, float], ...]] = {
             3,
         ),
         (r"\b(?:competitor|another (?:platform|provider|service|site|company))\b", 1),
+        # Moving one's own data somewhere is portability, whoever the destination is.
+        (
+            r"\b(?:transfer|move|port|migrate)\w* (?:all )?(?:of )?my (?:\w+ ){0,4}?(?:data|"
+            r"information|reviews|profile|portfolio|history)\b"
+            r"|\b(?:upwork|fiverr|toptal|freelancer\.com|peopleperhour|guru\.com)\b",
+            2,
+        ),
     ),
     T.RECTIFICATION: (
         (r"\brectif\w*|\barticle 16\b", 4),
@@ -143,15 +152,16 @@ _CUES: dict[T, tuple[tuple[str, float], ...]] = {
     T.RESTRICTION: (
         (r"\brestrict\w*|\barticle 18\b", 3.5),
         (
-            r"\b(?:limit|freeze|pause|suspend|halt|block)\w* (?:\w+ ){0,3}?(?:processing|process|"
-            r"use|using|my data|my information)\b",
+            r"\b(?:limit|freeze|pause|suspend|halt|block|hold off)\w* (?:\w+ ){0,3}?"
+            r"(?:processing|process|use|using|my data|my information)\b",
             3,
         ),
         (r"\b(?:freeze|pause|suspend) my (?:data|information|account)\b", 3),
         (r"\b(?:put|place) (?:a )?hold on\b|\bon hold\b", 3),
         (
-            r"\b(?:stop|cease|halt|do not|never|not) (?:\w+ ){0,2}?(?:process|processing|use|using)"
-            r"\b.{0,80}\b(?:until|while|pending|in the meantime|meanwhile)\b",
+            r"\b(?:stop|cease|halt|hold off|do not|never|not) (?:\w+ ){0,2}?"
+            r"(?:process|processing|use|using)\b.{0,80}\b"
+            r"(?:until|while|pending|in the meantime|meanwhile)\b",
             3.5,
         ),
         (
@@ -218,12 +228,12 @@ _CUES: dict[T, tuple[tuple[str, float], ...]] = {
         (
             r"\b(?:withdraw\w*|revok\w*|retract\w*|rescind\w*|pull\w*|cancel\w*|take back|"
             r"taking back)\b "
-            r"(?:\w+ ){0,4}?(?:consent|permission)\b",
+            r"(?:\w+ ){0,4}?(?:consents?|permissions?)\b",
             5,
         ),
         (
-            r"\b(?:consent|permission)\b (?:\w+ ){0,3}?(?:withdrawn|revoked|retracted|rescinded|"
-            r"back)\b",
+            r"\b(?:consents?|permissions?)\b (?:\w+ ){0,3}?"
+            r"(?:withdrawn|revoked|retracted|rescinded|back)\b",
             5,
         ),
         (
@@ -233,7 +243,7 @@ _CUES: dict[T, tuple[tuple[str, float], ...]] = {
         ),
         (
             r"\b(?:take|taking|took|pull|pulling) (?:\w+ ){0,3}?(?:consent|permission) back\b"
-            r"|\b(?:do not|no longer) give (?:you )?(?:my )?(?:consent|permission)\b",
+            r"|\b(?:do not|no longer) give (?:you )?(?:my )?(?:consents?|permissions?)\b",
             5,
         ),
         (r"\bconsent\b", 1),

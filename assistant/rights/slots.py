@@ -84,7 +84,9 @@ _USERNAME = re.compile(
     re.I,
 )
 _REGISTERED_AS = re.compile(
-    rf"\b(?:(?:registered|signed up) as|goes by|account (?:called|named))\s+{_NAME_VALUE}", re.I
+    r"\b(?:(?:registered|signed up) as|goes by|account (?:called|named)|under the "
+    rf"(?:user ?)?name)\s+{_NAME_VALUE}",
+    re.I,
 )
 _NOT_A_NAME = words("is was my the a an and his her their it if i not please none unknown with")
 _CHILD_POSSESSIVE = re.compile(
@@ -195,6 +197,9 @@ _VALUE_ONLY = re.compile(
     r"\s+(?:is|should\s+be)\s+|\bit(?:'s|\s+is)\s+(?:now|actually)\s+|\bshould\s+(?:be|read)\s+",
     re.I,
 )
+# "you spelled my name wrong, it's Siobhan": after a report of an error, "it's X" is X.
+_WRONGNESS = re.compile(r"\b(?:wrong|incorrect|misspel\w*|mistyped|typo|inaccurate)\b", re.I)
+_IT_IS = re.compile(r"\bit(?:'s|\s+is)\s+(?!(?:wrong|incorrect|not|in|on|spelled|spelt)\b)", re.I)
 _IT_IS_NOT = re.compile(r"\bit(?:'s|\s+is)\s+(?P<v>[^,.;!?]{1,60}),?\s+not\s+[^,.;!?]{1,60}", re.I)
 _WHAT = re.compile(rf"\b(?:my|the|your)\s+(?:spelling\s+of\s+(?:my\s+)?)?(?P<what>{FIELD})\b", re.I)
 
@@ -226,6 +231,8 @@ def find_correction(text: str) -> tuple[str | None, str | None]:
         value = cut_value(text[match.end() :])
     elif (not_match := _IT_IS_NOT.search(text)) is not None:
         value = not_match.group("v").strip(" '\"")
+    elif _WRONGNESS.search(text) and (it_is := _IT_IS.search(text)) is not None:
+        value = cut_value(text[it_is.end() :])
     return find_field(text), value
 
 

@@ -62,6 +62,8 @@ _REWRITES: tuple[tuple[str, str], ...] = (
     (r"\b(?:you've|youve)\b", "you have"),
     (r"\b(?:you're|youre)\b", "you are"),
     (r"\bwanna\b", "want to"),
+    (r"\bwat\b", "what"),
+    (r"\b(?:abt|abour)\b", "about"),
     (r"\bgimme\b", "give me"),
     (r"\b(?:pls|plz|plse|pleas|pleaseee*)\b", "please"),
     (r"\bthx\b", "thanks"),

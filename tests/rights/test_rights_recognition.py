@@ -22,7 +22,7 @@ def test_dataset_is_big_varied_and_split() -> None:
     assert {c.expected_type for c in requests} == set(RequestType)
     assert {s.expect_type for s in data.scripts} == set(RequestType)
     heldout = sum(c.split == "heldout" for c in data.cases) / len(data.cases)
-    assert 0.25 <= heldout <= 0.55
+    assert heldout >= 0.25  # blind batches; see the header of the dataset
     assert len({c.message for c in data.cases}) == len(data.cases), "duplicate messages"
 
 
