@@ -12,7 +12,8 @@ from assistant.evaluation.review import (
     tickets_needing_review,
 )
 from assistant.policy import Policy
-from assistant.tickets import RequestType, TicketDraft, TicketStore
+from assistant.ticket_store import TicketStore
+from assistant.tickets import RequestType, TicketDraft
 
 from .builders import question, report, turn
 from .paths import ROOT
