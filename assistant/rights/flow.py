@@ -26,7 +26,7 @@ from assistant.rights import answers
 from assistant.rights import slots as s
 from assistant.rights.acts import is_question
 from assistant.rights.recognition import Detection, detect_request
-from assistant.rights.secrets import scrub
+from assistant.rights.secrets import MASK_PREFIX, scrub
 from assistant.rights.state import RequestInProgress, missing_slots, refresh
 from assistant.rights.templates import fill, question, summary, wording
 from assistant.rights.text import clean, normalise
@@ -79,7 +79,7 @@ def _keep(slots: dict[str, str]) -> dict[str, str]:
     kept = {}
     for key, raw in slots.items():
         value = raw.strip()[: _MAX_LEN.get(key, _DEFAULT_MAX_LEN)]
-        if value and "[redacted" not in value.lower():
+        if value and MASK_PREFIX.lower() not in value.lower():
             kept[key] = value
     return kept
 
