@@ -37,8 +37,9 @@ class AbstentionModel:
     weights: tuple[float, ...] = (0.89, 1.69, -1.25, 1.36)
     bias: float = -1.75
     threshold: float = 0.5
-    # Below this similarity with no privacy word, a question is out of scope, not a gap.
-    out_of_scope_similarity: float = 0.3
+    # Below this similarity with no privacy word, nothing in the policy is even close: the
+    # question is out of scope, not a gap in the policy ("What is the capital of France?").
+    out_of_scope_similarity: float = 0.12
 
     def probability(self, signals: Signals) -> float:
         z = self.bias + sum(w * x for w, x in zip(self.weights, signals.vector(), strict=True))
@@ -48,7 +49,7 @@ class AbstentionModel:
         return self.probability(signals) >= self.threshold
 
     def out_of_scope(self, signals: Signals) -> bool:
-        if signals.off_topic and signals.similarity < 2 * self.out_of_scope_similarity:
+        if signals.off_topic and signals.similarity < 3 * self.out_of_scope_similarity:
             return True
         return not signals.privacy and signals.similarity < self.out_of_scope_similarity
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from assistant.retrieval import Hit
 
 MARKER_RE = re.compile(r"\[(\d{1,2})\]")
-# A sentence with at most this many words and no marker is a lead ("Yes.", "No, it does not.").
+# An opening sentence of at most this many words needs no marker: a lead ("Yes.", "No.").
 MAX_LEAD_WORDS = 4
 _QUOTE_CHARS = "\"'“”‘’`´"
 _ANSWER_SENTENCE_RE = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“(]?[A-Z0-9])")
@@ -117,9 +117,9 @@ def _check_markers(answer: Answer, is_meta: Callable[[str], bool]) -> list[Probl
         if n not in used
     ]
     if count:  # an answer without citations (chitchat, out of scope) has nothing to mark
-        for sentence in answer_sentences(answer.text):
+        for index, sentence in enumerate(answer_sentences(answer.text)):
             if MARKER_RE.search(sentence) or is_meta(sentence):
                 continue
-            if len(sentence.split()) > MAX_LEAD_WORDS:
+            if index > 0 or len(sentence.split()) > MAX_LEAD_WORDS:  # only a lead goes bare
                 problems.append(Problem("marker", f"sentence without a citation: {sentence!r}"))
     return problems

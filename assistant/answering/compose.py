@@ -124,7 +124,10 @@ def list_item(text: str) -> str:
     """A list entry as it reads inside a sentence: a labelled right shows its label."""
     if match := LABEL_RE.match(text):
         return " ".join(lower_first(word) for word in match["label"].split())
-    return lower_first(text.strip().rstrip(".:;,"))
+    text = text.strip()
+    if text.endswith(":"):  # a sub-heading in Title Case ("Sharing with Service Providers:")
+        return " ".join(lower_first(word) for word in text.rstrip(":").split())
+    return lower_first(text.rstrip(".:;,"))
 
 
 def render_list(lead_in: str, lead_marker: str, items: list[tuple[str, str]]) -> str:

@@ -37,7 +37,7 @@ MAX_WORDS = 90
 RELATIVE_SCORE = 0.8  # a further statement must score this close to the best one
 CRYPTIC_WORDS = 8  # a list item this short needs its lead-in to make sense
 CONTINUE_BELOW_WORDS = 25
-ANAPHORS = frozenset({"This", "These", "It", "They", "Such", "That"})
+ANAPHORS = frozenset({"This", "These", "It", "They", "Their", "Such", "That"})
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
@@ -135,8 +135,10 @@ class GroundedGenerator:
         statements = self._plan(candidates)
         numbering = _Numbering()
         parts = [self._render(s, numbering) for s in statements]
-        lead = self._lead(question, statements[0])
-        text = " ".join([*([lead] if lead else []), *parts, *self._partial(question, parts)])
+        notes = self._partial(question, parts)
+        # A lead would overstate an answer that leaves part of the question open.
+        lead = None if notes else self._lead(question, statements[0])
+        text = " ".join([*([lead] if lead else []), *parts, *notes])
         return Answer(text, tuple(numbering.citations), confidence=confidence)
 
     # ------------------------------------------------------------ planning
@@ -184,7 +186,7 @@ class GroundedGenerator:
             ][: MAX_ITEMS - 1]
             items = sorted([best.clause, *(c.clause for c in siblings)], key=lambda c: c.position)
             return Statement(span, None, Span.whole(parent), tuple(Span.whole(c) for c in items))
-        return Statement(span, self._continuation(span))
+        return Statement(span, self._continuation(span) or self._next_item(span))
 
     @staticmethod
     def _continuation(span: Span) -> Span | None:
@@ -196,6 +198,18 @@ class GroundedGenerator:
             if start >= span.end:
                 first = span.clause.text[start:end].split(" ", 1)[0]
                 return Span(span.clause, start, end) if first in ANAPHORS else None
+        return None
+
+    def _next_item(self, span: Span) -> Span | None:
+        """The next list item when it continues a short one ("These communications may be
+        delivered via email, ..." after "We use ... to send direct marketing ...")."""
+        clause = span.clause
+        if clause.parent_id is None or len(span.text.split()) >= CONTINUE_BELOW_WORDS:
+            return None
+        siblings = self.policy.children(self.policy.clause(clause.parent_id))
+        later = [c for c in siblings if c.position > clause.position]
+        if later and later[0].text.split(" ", 1)[0] in ANAPHORS:
+            return Span.whole(later[0])
         return None
 
     @staticmethod
@@ -291,4 +305,7 @@ def _names(question: str) -> list[str]:
 
 
 def _cryptic(text: str) -> bool:
-    return len(text.split()) <= CRYPTIC_WORDS
+    """A list item that cannot be read alone: very short, or opening with a word that
+    points back at its lead-in ("This applies even if ...")."""
+    words_ = text.split()
+    return len(words_) <= CRYPTIC_WORDS or (bool(words_) and words_[0] in ANAPHORS)

@@ -96,6 +96,20 @@ def related_clauses(policy: Policy, clause: Clause) -> list[Clause]:
     return [clause, *lead_in_chain(policy, clause), *list_items(policy, clause)]
 
 
+MIN_SHARED_STEM = 5
+
+
+def _shares_stem(term: str, stems_: set[str]) -> bool:
+    """The stemmer leaves some families apart ("accident" -> "accid", "accidentally" ->
+    "accident"); a long common prefix joins them again."""
+    if len(term) < MIN_SHARED_STEM:
+        return False
+    return any(
+        len(other) >= MIN_SHARED_STEM and (other.startswith(term) or term.startswith(other))
+        for other in stems_
+    )
+
+
 class SentenceScorer:
     def __init__(self, policy: Policy, vocabulary: Vocabulary) -> None:
         self.policy = policy
@@ -111,11 +125,11 @@ class SentenceScorer:
             weight = self.vocabulary.weight(term)
             total += weight
             synonyms = self.vocabulary.synonyms(term)
-            if term in own or synonyms & own:
+            if term in own or synonyms & own or _shares_stem(term, own):
                 gained += weight * (EXACT if term in own else SYNONYM)
                 matched.add(term)
                 own_matched.add(term)
-            elif term in context or synonyms & context:
+            elif term in context or synonyms & context or _shares_stem(term, context):
                 gained += weight * CONTEXT
                 matched.add(term)
         return (gained / total if total else 0.0), matched, own_matched

@@ -1,0 +1,122 @@
+"""Chitchat and follow-ups: deterministic, and only when the message needs it."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.conversation import (
+    ChitchatKind,
+    Turn,
+    chitchat_reply,
+    classify_chitchat,
+    contextualise,
+    standalone_question,
+)
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        ("Hi!", ChitchatKind.GREETING),
+        ("hello there", ChitchatKind.GREETING),
+        ("Good morning", ChitchatKind.GREETING),
+        ("thanks a lot!", ChitchatKind.THANKS),
+        ("Thank you so much", ChitchatKind.THANKS),
+        ("ok thanks", ChitchatKind.THANKS),
+        ("bye", ChitchatKind.GOODBYE),
+        ("that's all, goodbye", ChitchatKind.GOODBYE),
+        ("What can you do?", ChitchatKind.HELP),
+        ("hi, what can you do?", ChitchatKind.HELP),
+        ("help", ChitchatKind.HELP),
+        ("ok", ChitchatKind.ACKNOWLEDGEMENT),
+        ("got it", ChitchatKind.ACKNOWLEDGEMENT),
+    ],
+)
+def test_small_talk_is_recognised(message: str, kind: ChitchatKind) -> None:
+    assert classify_chitchat(message) == kind
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Hi, do you sell my data?",
+        "Thanks, and how long do you keep it?",
+        "Can you help me delete my data?",
+        "What is your refund policy?",
+        "ok so what about cookies",
+        "",
+        "hello " * 20,
+    ],
+)
+def test_a_message_with_content_is_not_small_talk(message: str) -> None:
+    assert classify_chitchat(message) is None
+
+
+@pytest.mark.parametrize("kind", list(ChitchatKind))
+def test_replies_are_short_and_say_what_the_assistant_does(kind: ChitchatKind) -> None:
+    reply = chitchat_reply(kind)
+    assert 3 <= len(reply.split()) <= 80
+    if kind in (ChitchatKind.GREETING, ChitchatKind.HELP):
+        assert "privacy policy" in reply and "rights" in reply
+
+
+def _history(*questions: str) -> list[Turn]:
+    turns: list[Turn] = []
+    for question in questions:
+        turns += [Turn("user", question), Turn("assistant", "An answer [1].")]
+    return turns
+
+
+@pytest.mark.parametrize(
+    ("history", "message", "must_contain"),
+    [
+        (["How long do you keep my data?"], "and after my account is closed?",
+         ["keep my data", "account is closed"]),
+        (["What information do you collect when I register?"], "what about cookies?",
+         ["collect", "cookies"]),
+        (["Do you use cookies?"], "why?", ["Why do you use cookies"]),
+        (["Do you collect my payment information?"], "who do you share it with?",
+         ["payment information", "share it"]),
+        (["Can I delete my data?"], "what if I have trouble with that?", ["delete", "trouble"]),
+        (["Do you collect data from children?"], "what if you do by accident?",
+         ["children", "accident"]),
+        (["Where is my data stored?"], "how is it protected?", ["stored", "protected"]),
+        (["How long do you keep my data?", "and after my account is closed?"], "why?",
+         ["keep my data", "closed", "Why"]),
+        (["Do you use cookies?", "thanks!"], "why?", ["Why do you use cookies"]),
+    ],
+)  # fmt: skip
+def test_follow_ups_are_merged_with_the_previous_question(
+    history: list[str], message: str, must_contain: list[str]
+) -> None:
+    turns = [Turn("user", h) for h in history]
+    query = standalone_question(message, turns)
+    for part in must_contain:
+        assert part in query, query
+    assert contextualise(message, turns).followup
+
+
+@pytest.mark.parametrize(
+    ("history", "message"),
+    [
+        (["Do you use cookies?"], "Do you sell my personal data to advertisers?"),
+        (["Do you use cookies?"], "What if I tag WorkAllies in a social media post?"),
+        (["How long do you keep my data?"], "How can I update my personal information?"),
+        ([], "why?"),
+        ([], "and after my account is closed?"),
+    ],
+)
+def test_self_contained_questions_and_first_questions_are_left_alone(
+    history: list[str], message: str
+) -> None:
+    assert standalone_question(message, _history(*history)) == message
+
+
+def test_a_connector_before_a_full_question_is_dropped() -> None:
+    query = standalone_question("and do you sell my data?", _history("Do you use cookies?"))
+    assert query == "do you sell my data?"
+
+
+def test_assistant_turns_are_not_taken_for_questions() -> None:
+    turns = [Turn("user", "Do you use cookies?"), Turn("assistant", "Why would we not?")]
+    assert standalone_question("why?", turns) == "Why do you use cookies?"

@@ -1,0 +1,206 @@
+"""The grounded generator: answers that read as answers, every claim cited verbatim."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from assistant.answering import GroundedGenerator, verify
+from assistant.answering.citations import MARKER_RE
+from assistant.answering.compose import reported_speech
+from assistant.policy import Policy
+from tests.answering.conftest import MakeHits
+
+CASES = [
+    ("Do you sell my personal data?", ["sharing-personal-information-with-third-1",
+                                       "sharing-personal-information-with-third-4"]),
+    ("Can I stop receiving direct marketing?", ["direct-marketing-1.4", "direct-marketing-2"]),
+    ("How long do you keep my data?", ["how-long-do-we-keep-personal-information-1.1",
+                                       "how-long-do-we-keep-personal-information-1"]),
+    ("What is impression reporting?", ["information-we-collect-3"]),
+    ("Why do you keep data from closed accounts?",
+     ["how-long-do-we-keep-personal-information-1.3.2",
+      "how-long-do-we-keep-personal-information-1.3.1"]),
+    ("What are my data protection rights?", ["your-data-protection-rights-1",
+                                              "your-data-protection-rights-2"]),
+    ("Who can see my profile?", ["information-we-collect-4"]),
+    ("Where is my data stored?", ["where-we-store-your-personal-information-1"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("question", "clause_ids"), CASES)
+def test_answers_read_as_short_cited_answers(
+    grounded: GroundedGenerator, policy: Policy, make_hits: MakeHits, question: str,
+    clause_ids: list[str],
+) -> None:  # fmt: skip
+    hits = make_hits(*clause_ids)
+    answer = grounded.answer(question, hits)
+    assert not answer.abstained
+    assert re.match(r"[A-Z]", answer.text), answer.text
+    assert "[1]" in answer.text
+    assert len(answer.text.split()) <= 90, answer.text
+    assert verify(answer, hits, policy, grounded.wording.is_meta) == []
+    numbers = [int(n) for n in MARKER_RE.findall(answer.text)]
+    assert sorted(set(numbers)) == list(range(1, len(answer.citations) + 1))
+
+
+def test_the_first_citation_comes_from_the_top_hit(
+    grounded: GroundedGenerator, make_hits: MakeHits
+) -> None:
+    hits = make_hits("cookies-1", "how-is-information-collected-by-us-1")
+    answer = grounded.answer("Do you use cookies?", hits)
+    assert answer.citations[0].clause_id == "cookies-1"
+    assert answer.text.startswith("Yes. ")
+
+
+@pytest.mark.parametrize(
+    ("question", "clause_id", "lead"),
+    [
+        ("Do you sell my personal data?", "sharing-personal-information-with-third-1", "No."),
+        ("Do you rent my information?", "sharing-personal-information-with-third-4", "No."),
+        ("Can I stop receiving direct marketing?", "direct-marketing-1.4", "Yes."),
+        ("Do you honor Do Not Track?", "do-not-track-1", "No."),
+        ("Can service providers use my data for marketing?",
+         "sharing-personal-information-with-third-3.1.3", "No."),
+        ("Can I request deletion of my data?", "your-data-protection-rights-4",
+         "In some cases, yes."),
+    ],
+)  # fmt: skip
+def test_yes_no_leads_follow_the_policy(
+    grounded: GroundedGenerator, make_hits: MakeHits, question: str, clause_id: str, lead: str
+) -> None:
+    answer = grounded.answer(question, make_hits(clause_id))
+    assert answer.text.startswith(lead + " "), answer.text
+
+
+def test_a_wh_question_gets_no_lead(grounded: GroundedGenerator, make_hits: MakeHits) -> None:
+    answer = grounded.answer("Who do you sell my data to?", make_hits(
+        "sharing-personal-information-with-third-1"))  # fmt: skip
+    assert not answer.text.startswith(("Yes", "No", "In some cases"))
+
+
+def test_first_person_policy_text_is_reported_not_claimed(
+    grounded: GroundedGenerator, make_hits: MakeHits
+) -> None:
+    answer = grounded.answer("Do you sell my personal data?", make_hits(
+        "sharing-personal-information-with-third-1"))  # fmt: skip
+    assert "WorkAllies says it doesn't sell or rent your personal information" in answer.text
+
+
+def test_a_cryptic_bullet_is_shown_with_its_lead_in(
+    grounded: GroundedGenerator, policy: Policy, make_hits: MakeHits
+) -> None:
+    hits = make_hits("how-long-do-we-keep-personal-information-1.3.2")
+    answer = grounded.answer("Is data from closed accounts kept to prevent fraud?", hits)
+    assert "Personal information from closed accounts is retained for various reasons" in (
+        answer.text
+    )
+    assert "prevent fraud" in answer.text
+    cited = [c.clause_id for c in answer.citations]
+    assert cited[:2] == [
+        "how-long-do-we-keep-personal-information-1.3",
+        "how-long-do-we-keep-personal-information-1.3.2",
+    ]
+    assert verify(answer, hits, policy, grounded.wording.is_meta) == []
+
+
+def test_a_lead_in_lists_its_items(grounded: GroundedGenerator, make_hits: MakeHits) -> None:
+    answer = grounded.answer(
+        "What are my data protection rights?", make_hits("your-data-protection-rights-1")
+    )
+    for right in ("access", "rectification", "erasure"):
+        assert right in answer.text.lower()
+
+
+def test_a_question_about_a_duration_says_when_none_is_given(
+    grounded: GroundedGenerator, make_hits: MakeHits
+) -> None:
+    answer = grounded.answer(
+        "How long do you keep my data?", make_hits("how-long-do-we-keep-personal-information-1.1")
+    )
+    assert grounded.wording.partial.no_period in answer.text
+    answer = grounded.answer(
+        "How long until you respond to my request?", make_hits("your-data-protection-rights-8")
+    )
+    assert grounded.wording.partial.no_period not in answer.text  # "one month"
+
+
+def test_an_unmentioned_name_is_said_to_be_unmentioned(
+    grounded: GroundedGenerator, make_hits: MakeHits
+) -> None:
+    answer = grounded.answer(
+        "Do you share my data with Facebook?",
+        make_hits("sharing-personal-information-with-third-3"),
+    )
+    assert not answer.abstained
+    assert "Facebook" in answer.text and "doesn't mention" in answer.text
+    assert not answer.text.startswith(("Yes", "In some cases"))
+
+
+def test_abstention_cites_only_the_contact_route(
+    grounded: GroundedGenerator, policy: Policy, make_hits: MakeHits
+) -> None:
+    hits = make_hits("how-do-we-use-the-collected-information-4.11.3", similarity=0.3)
+    answer = grounded.answer("What is your refund policy?", hits)
+    assert answer.abstained and not answer.out_of_scope
+    assert len(answer.citations) == 1
+    contact = answer.citations[0]
+    assert "privacy@workallies.com" in contact.quote
+    assert "privacy@workallies.com" in answer.text
+    assert contact.clause_id.startswith("contact-us")
+    assert verify(answer, hits, policy, grounded.wording.is_meta) == []
+
+
+def test_off_topic_requests_are_out_of_scope(
+    grounded: GroundedGenerator, make_hits: MakeHits
+) -> None:
+    hits = make_hits("introduction-2", similarity=0.15)
+    answer = grounded.answer("Write me a poem about the sea.", hits)
+    assert answer.abstained and answer.out_of_scope
+    assert answer.citations == ()
+
+
+def test_no_hits_means_abstaining(grounded: GroundedGenerator) -> None:
+    answer = grounded.answer("Do you sell my data?", [])
+    assert answer.abstained
+
+
+def test_answers_are_deterministic(grounded: GroundedGenerator, make_hits: MakeHits) -> None:
+    hits = make_hits("direct-marketing-1.4", "direct-marketing-2", "direct-marketing-1")
+    first = grounded.answer("Can I opt out of marketing?", hits)
+    assert grounded.answer("Can I opt out of marketing?", hits) == first
+
+
+def test_another_policy_gets_its_own_contact_route(policy: Policy) -> None:
+    from assistant.policy import parse_policy
+
+    other = parse_policy(
+        "Privacy\n\nData\n\nWe keep data.\n\nContact\n\nQuestions? Write to dpo@example.org.\n"
+    )
+    answer = GroundedGenerator(other).abstain(out_of_scope=False, confidence=0.1)
+    assert "dpo@example.org" in answer.text
+    quote = answer.citations[0].quote
+    assert "dpo@example.org" in quote and other.text[answer.citations[0].start :].startswith(quote)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "reported"),
+    [
+        ("We don't sell or rent your data.", "it doesn't sell or rent your data."),
+        ("We never sell or rent it.", "it never sells or rents it."),
+        ("We track and record your usage.", "it tracks and records your usage."),
+        ("We may share it.", "it may share it."),
+        ("We've introduced reporting.", "it has introduced reporting."),
+        ("Our vendors are certified.", "its vendors are certified."),
+        ("Despite our efforts, we cannot guarantee it.",
+         "despite its efforts, it cannot guarantee it."),
+        ("Please contact us.", "please contact WorkAllies."),
+    ],
+)  # fmt: skip
+def test_reported_speech(sentence: str, reported: str) -> None:
+    assert reported_speech(sentence) == reported
+
+
+def test_sentences_without_first_person_are_kept_as_they_are() -> None:
+    assert reported_speech("You have the right to stop receiving direct marketing.") is None
