@@ -105,12 +105,16 @@ def _confidence(acts: list[Act], top: float, margin: float) -> float:
     return round(strength * min(1.0, 0.55 + top / 10) * (0.75 + 0.25 * margin), 3)
 
 
-def _other_person(norm: str, parts: list[tuple[Sentence, list[tuple[str, Act]]]]) -> Detection:
+def _other_person(parts: list[tuple[Sentence, list[tuple[str, Act]]]]) -> Detection:
     acts = [act for _s, found in parts for _c, act in found]
     choice = _choose(_score(parts), acts) if acts else None
     kind = choice[0] if choice else RequestType.ACCESS
     confidence = max((act.strength for act in acts), default=0.5)
-    return Detection(kind, confidence, {}, (norm[:200],), other_person=True)
+    return Detection(kind, confidence, {}, _evidence(parts), other_person=True)
+
+
+def _evidence(parts: list[tuple[Sentence, list[tuple[str, Act]]]]) -> tuple[str, ...]:
+    return tuple(clause for _s, found in parts for clause, _a in found)
 
 
 def detect_request(message: str) -> Detection | None:
@@ -123,7 +127,7 @@ def detect_request(message: str) -> Detection | None:
         return None
     parts = [(s, sentence_acts(s)) for s in sentences(norm)]
     if _OTHER_PERSON.search(norm):
-        return _other_person(norm, parts)
+        return _other_person(parts)
     acts = [act for _s, found in parts for _c, act in found]
     if not acts:
         return None
@@ -132,9 +136,8 @@ def detect_request(message: str) -> Detection | None:
     if choice is None:
         return None
     kind, margin = choice
-    minor = mentions_child(norm)
-    if minor and kind is RequestType.ERASURE:
+    confidence = _confidence(acts, scores[kind], margin)
+    if kind is RequestType.ERASURE and mentions_child(norm):
         kind = RequestType.MINOR_DATA_DELETION
     slots = slot_readers.extract(text, norm, kind, minor=kind is RequestType.MINOR_DATA_DELETION)
-    evidence = tuple(clause for _s, found in parts for clause, _a in found)
-    return Detection(kind, _confidence(acts, scores[choice[0]], margin), slots, evidence)
+    return Detection(kind, confidence, slots, _evidence(parts))
