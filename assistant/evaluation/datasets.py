@@ -78,6 +78,9 @@ class RightsCase(_Model):
     expected_type: RequestType | None
     expected_slots: dict[str, str] = Field(default_factory=dict)
     expect_ticket: bool = False
+    other_person: bool = Field(
+        default=False, description="asks for someone else's data: must be declined"
+    )
     expect: list[TurnExpectation] = Field(default_factory=list, description="one per turn")
     note: str | None = None
 

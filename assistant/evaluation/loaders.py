@@ -157,6 +157,7 @@ class RightsItem(_Source):
     message: str = Field(min_length=1)
     expected_type: RequestType | None
     expected_slots: dict[str, str] = Field(default_factory=dict)
+    expected_other_person: bool = False
     split: Split
     note: str | None = None
 
@@ -192,6 +193,7 @@ def _rights_cases(data: Any) -> list[EvalCase]:
             turns=[item.message],
             expected_type=item.expected_type,
             expected_slots=item.expected_slots,
+            other_person=item.expected_other_person,
             note=item.note,
         )
         for item in parsed.cases

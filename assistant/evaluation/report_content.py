@@ -224,6 +224,8 @@ def retrieval_section(report: EvalReport) -> Section | None:
     data = report.retrieval_comparison
     if not data:
         return None
+    if "skipped" in data:
+        return Section("Retriever comparison", [f"Skipped: {data['skipped']}"])
     rows = []
     latency = data.get("latency_ms", {})
     for split, systems in data.get("scores", {}).items():
