@@ -1,0 +1,1 @@
+"""Evaluation: typed datasets, metrics, runners and reports (datasets live in ``evals/``)."""
