@@ -1,14 +1,41 @@
 """Retrieval: a question in, ranked policy clauses out.
 
-(Stub of the shared types; the hybrid retriever lands here.)
+`HybridRetriever` fuses two rankings with reciprocal rank fusion:
+
+* dense: cosine similarity of the question's MiniLM embedding to each clause's
+  embedded text (the clause with its section title and lead-in), from Chroma;
+* lexical: BM25 (bm25s, English Snowball stemming) over the same text, with the
+  question rewritten by `QueryExpander` (chat-speak, cheap typo correction, and the
+  privacy vocabulary in ``templates/query_expansion.yaml``).
+
+Each search embeds the question exactly once; BM25 over a policy of ~100 clauses is
+a sub-millisecond in-memory computation rebuilt only when the active version changes.
+`DenseRetriever` and `LexicalRetriever` are the two halves alone, for comparison.
 """
 
 from __future__ import annotations
 
+import difflib
+import re
+import threading
 from dataclasses import dataclass
-from typing import Protocol
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
-from assistant.policy import Clause
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from assistant.embedding import Embedder
+from assistant.index import PolicyIndex, clause_context, ensure_ingested
+from assistant.policy import Clause, Policy
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from assistant.config import Settings
+
+EXPANSION_PATH = Path(__file__).parent / "templates" / "query_expansion.yaml"
 
 
 @dataclass(frozen=True)
@@ -22,7 +49,325 @@ class Hit:
     similarity: float
     lexical: float = 0.0
     context: str = ""  # the parent lead-in and section title, for display and generation
+    dense_rank: int | None = None  # 1-based rank in the dense list, None if not in it
+    lexical_rank: int | None = None  # 1-based rank in the BM25 list, None if no term matched
 
 
 class Retriever(Protocol):
     def search(self, query: str, k: int = 5) -> list[Hit]: ...
+
+
+# ---------------------------------------------------------------- query understanding
+
+WORD_RE = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+STOPWORDS = frozenset(
+    # bm25s's English list plus the words questions are made of
+    {"a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is"}
+    | {"it", "no", "not", "of", "on", "or", "such", "that", "the", "their", "then", "there"}
+    | {"these", "they", "this", "to", "was", "will", "with", "i", "me", "my", "you", "your"}
+    | {"we", "our", "us", "do", "does", "did", "can", "could", "would", "should", "what"}
+    | {"how", "why", "when", "who", "which", "am", "have", "has", "had", "so", "about", "any"}
+    | {"from", "just", "like", "please", "hi", "hello"}
+)
+
+
+class Concept(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    when: list[str] = Field(min_length=1)
+    add: list[str] = Field(min_length=1)
+
+
+class ExpansionRules(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    chat_speak: dict[str, str] = Field(default_factory=dict)
+    concepts: list[Concept] = Field(default_factory=list)
+
+
+@cache
+def load_expansion(path: Path = EXPANSION_PATH) -> ExpansionRules:
+    return ExpansionRules.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+@cache
+def _stemmer() -> object:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def stem(words: list[str]) -> list[str]:
+    return list(_stemmer().stemWords(words))  # type: ignore[attr-defined]
+
+
+def words(text: str) -> list[str]:
+    return [w.replace("’", "'").replace("'", "") for w in WORD_RE.findall(text.lower())]
+
+
+def _content_stems(text: str) -> list[str]:
+    return [s for w, s in zip(words(text), stem(words(text)), strict=True) if w not in STOPWORDS]
+
+
+@dataclass(frozen=True)
+class ExpandedQuery:
+    text: str  # the question with chat-speak and typos fixed
+    terms: list[str]  # stemmed, stopwords removed: the BM25 query
+    expansion: list[str]  # stemmed terms added by concepts (not already in `terms`)
+    phrases: list[str]  # the same additions as written in the rules, for display or embedding
+    concepts: list[str]  # names of the concepts that fired
+
+
+class QueryExpander:
+    """Rewrites a user question for BM25; built per policy so typos are corrected
+    towards words the policy (or the expansion vocabulary) actually uses."""
+
+    def __init__(self, vocabulary: set[str], rules: ExpansionRules | None = None) -> None:
+        self.rules = rules or load_expansion()
+        self._triggers = [
+            (c, [set(stem(words(w))) for w in c.when], _content_stems(" ".join(c.add)))
+            for c in self.rules.concepts
+        ]
+        trigger_words = {w for c in self.rules.concepts for t in c.when for w in words(t)}
+        self.vocabulary = sorted(vocabulary | trigger_words)
+        # A word is known if any form of it is ("browse" is known from "browsing").
+        self._known_stems = set(stem(self.vocabulary)) | set(stem(sorted(STOPWORDS)))
+
+    def normalise(self, query: str) -> list[str]:
+        out: list[str] = []
+        for word in words(query):
+            replacement = self.rules.chat_speak.get(word)
+            out.extend(words(replacement) if replacement else [self._correct(word)])
+        return out
+
+    def _correct(self, word: str) -> str:
+        """Cheap typo repair: an unknown word of 5+ letters one or two edits from a known one."""
+        if len(word) < 5 or not word.isalpha() or stem([word])[0] in self._known_stems:
+            return word
+        close = difflib.get_close_matches(word, self.vocabulary, n=1, cutoff=0.85)
+        return close[0] if close else word
+
+    def expand(self, query: str) -> ExpandedQuery:
+        normal = self.normalise(query)
+        stems = stem(normal)
+        present = set(stems)
+        terms = [s for w, s in zip(normal, stems, strict=True) if w not in STOPWORDS]
+        fired: list[str] = []
+        phrases: list[str] = []
+        added: list[str] = []
+        for concept, triggers, add in self._triggers:
+            if any(trigger <= present for trigger in triggers):
+                fired.append(concept.name)
+                phrases.extend(concept.add)
+                added.extend(a for a in add if a not in terms and a not in added)
+        return ExpandedQuery(" ".join(normal), list(dict.fromkeys(terms)), added, phrases, fired)
+
+
+# ---------------------------------------------------------------- lexical
+
+
+def lexical_text(policy: Policy, clause: Clause) -> str:
+    """What BM25 sees: the clause with its section title and lead-in (better than the
+    clause alone or with its section only, on the dev split)."""
+    context = clause_context(policy, clause)
+    return f"{context}\n{clause.text}" if context else clause.text
+
+
+class LexicalIndex:
+    def __init__(self, policy: Policy, rules: ExpansionRules | None = None) -> None:
+        import bm25s
+
+        self.policy = policy
+        corpus = [words(lexical_text(policy, c)) for c in policy.clauses]
+        self.bm25 = bm25s.BM25()
+        self.bm25.index(
+            [
+                [s for w, s in zip(doc, stem(doc), strict=True) if w not in STOPWORDS]
+                for doc in corpus
+            ],
+            show_progress=False,
+        )
+        self.expander = QueryExpander({w for doc in corpus for w in doc}, rules)
+
+    def scores(self, query: ExpandedQuery, expansion_weight: float) -> np.ndarray:
+        scores = self._scores(query.terms)
+        if query.expansion and expansion_weight:
+            scores = scores + expansion_weight * self._scores(query.expansion)
+        return scores
+
+    def _scores(self, terms: list[str]) -> np.ndarray:
+        import numpy as np
+
+        known = [t for t in terms if t in self.bm25.vocab_dict]
+        if not known:
+            return np.zeros(len(self.policy.clauses), dtype=np.float32)
+        return self.bm25.get_scores(known)
+
+    def ranking(self, query: ExpandedQuery, expansion_weight: float) -> list[tuple[int, float]]:
+        """(clause position, score) for every clause with a positive score, best first."""
+        scores = self.scores(query, expansion_weight)
+        order = sorted(range(len(scores)), key=lambda i: -float(scores[i]))
+        return [(i, float(scores[i])) for i in order if scores[i] > 0]
+
+
+# ---------------------------------------------------------------- retrievers
+
+
+@dataclass(frozen=True)
+class FusionConfig:
+    """Chosen on the dev split of evals/retrieval.yaml only. Recall@1 was flat for
+    rrf_k from 5 to 100 with equal weights, so the conventional 60 is kept."""
+
+    dense_k: int = 30  # clauses taken from Chroma
+    lexical_k: int = 30  # clauses taken from BM25
+    rrf_k: float = 60.0
+    dense_weight: float = 1.0
+    lexical_weight: float = 1.0
+    expansion_weight: float = 1.0  # BM25 weight of concept-added terms vs the user's own
+
+
+def dense_query(expanded: ExpandedQuery) -> str:
+    """The text embedded for a question: its normalised words plus the policy vocabulary
+    its concepts map to ("honor dnt. do not track, browser requests"). Still one embedding;
+    on the dev split this lifted dense recall@1 from 0.77 to 0.84."""
+    if not expanded.phrases:
+        return expanded.text
+    return f"{expanded.text}. {', '.join(dict.fromkeys(expanded.phrases))}"
+
+
+class _VersionFollower:
+    """Per-version state (the BM25 index), rebuilt when the active policy changes."""
+
+    def __init__(self, index: PolicyIndex, version: str | None) -> None:
+        self.index = index
+        self.pinned = version
+        self._lock = threading.Lock()
+        self._lexical: LexicalIndex | None = None
+
+    def lexical(self) -> LexicalIndex:
+        version = self.pinned or self.index.active_version()
+        with self._lock:
+            if self._lexical is None or self._lexical.policy.version != version:
+                self._lexical = LexicalIndex(self.index.ready(version))
+            return self._lexical
+
+
+class DenseRetriever:
+    """Chroma alone. ``expand=False`` embeds the raw question (plain MiniLM retrieval);
+    ``expand=True`` embeds the same text the hybrid's dense half does."""
+
+    def __init__(
+        self,
+        index: PolicyIndex,
+        embedder: Embedder | None = None,
+        version: str | None = None,
+        expand: bool = False,
+    ) -> None:
+        self.index = index
+        self.embedder = embedder or index.embedder
+        self.expand = expand
+        self._follower = _VersionFollower(index, version)
+
+    def search(self, query: str, k: int = 5) -> list[Hit]:
+        lexical = self._follower.lexical()
+        policy = lexical.policy
+        text = dense_query(lexical.expander.expand(query)) if self.expand else query
+        matches = self.index.dense_search(
+            self.embedder.embed_query(text), k=k, version=policy.version
+        )
+        return [
+            Hit(
+                m.clause,
+                m.similarity,
+                m.similarity,
+                context=clause_context(policy, m.clause),
+                dense_rank=rank,
+            )
+            for rank, m in enumerate(matches, 1)
+        ]
+
+
+class LexicalRetriever:
+    """BM25 alone; ``similarity`` is 0.0 because no embedding is computed."""
+
+    def __init__(
+        self, index: PolicyIndex, config: FusionConfig | None = None, version: str | None = None
+    ) -> None:
+        self.config = config or FusionConfig()
+        self._follower = _VersionFollower(index, version)
+
+    def search(self, query: str, k: int = 5) -> list[Hit]:
+        lexical = self._follower.lexical()
+        ranking = lexical.ranking(lexical.expander.expand(query), self.config.expansion_weight)
+        policy = lexical.policy
+        return [
+            Hit(
+                policy.clauses[i],
+                score,
+                0.0,
+                lexical=score,
+                context=clause_context(policy, policy.clauses[i]),
+                lexical_rank=rank,
+            )
+            for rank, (i, score) in enumerate(ranking[:k], 1)
+        ]
+
+
+class HybridRetriever:
+    def __init__(
+        self,
+        index: PolicyIndex,
+        embedder: Embedder | None = None,
+        config: FusionConfig | None = None,
+        version: str | None = None,
+    ) -> None:
+        self.index = index
+        self.embedder = embedder or index.embedder
+        self.config = config or FusionConfig()
+        self._follower = _VersionFollower(index, version)
+
+    @property
+    def policy(self) -> Policy:
+        """The policy version searches currently run against."""
+        return self._follower.lexical().policy
+
+    def search(self, query: str, k: int = 5) -> list[Hit]:
+        cfg = self.config
+        lexical = self._follower.lexical()
+        policy = lexical.policy
+        expanded = lexical.expander.expand(query)
+        vector = self.embedder.embed_query(dense_query(expanded))
+        dense = self.index.dense_search(vector, k=cfg.dense_k, version=policy.version)
+        bm25 = lexical.ranking(expanded, cfg.expansion_weight)[: cfg.lexical_k]
+        dense_rank = {m.clause.id: rank for rank, m in enumerate(dense, 1)}
+        lexical_rank = {policy.clauses[i].id: (rank, s) for rank, (i, s) in enumerate(bm25, 1)}
+        fused = dict.fromkeys(dense_rank.keys() | lexical_rank.keys(), 0.0)
+        for cid, rank in dense_rank.items():
+            fused[cid] += cfg.dense_weight / (cfg.rrf_k + rank)
+        for cid, (rank, _) in lexical_rank.items():
+            fused[cid] += cfg.lexical_weight / (cfg.rrf_k + rank)
+        top = sorted(fused, key=lambda cid: (-fused[cid], policy.clause(cid).position))[:k]
+        similarity = {m.clause.id: m.similarity for m in dense}
+        missing = [cid for cid in top if cid not in similarity]
+        if missing:  # a BM25-only hit still needs its true cosine: answering abstains on it
+            similarity.update(self.index.similarities(vector, missing, policy.version))
+        return [
+            Hit(
+                clause=policy.clause(cid),
+                score=fused[cid],
+                similarity=similarity.get(cid, 0.0),
+                lexical=lexical_rank[cid][1] if cid in lexical_rank else 0.0,
+                context=clause_context(policy, policy.clause(cid)),
+                dense_rank=dense_rank.get(cid),
+                lexical_rank=lexical_rank[cid][0] if cid in lexical_rank else None,
+            )
+            for cid in top
+        ]
+
+
+def load_retriever(
+    settings: Settings | None = None, embedder: Embedder | None = None
+) -> HybridRetriever:
+    """The hybrid retriever over the active policy, ingesting the configured one if none is."""
+    return HybridRetriever(ensure_ingested(settings, embedder))
