@@ -1,0 +1,309 @@
+"""The Assistant: routes one chat turn and builds the `Reply`.
+
+This is where the two paths meet: answering (retrieval → grounded answer with
+verbatim citations, or an honest abstention) and rights requests (recognise →
+collect → confirm → a ticket committed to the store before the user is told).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from assistant import rights
+from assistant.answering import Answer, Generator, build_generator
+from assistant.config import Settings
+from assistant.contract import Citation, ErrorInfo, Reply, RequestState, TicketSummary
+from assistant.conversation import Turn, chitchat_reply, classify_chitchat, standalone_question
+from assistant.drafting import Draft, draft_reply
+from assistant.feedback import FeedbackStore
+from assistant.inputs import check_session_id, clean_message
+from assistant.policy import Policy
+from assistant.redaction import redact
+from assistant.retrieval import Hit, Retriever
+from assistant.sessions import MemorySessionStore, SessionLocks, SessionState, SessionStore
+from assistant.templates import load_template
+from assistant.ticket_store import TicketStore
+from assistant.tickets import Channel, DsrTicket, TicketDraft, TicketValidationError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Turn:
+    """What every step of one chat turn needs to know."""
+
+    session_id: str
+    state: SessionState
+    channel: Channel
+
+
+@dataclass(frozen=True)
+class _TurnResult:
+    reply: Reply
+    remember_question: str | None = None
+
+
+class Assistant:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        policy: Policy,
+        retriever: Retriever,
+        generator: Generator,
+        tickets: TicketStore,
+        sessions: SessionStore | None = None,
+        feedback: FeedbackStore | None = None,
+    ) -> None:
+        self.settings = settings
+        self.policy = policy
+        self.retriever = retriever
+        self.generator = generator
+        self.tickets = tickets
+        self.sessions = sessions or MemorySessionStore()
+        self.feedback = feedback or FeedbackStore(tickets.engine)
+        self._locks = SessionLocks()
+        self._text = load_template("session")
+
+    # ------------------------------------------------------------ construction
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None, embedder: Any = None) -> Assistant:
+        """Load the model once, ingest the default policy on first use, open the stores."""
+        from assistant.retrieval import load_retriever
+
+        settings = settings or Settings()
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        retriever = load_retriever(settings, embedder=embedder)
+        tickets = TicketStore.from_settings(settings)
+        return cls(
+            settings=settings,
+            policy=retriever.policy,
+            retriever=retriever,
+            generator=build_generator(settings, policy=retriever.policy),
+            tickets=tickets,
+        )
+
+    @classmethod
+    def for_testing(cls, data_dir: str | Path, **overrides: Any) -> Assistant:
+        """Fast and deterministic: hashing embedder instead of the model, SQLite in data_dir."""
+        from assistant.embedding import HashingEmbedder
+
+        settings = Settings(data_dir=Path(data_dir), **overrides)
+        return cls.from_settings(settings, embedder=HashingEmbedder())
+
+    # ------------------------------------------------------------ the chat turn
+
+    def respond(self, session_id: str, message: str, channel: Channel = Channel.CHAT) -> Reply:
+        if problem := check_session_id(session_id):
+            return self._error_reply("invalid", problem.code, problem.message)
+        cleaned = clean_message(message, self.settings.max_message_chars)
+        if cleaned.problem:
+            return self._error_reply(session_id, cleaned.problem.code, cleaned.problem.message)
+        with self._locks.hold(session_id):
+            state = self.sessions.load(session_id)
+            redacted = redact(cleaned.text)
+            try:
+                result = self._route(_Turn(session_id, state, channel), redacted.text)
+            except Exception:  # one bad turn must never take the session down
+                log.exception("turn failed for a session")
+                return self._error_reply(session_id, "internal_error", self._text["internal_error"])
+            reply = result.reply
+            if redacted.found:
+                reply = reply.model_copy(
+                    update={"reply": f"{self._text['secret_removed']}\n\n{reply.reply}"}
+                )
+            state.add("user", redacted.text)
+            state.add("assistant", reply.reply)
+            if result.remember_question:
+                state.last_question = result.remember_question
+            self.sessions.save(session_id, state)
+        return reply
+
+    def _route(self, turn: _Turn, text: str) -> _TurnResult:
+        if turn.state.pending_request is not None:
+            result = self._continue_request(turn, text)
+            if result is not None:
+                return result
+        elif kind := classify_chitchat(text):
+            return _TurnResult(self._reply(turn.session_id, chitchat_reply(kind), "chitchat"))
+        detection = rights.detect_request(text)
+        if detection is not None:
+            return self._start_request(turn, detection)
+        return self._answer(turn.session_id, turn.state, text)
+
+    # ------------------------------------------------------------ questions
+
+    def _answer(self, session_id: str, state: SessionState, text: str) -> _TurnResult:
+        history = [Turn(t.role, t.text) for t in state.turns]
+        query = standalone_question(text, history)
+        hits = self.retriever.search(query, k=self.settings.retrieval_k)
+        answer = self.generator.answer(query, hits)
+        body = answer.text
+        if state.pending_request is not None:
+            body = f"{body}\n\n{rights.resume_prompt(rights.load_state(state.pending_request))}"
+        intent: Literal["question", "out_of_scope"] = (
+            "out_of_scope" if answer.out_of_scope else "question"
+        )
+        reply = self._reply(
+            session_id,
+            body,
+            intent,
+            abstained=answer.abstained,
+            citations=_citations(answer),
+            request=_request_state(state),
+        )
+        return _TurnResult(reply, remember_question=None if answer.abstained else query)
+
+    # ------------------------------------------------------------ rights requests
+
+    def _start_request(self, turn: _Turn, detection: rights.Detection) -> _TurnResult:
+        if detection.other_person:
+            reply = self._reply(turn.session_id, self._text["other_person"], "rights_request")
+            return _TurnResult(reply)
+        request = rights.start(detection)
+        hits = self.retriever.search(rights.policy_query(request), k=3)
+        request.cited_clause_ids = [h.clause.id for h in hits[:2]]
+        turn.state.pending_request = rights.dump_state(request)
+        return self._after_step(turn, request, rights.opening_step(request), hits[:2])
+
+    def _continue_request(self, turn: _Turn, text: str) -> _TurnResult | None:
+        assert turn.state.pending_request is not None
+        request = rights.load_state(turn.state.pending_request)
+        step = rights.advance(request, text)
+        if step.kind == "not_for_me":
+            return None  # answer the question; the request stays pending
+        if step.kind == "switch" and step.detection is not None:
+            turn.state.pending_request = None
+            return self._start_request(turn, step.detection)
+        return self._after_step(turn, request, step, [])
+
+    def _after_step(
+        self,
+        turn: _Turn,
+        request: rights.RequestInProgress,
+        step: rights.FlowStep,
+        hits: Sequence[Hit],
+    ) -> _TurnResult:
+        session_id, state = turn.session_id, turn.state
+        ticket: DsrTicket | None = None
+        text = step.message
+        if step.kind == "filed_ready":
+            try:
+                ticket = self._file(request, session_id, turn.channel)
+            except TicketValidationError as exc:
+                request.status = "awaiting_confirmation"
+                text = self._text["ticket_invalid"].format(reason=str(exc))
+            except Exception:
+                log.exception("ticket store unavailable")
+                request.status = "awaiting_confirmation"  # a retried "yes" files it
+                state.pending_request = rights.dump_state(request)
+                return _TurnResult(
+                    self._reply(
+                        session_id,
+                        self._text["store_unavailable"],
+                        "rights_request",
+                        request=_request_state(state),
+                        error=ErrorInfo(
+                            code="ticket_store_unavailable",
+                            message="The request could not be saved; it was NOT filed.",
+                        ),
+                    )
+                )
+            else:
+                request.status = "filed"
+                request.ticket_id = ticket.id
+                text = rights.filed_message(request, ticket)
+        done = request.status in ("filed", "cancelled")
+        state.pending_request = None if done else rights.dump_state(request)
+        reply = self._reply(
+            session_id,
+            text,
+            "rights_request",
+            citations=[_hit_citation(h) for h in hits],
+            request=_request_snapshot(request),
+            ticket=_ticket_summary(ticket) if ticket else None,
+        )
+        return _TurnResult(reply)
+
+    def _file(
+        self, request: rights.RequestInProgress, session_id: str, channel: Channel
+    ) -> DsrTicket:
+        draft = rights.to_draft(request, session_id, channel, tuple(request.cited_clause_ids))
+        return self.tickets.create(draft)  # committed before the user hears "filed"
+
+    # ------------------------------------------------------------ staff side
+
+    def draft_reply(self, customer_message: str) -> Draft:
+        return draft_reply(self, customer_message)
+
+    def file_ticket_for_customer(self, draft: TicketDraft) -> DsrTicket:
+        return self.tickets.create(draft)
+
+    def record_feedback(
+        self,
+        session_id: str,
+        message: str,
+        reply: Reply,
+        rating: Literal["up", "down"],
+        comment: str | None = None,
+    ) -> None:
+        self.feedback.record(session_id, message, reply, rating, comment)
+
+    # ------------------------------------------------------------ helpers
+
+    def _reply(self, session_id: str, text: str, intent: Any, **fields: Any) -> Reply:
+        return Reply(
+            session=session_id,
+            reply=text,
+            intent=intent,
+            policy_version=self.policy.version,
+            **fields,
+        )
+
+    def _error_reply(self, session_id: str, code: str, message: str) -> Reply:
+        return self._reply(
+            session_id, message, "chitchat", error=ErrorInfo(code=code, message=message)
+        )
+
+
+def _citations(answer: Answer) -> list[Citation]:
+    return [
+        Citation(clause_id=c.clause_id, section=c.section, quote=c.quote, start=c.start, end=c.end)
+        for c in answer.citations
+    ]
+
+
+def _hit_citation(hit: Hit) -> Citation:
+    c = hit.clause
+    return Citation(clause_id=c.id, section=c.section, quote=c.text, start=c.start, end=c.end)
+
+
+def _request_snapshot(request: rights.RequestInProgress) -> RequestState:
+    return RequestState(
+        request_type=str(request.request_type),
+        status=request.status,
+        missing=list(request.missing),
+        ticket_id=request.ticket_id,
+    )
+
+
+def _request_state(state: SessionState) -> RequestState | None:
+    if state.pending_request is None:
+        return None
+    return _request_snapshot(rights.load_state(state.pending_request))
+
+
+def _ticket_summary(ticket: DsrTicket) -> TicketSummary:
+    return TicketSummary(
+        id=ticket.id,
+        request_type=str(ticket.request_type),
+        status=str(ticket.status),
+        email=ticket.identity.email,
+        received_at=ticket.received_at,
+        due_at=ticket.due_at,
+    )
