@@ -44,11 +44,14 @@ class Draft(BaseModel):
     policy_version: str
 
 
-def questions_in(message: str) -> list[str]:
-    """The customer's questions: sentences ending in '?', else the whole message."""
+def questions_in(message: str, *, has_request: bool) -> list[str]:
+    """The customer's questions: sentences ending in '?'. Without any, the whole message is
+    the question, unless it is a rights request (then there is nothing else to answer)."""
     sentences = re.split(r"(?<=[?.!])\s+", message)
     asked = [s.strip() for s in sentences if s.strip().endswith("?")]
-    return asked[:MAX_QUESTIONS] or [message]
+    if asked:
+        return asked[:MAX_QUESTIONS]
+    return [] if has_request else [message]
 
 
 def draft_reply(assistant: Assistant, customer_message: str) -> Draft:
@@ -69,7 +72,8 @@ def draft_reply(assistant: Assistant, customer_message: str) -> Draft:
 
     citations: list[Citation] = []
     abstained_all = True
-    for question in [] if preview else questions_in(redacted.text):
+    questions = questions_in(redacted.text, has_request=preview is not None)
+    for question in questions:
         answer = assistant.generator.answer(
             question, assistant.retriever.search(question, k=assistant.settings.retrieval_k)
         )
@@ -83,13 +87,13 @@ def draft_reply(assistant: Assistant, customer_message: str) -> Draft:
             )
             for c in answer.citations
         )
-    if not preview and abstained_all:
+    if questions and abstained_all:
         paragraphs.append(text["no_answer"])
     paragraphs.append(text["closing"])
     return Draft(
         reply_text="\n\n".join(paragraphs),
         citations=citations,
-        abstained=not preview and abstained_all,
+        abstained=bool(questions) and abstained_all,
         request=preview,
         secrets_removed=bool(redacted.found),
         policy_version=assistant.policy.version,
