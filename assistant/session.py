@@ -27,7 +27,13 @@ from assistant.retrieval import Hit, Retriever
 from assistant.sessions import MemorySessionStore, SessionLocks, SessionState, SessionStore
 from assistant.templates import load_template
 from assistant.ticket_store import TicketStore
-from assistant.tickets import Channel, DsrTicket, TicketDraft, TicketValidationError
+from assistant.tickets import (
+    Channel,
+    DsrTicket,
+    RequestType,
+    TicketDraft,
+    TicketValidationError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +131,10 @@ class Assistant:
         return reply
 
     def _route(self, turn: _Turn, text: str) -> _TurnResult:
+        offered, turn.state.offered_request = turn.state.offered_request, None
+        if offered and turn.state.pending_request is None and rights.says_yes(text):
+            detection = rights.detection_for(RequestType(offered), text)
+            return self._start_request(turn, detection)
         if turn.state.pending_request is not None:
             result = self._continue_request(turn, text)
             if result is not None:
@@ -134,11 +144,12 @@ class Assistant:
         detection = rights.detect_request(text)
         if detection is not None:
             return self._start_request(turn, detection)
-        return self._answer(turn.session_id, turn.state, text)
+        return self._answer(turn, text)
 
     # ------------------------------------------------------------ questions
 
-    def _answer(self, session_id: str, state: SessionState, text: str) -> _TurnResult:
+    def _answer(self, turn: _Turn, text: str) -> _TurnResult:
+        session_id, state = turn.session_id, turn.state
         history = [Turn(t.role, t.text) for t in state.turns]
         query = standalone_question(text, history)
         hits = self.retriever.search(query, k=self.settings.retrieval_k)
@@ -146,6 +157,11 @@ class Assistant:
         body = answer.text
         if state.pending_request is not None:
             body = f"{body}\n\n{rights.resume_prompt(rights.load_state(state.pending_request))}"
+        elif not answer.abstained and (offer := rights.suggest_request(text)):
+            # Naming a right in a question earns an offer, never a ticket: recall without
+            # false tickets (the recogniser only files on an explicit request).
+            state.offered_request = str(offer)
+            body = f"{body}\n\n{self._text['offer'].format(label=rights.request_label(offer))}"
         intent: Literal["question", "out_of_scope"] = (
             "out_of_scope" if answer.out_of_scope else "question"
         )

@@ -34,6 +34,7 @@ class SessionState:
     turns: list[StoredTurn] = field(default_factory=list)
     pending_request: dict[str, Any] | None = None  # a serialised rights request in progress
     last_question: str | None = None  # the last standalone question, for follow-ups
+    offered_request: str | None = None  # a request type the last answer offered to file
 
     def add(self, role: str, text: str) -> None:
         self.turns.append(StoredTurn(role, text))
@@ -45,6 +46,7 @@ class SessionState:
                 "turns": [[t.role, t.text] for t in self.turns],
                 "pending_request": self.pending_request,
                 "last_question": self.last_question,
+                "offered_request": self.offered_request,
             }
         )
 
@@ -55,6 +57,7 @@ class SessionState:
             turns=[StoredTurn(role, text) for role, text in data.get("turns", [])],
             pending_request=data.get("pending_request"),
             last_question=data.get("last_question"),
+            offered_request=data.get("offered_request"),
         )
 
 

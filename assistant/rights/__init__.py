@@ -18,11 +18,19 @@ from assistant.rights.flow import (
     filed_message,
     opening_step,
     policy_query,
+    request_label,
     resume_prompt,
     start,
     to_draft,
 )
-from assistant.rights.recognition import Detection, detect_request, mentions_other_person
+from assistant.rights.recognition import (
+    Detection,
+    detect_request,
+    detection_for,
+    mentions_other_person,
+    says_yes,
+    suggest_request,
+)
 from assistant.rights.state import RequestInProgress, Status, dump_state, load_state
 
 __all__ = [
@@ -33,13 +41,17 @@ __all__ = [
     "StepKind",
     "advance",
     "detect_request",
+    "detection_for",
     "dump_state",
     "filed_message",
     "load_state",
     "mentions_other_person",
     "opening_step",
     "policy_query",
+    "request_label",
     "resume_prompt",
+    "says_yes",
     "start",
+    "suggest_request",
     "to_draft",
 ]

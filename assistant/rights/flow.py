@@ -274,3 +274,8 @@ def to_draft(
         corrections=corrections,
         cited_clause_ids=tuple(cited_clause_ids or state.cited_clause_ids),
     )
+
+
+def request_label(kind: RequestType) -> str:
+    """The plain-words name of a request type, as the confirmation uses it."""
+    return wording().labels[kind]

@@ -141,3 +141,35 @@ def detect_request(message: str) -> Detection | None:
         kind = RequestType.MINOR_DATA_DELETION
     slots = slot_readers.extract(text, norm, kind, minor=kind is RequestType.MINOR_DATA_DELETION)
     return Detection(kind, confidence, slots, _evidence(parts))
+
+
+def suggest_request(message: str) -> RequestType | None:
+    """The right a question is clearly about ("can I delete my account?"), so the chat can
+    offer to file it. Only an offer: nothing is filed unless the user then says yes."""
+    norm = normalise(clean(message))
+    if not norm or _OTHER_PERSON.search(norm):
+        return None
+    scores = topic_scores(norm)
+    if not scores:
+        return None
+    kind, top = max(scores.items(), key=lambda pair: pair[1])
+    if top < MIN_TOPIC_SCORE:
+        return None
+    if kind is RequestType.ERASURE and mentions_child(norm):
+        return RequestType.MINOR_DATA_DELETION
+    return kind
+
+
+def detection_for(kind: RequestType, message: str) -> Detection:
+    """A detection for a type the user accepted from an offer, with the slots ``message`` states."""
+    text = clean(message)
+    norm = normalise(text)
+    slots = slot_readers.extract(text, norm, kind, minor=kind is RequestType.MINOR_DATA_DELETION)
+    return Detection(kind, 0.5, slots, ())
+
+
+def says_yes(message: str) -> bool:
+    """A whole-message yes ("yes", "yes please", "sure, go ahead")."""
+    from assistant.rights.answers import is_affirmative
+
+    return is_affirmative(normalise(clean(message)))
