@@ -133,8 +133,8 @@ class Assistant:
     def _route(self, turn: _Turn, text: str) -> _TurnResult:
         offered, turn.state.offered_request = turn.state.offered_request, None
         if offered and turn.state.pending_request is None and rights.says_yes(text):
-            detection = rights.detection_for(RequestType(offered), text)
-            return self._start_request(turn, detection)
+            accepted = rights.detection_for(RequestType(offered), text)
+            return self._start_request(turn, accepted)
         if turn.state.pending_request is not None:
             result = self._continue_request(turn, text)
             if result is not None:
