@@ -33,3 +33,14 @@ def data_dir(tmp_path: Path) -> Path:
     path = tmp_path / "data"
     path.mkdir()
     return path
+
+
+@pytest.fixture(scope="session")
+def fast_assistant(tmp_path_factory: pytest.TempPathFactory):
+    """An Assistant with the hashing embedder (no model), shared by tests that only read.
+
+    Tests that file tickets or depend on a clean store should build their own.
+    """
+    from assistant.session import Assistant
+
+    return Assistant.for_testing(tmp_path_factory.mktemp("fast-assistant"))
