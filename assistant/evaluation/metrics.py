@@ -1,9 +1,10 @@
 """Metrics: case results in, numbers per category out.
 
-Groups are the case categories plus three roll-ups: ``questions`` (every question
-case: abstention precision/recall needs answerable and unanswerable together),
-``rights_all`` and ``overall``. A metric whose denominator is empty is left out rather
-than reported as 0 or 1; the gate treats a required metric that is absent as a failure.
+Groups are the case categories plus roll-ups: ``answers`` (the answer set: abstention
+precision/recall needs answerable and unanswerable together), ``questions`` (answers
+plus the colloquial retrieval questions), ``rights_all`` and ``overall``. A metric whose
+denominator is empty is left out rather than reported as 0 or 1; the gate treats a
+required metric that is absent as a failure.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ DIRECTIONS: dict[str, Direction] = {
     "latency_p50_ms": "lower",
     "latency_p95_ms": "lower",
 }
+ANSWER_CATEGORIES = frozenset({"answerable", "unanswerable", "multi_turn"})
 LATENCY_METRICS = frozenset({"latency_p50_ms", "latency_p95_ms"})
 COUNT_METRICS = frozenset({"n", "gold_missing", "slots_unverified"})
 
@@ -153,6 +155,7 @@ def compute_metrics(results: Sequence[CaseResult]) -> dict[str, dict[str, float]
     for result in results:
         groups.setdefault(result.category, []).append(result)
     groups["questions"] = [r for r in results if r.kind == "question"]
+    groups["answers"] = [r for r in results if r.category in ANSWER_CATEGORIES]
     groups["rights_all"] = [r for r in results if r.kind == "rights"]
     groups["overall"] = list(results)
     return {name: group_metrics(cases) for name, cases in groups.items() if cases}

@@ -8,7 +8,7 @@ from assistant.evaluation.charts import Bar, bar_chart
 from assistant.evaluation.report_document import Chart, Diff, Section, Table
 from assistant.evaluation.results import EvalReport
 
-QUESTION_GROUPS = ("retrieval", "answerable", "unanswerable", "multi_turn", "questions")
+QUESTION_GROUPS = ("retrieval", "answerable", "unanswerable", "multi_turn", "answers", "questions")
 QUESTION_METRICS = (
     "n",
     "recall@1",
