@@ -10,7 +10,8 @@ LABEL_WIDTH = 150
 BAR_WIDTH = 260
 ROW_HEIGHT = 26
 NOW_COLOUR = "#2f5d8a"
-BASELINE_COLOUR = "#b8c7d6"
+BASELINE_COLOUR = "#9fb3c8"
+TRACK_COLOUR = "#eef1f5"
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,10 @@ def bar_chart(title: str, bars: Sequence[Bar]) -> str:
     for row, bar in enumerate(bars):
         y = 28 + row * ROW_HEIGHT
         parts.append(f'<text x="0" y="{y + 13}">{escape(bar.label)}</text>')
+        parts.append(  # the track: a bar is read against the full 0-1 scale
+            f'<rect x="{LABEL_WIDTH}" y="{y + 2}" width="{BAR_WIDTH}" height="18" '
+            f'fill="{TRACK_COLOUR}"/>'
+        )
         has_base = bar.baseline is not None
         now_height = 10 if has_base else 16
         parts.append(

@@ -56,5 +56,5 @@ def test_html_is_self_contained_and_escaped(tmp_path: Path, shipped: Policy, v2:
 
 def test_bar_chart_draws_now_and_baseline() -> None:
     svg = bar_chart("pass rate", [Bar("retrieval", 0.5, 1.0), Bar("rights", 1.0)])
-    assert svg.count("<rect") == 3 + 2  # three bars, two legend swatches
+    assert svg.count("<rect") == 2 + 3 + 2  # two tracks, three bars, two legend swatches
     assert 'width="130.0"' in svg  # half of the 260-pixel bar
