@@ -254,23 +254,36 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # WAL + synchronous=FULL: a commit is on disk when it returns. busy_timeout lets a
-    # writer wait for another instead of failing at once; with_retry covers the rest.
-    cursor = dbapi_connection.cursor()
-    for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "busy_timeout=5000"):
-        cursor.execute(f"PRAGMA {pragma}")
-    cursor.close()
+def _sqlite_pragmas(lock_wait_ms: int) -> Callable[[Any, Any], None]:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # WAL + synchronous=FULL: a commit is on disk when it returns. busy_timeout lets a
+        # writer wait for another instead of failing at once; with_retry covers the rest.
+        cursor = dbapi_connection.cursor()
+        for pragma in (
+            "journal_mode=WAL",
+            "synchronous=FULL",
+            "foreign_keys=ON",
+            f"busy_timeout={lock_wait_ms}",
+        ):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    return on_connect
 
 
-def make_engine(url: str) -> Engine:
+DEFAULT_LOCK_WAIT = 5.0
+
+
+def make_engine(url: str, lock_wait: float = DEFAULT_LOCK_WAIT) -> Engine:
+    """``lock_wait``: seconds a SQLite writer waits for another's lock before an attempt
+    fails (``with_retry`` then tries again a few times)."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(round(lock_wait * 1000)))
         return engine
     return create_engine(url, pool_pre_ping=True)
 
@@ -314,8 +327,14 @@ _Tickets = list[DsrTicket]  # spelled once: inside TicketStore, ``list`` is the 
 class TicketStore:
     """Tickets in SQL. Every public method is one short transaction (retried if transient)."""
 
-    def __init__(self, url: str, *, delivery_configured: bool = False) -> None:
-        self.engine = make_engine(url)
+    def __init__(
+        self,
+        url: str,
+        *,
+        delivery_configured: bool = False,
+        lock_wait: float = DEFAULT_LOCK_WAIT,
+    ) -> None:
+        self.engine = make_engine(url, lock_wait)
         # New tickets wait in the outbox either way; the state only tells the DSR team
         # whether a backend is expected to pick them up.
         self.delivery_configured = delivery_configured
