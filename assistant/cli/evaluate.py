@@ -56,6 +56,13 @@ def register(subparsers: Any) -> None:
         "--no-retrieval-comparison", action="store_true", help="skip the 4-way retriever table"
     )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch intra-op threads (default 1: one short query gains nothing from more, "
+        "and on a shared CI runner oversubscribed threads made each embedding ~8x slower)",
+    )
     run.set_defaults(handler=run_eval)
 
     policy = subparsers.add_parser("policy", help="compare policy versions, check disclosures")
@@ -84,6 +91,9 @@ def run_eval(args: argparse.Namespace) -> int:
     from assistant.evaluation.suite import EvalOptions, evaluate
     from assistant.policy import PolicyError
 
+    if args.threads < 1:
+        return _fail("--threads must be at least 1")
+    _set_threads(args.threads)
     for path in (args.policy, args.baseline, args.thresholds):
         if path is not None and not path.is_file():
             return _fail(f"file not found: {path}")
@@ -107,6 +117,14 @@ def run_eval(args: argparse.Namespace) -> int:
     print(format_summary(report))
     print("reports: " + ", ".join(str(p) for p in paths))
     return EXIT_OK if report.gate is None or report.gate.passed else EXIT_GATE_FAILED
+
+
+def _set_threads(threads: int) -> None:
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - torch is a dependency; fakes need no threads
+        return
+    torch.set_num_threads(threads)
 
 
 def format_summary(report: Any) -> str:

@@ -200,10 +200,13 @@ def review_section(report: EvalReport) -> Section | None:
                 for c in review.cases
             ]
             blocks.append(Table(["case", "question", "reason", "old clause", "new clause"], rows))
-        blocks.append(
-            f"Stored tickets citing changed clauses: {len(review.tickets)} "
-            f"(of {review.tickets_checked} tickets checked)."
-        )
+        if review.tickets_checked is None:
+            blocks.append("Stored tickets: no live ticket store was found to check.")
+        else:
+            blocks.append(
+                f"Stored tickets citing changed clauses: {len(review.tickets)} "
+                f"(of {review.tickets_checked} tickets checked)."
+            )
         if review.tickets:
             rows = [
                 [t.ticket_id, t.status, t.clause_id, t.fate, t.new_clause_id or ""]

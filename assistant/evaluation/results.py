@@ -145,7 +145,7 @@ class AnswerChange(_Model):
 class ReviewReport(_Model):
     cases: list[CaseReview] = Field(default_factory=list)
     tickets: list[TicketReview] = Field(default_factory=list)
-    tickets_checked: int = 0
+    tickets_checked: int | None = Field(default=None, description="None: no live store found")
     answers: list[AnswerChange] = Field(default_factory=list)
 
 

@@ -212,6 +212,7 @@ def evaluate(
                 "embedder": getattr(embedder, "name", type(embedder).__name__),
                 "split": options.split,
                 "index_seeded": seeded,
+                "torch_threads": _torch_threads(),
             }
             with timer("cases_s"):
                 report = run_with(
@@ -234,6 +235,12 @@ def evaluate(
         "cpu_s": round(time.process_time() - cpu_started, 1),
     }
     return report
+
+
+def _torch_threads() -> int | None:
+    import torch
+
+    return int(torch.get_num_threads())
 
 
 class _Timer:

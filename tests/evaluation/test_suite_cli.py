@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,16 @@ def _options(live: Path, **extra: object) -> EvalOptions:
         progress=False,
         **extra,  # type: ignore[arg-type]
     )
+
+
+@pytest.fixture(autouse=True)
+def _restore_torch_threads() -> Iterator[None]:
+    """`eval --threads` sets a process-wide torch setting; leave it as other tests found it."""
+    import torch
+
+    before = torch.get_num_threads()
+    yield
+    torch.set_num_threads(before)
 
 
 @pytest.fixture()
@@ -129,6 +140,7 @@ def test_cli_eval_bad_input_exits_2(
     assert _cli(live, monkeypatch, "--baseline", str(live / "nope.json")) == 2
     assert "file not found" in capsys.readouterr().err
     assert _cli(live, monkeypatch, "--fail-under", "retrieval.recal@3=1") == 2
+    assert _cli(live, monkeypatch, "--threads", "0") == 2
 
 
 def test_cli_policy_diff(capsys: pytest.CaptureFixture[str]) -> None:
