@@ -34,9 +34,11 @@ class Signals:
 class AbstentionModel:
     """A logistic score over the signals; answer when its probability reaches threshold."""
 
-    weights: tuple[float, ...] = (0.89, 1.69, -1.25, 1.36)
-    bias: float = -1.75
-    threshold: float = 0.5
+    # Fitted by evaluation.calibrate on the dev split with the MiniLM hybrid retriever
+    # (similarity, coverage, uncovered, privacy); see tests/answering/test_eval_real.py.
+    weights: tuple[float, ...] = (0.978, 1.424, -1.427, 1.375)
+    bias: float = -1.71
+    threshold: float = 0.55
     # Below this similarity with no privacy word, nothing in the policy is even close: the
     # question is out of scope, not a gap in the policy ("What is the capital of France?").
     out_of_scope_similarity: float = 0.12
@@ -49,9 +51,9 @@ class AbstentionModel:
         return self.probability(signals) >= self.threshold
 
     def out_of_scope(self, signals: Signals) -> bool:
-        if signals.off_topic and signals.similarity < 3 * self.out_of_scope_similarity:
-            return True
-        return not signals.privacy and signals.similarity < self.out_of_scope_similarity
+        if signals.privacy:  # "a poem about my privacy rights" is still about privacy
+            return False
+        return bool(signals.off_topic) or signals.similarity < self.out_of_scope_similarity
 
 
 def word_flag(question: str, vocabulary_words: list[str]) -> float:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
@@ -271,7 +271,9 @@ def calibrate(
     steps: int = 20000,
 ) -> AbstentionModel:
     """Fit the logistic abstention model on labelled signals (class-balanced, L2), then
-    pick the highest threshold whose wrong-abstention rate stays within the budget."""
+    pick the threshold in the middle of the best ones: those that abstain on the most
+    unanswerable questions while wrongly abstaining within the budget. The middle, not
+    the edge, so the choice does not hug the dev examples."""
     import numpy as np
 
     x = np.array([s.vector() for s, _ in rows], dtype=float)
@@ -284,13 +286,26 @@ def calibrate(
         grad = xb.T @ ((p - y) * weight) / len(x) + l2 * np.r_[w[:-1], 0.0]
         w -= grad
     probs = 1.0 / (1.0 + np.exp(-xb @ w))
-    answerable = probs[y == 1]
-    threshold = 0.5
-    for candidate in np.arange(0.30, 0.71, 0.01):
-        if np.mean(answerable < candidate) <= max_wrong_abstention:
-            threshold = float(round(candidate, 2))
+    threshold = _middle_threshold(probs, y, max_wrong_abstention)
     return AbstentionModel(
         weights=tuple(round(float(v), 3) for v in w[:-1]),
         bias=round(float(w[-1]), 3),
         threshold=threshold,
     )
+
+
+def _middle_threshold(probs: Any, answerable: Any, max_wrong_abstention: float) -> float:
+    import numpy as np
+
+    candidates = [round(float(t), 2) for t in np.arange(0.05, 0.96, 0.01)]
+    scored = []
+    for t in candidates:
+        wrong = float(np.mean(probs[answerable == 1] < t))
+        recall = float(np.mean(probs[answerable == 0] < t))
+        if wrong <= max_wrong_abstention:
+            scored.append((recall - 2 * wrong, t))
+    if not scored:
+        return 0.5
+    best = max(score for score, _ in scored)
+    tied = [t for score, t in scored if score == best]
+    return tied[len(tied) // 2]

@@ -20,7 +20,14 @@ from assistant.answering import compose
 from assistant.answering.abstention import AbstentionModel, Signals, word_flag
 from assistant.answering.citations import MARKER_RE, cite
 from assistant.answering.polarity import lead_for, yes_no_question
-from assistant.answering.selection import Candidate, Question, SentenceScorer, list_items
+from assistant.answering.selection import (
+    ANAPHORS,
+    Candidate,
+    Question,
+    SentenceScorer,
+    continued_by,
+    list_items,
+)
 from assistant.answering.text import Vocabulary, stem, words
 from assistant.answering.types import Answer, Citation
 from assistant.answering.wording import Wording, load_wording
@@ -37,7 +44,6 @@ MAX_WORDS = 90
 RELATIVE_SCORE = 0.8  # a further statement must score this close to the best one
 CRYPTIC_WORDS = 8  # a list item this short needs its lead-in to make sense
 CONTINUE_BELOW_WORDS = 25
-ANAPHORS = frozenset({"This", "These", "It", "They", "Their", "Such", "That"})
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
@@ -120,7 +126,7 @@ class GroundedGenerator:
         signals = Signals(
             similarity=max((h.similarity for h in hits), default=0.0),
             coverage=candidates[0].coverage if candidates else 0.0,
-            uncovered=missing / total if total else 1.0,
+            uncovered=missing / total if total else 0.0,  # nothing specific to miss
             privacy=word_flag(question, vocab.privacy),
             off_topic=word_flag(question, vocab.off_topic),
         )
@@ -201,16 +207,10 @@ class GroundedGenerator:
         return None
 
     def _next_item(self, span: Span) -> Span | None:
-        """The next list item when it continues a short one ("These communications may be
-        delivered via email, ..." after "We use ... to send direct marketing ...")."""
-        clause = span.clause
-        if clause.parent_id is None or len(span.text.split()) >= CONTINUE_BELOW_WORDS:
+        if len(span.text.split()) >= CONTINUE_BELOW_WORDS:
             return None
-        siblings = self.policy.children(self.policy.clause(clause.parent_id))
-        later = [c for c in siblings if c.position > clause.position]
-        if later and later[0].text.split(" ", 1)[0] in ANAPHORS:
-            return Span.whole(later[0])
-        return None
+        following = continued_by(self.policy, span.clause)
+        return Span.whole(following) if following else None
 
     @staticmethod
     def _choose_items(items: list[Clause], candidates: list[Candidate]) -> list[Clause]:

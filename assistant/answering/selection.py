@@ -90,10 +90,33 @@ def list_items(policy: Policy, lead_in: Clause) -> list[Clause]:
     return items
 
 
+# Words that open a sentence pointing back at the one before ("This involves ...").
+ANAPHORS = frozenset({"This", "These", "It", "They", "Their", "Such", "That"})
+
+
+def continued_by(policy: Policy, clause: Clause) -> Clause | None:
+    """The next item of the same list when it refers back to this one ("These
+    communications may be delivered ..." after "We use ... to send direct marketing")."""
+    if clause.parent_id is None:
+        return None
+    siblings = policy.children(policy.clause(clause.parent_id))
+    later = [c for c in siblings if c.position > clause.position]
+    if later and later[0].text.split(" ", 1)[0] in ANAPHORS:
+        return later[0]
+    return None
+
+
 def related_clauses(policy: Policy, clause: Clause) -> list[Clause]:
-    """A clause with what it needs to be read: its lead-ins and, for a lead-in, its items.
-    Quoting these is quoting what retrieval returned, in its own context."""
-    return [clause, *lead_in_chain(policy, clause), *list_items(policy, clause)]
+    """A clause with what it needs to be read: its lead-ins, for a lead-in its items, and
+    an item that continues it. Quoting these is quoting what retrieval returned, in its
+    own context."""
+    following = continued_by(policy, clause)
+    return [
+        clause,
+        *lead_in_chain(policy, clause),
+        *list_items(policy, clause),
+        *([following] if following else []),
+    ]
 
 
 MIN_SHARED_STEM = 5

@@ -131,7 +131,7 @@ def test_an_unmentioned_name_is_said_to_be_unmentioned(
 ) -> None:
     answer = grounded.answer(
         "Do you share my data with Facebook?",
-        make_hits("sharing-personal-information-with-third-3"),
+        make_hits("sharing-personal-information-with-third-3", similarity=0.8),
     )
     assert not answer.abstained
     assert "Facebook" in answer.text and "doesn't mention" in answer.text
