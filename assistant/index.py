@@ -21,6 +21,7 @@ import contextlib
 import hashlib
 import json
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, fields
@@ -284,6 +285,8 @@ class PolicyIndex:
         self._stores: dict[str, Chroma] = {}
         self._raws: dict[str, Collection] = {}
         self._record_cache: dict[str, list[Record]] = {}
+        self._lock = threading.RLock()
+        self._complete: set[str] = set()  # collections verified or built in this process
 
     # ------------------------------------------------------------ versions
 
@@ -312,6 +315,10 @@ class PolicyIndex:
         return self.ingest(load_policy(path), progress=progress)
 
     def ingest(self, policy: Policy, progress: Progress | None = None) -> IngestReport:
+        with self._lock:
+            return self._ingest(policy, progress)
+
+    def _ingest(self, policy: Policy, progress: Progress | None) -> IngestReport:
         started = time.perf_counter()
         previous = self._active_policy_or_none()
         fresh = self._ensure_collection(policy, previous, progress)
@@ -414,6 +421,7 @@ class PolicyIndex:
         return {c if isinstance(c, str) else c.name for c in self.client.list_collections()}
 
     def _drop(self, name: str) -> None:
+        self._complete.discard(name)
         self._stores.pop(name, None)
         self._raws.pop(name, None)
         if name in self._collection_names():
@@ -446,8 +454,12 @@ class PolicyIndex:
         e.g. an old version ingested before the embedding model changed)."""
         policy = self.policy(version)
         name = self.collection_name(policy)
-        if name not in self._stores and not self._is_complete(name, self._records(policy)):
-            self._ensure_collection(policy, self._active_policy_or_none(), None)
+        if name in self._complete:
+            return policy
+        with self._lock:  # chat sessions share one index; build a missing collection once
+            if not self._is_complete(name, self._records(policy)):
+                self._ensure_collection(policy, self._active_policy_or_none(), None)
+            self._complete.add(name)
         return policy
 
     def dense_search(
