@@ -368,6 +368,7 @@ class PolicyIndex:
             with contextlib.suppress(Exception):
                 self._drop(name)  # never leave a half-built collection looking usable
             raise
+        self._complete.add(name)
         return fresh
 
     def _fill(
@@ -400,7 +401,7 @@ class PolicyIndex:
 
     def _vectors_by_key(self, policy: Policy) -> dict[str, list[float]]:
         name = self.collection_name(policy)
-        if name not in self._collection_names():
+        if not self._exists(name):
             return {}
         got = self._raw(name).get(include=["metadatas", "embeddings"])
         metadatas, embeddings = got["metadatas"] or [], got["embeddings"]
@@ -412,19 +413,31 @@ class PolicyIndex:
         }
 
     def _is_complete(self, name: str, wanted: list[Record]) -> bool:
-        if name not in self._collection_names():
+        if not self._exists(name):
             return False
         ids = self._raw(name).get(include=[])["ids"]
         return set(ids) == {r.id for r in wanted}
 
-    def _collection_names(self) -> set[str]:
-        return {c if isinstance(c, str) else c.name for c in self.client.list_collections()}
+    def _exists(self, name: str) -> bool:
+        """Asked by name: ``list_collections`` would hand Chroma's default embedding
+        function to every collection it returns."""
+        from chromadb.errors import NotFoundError
+
+        if name in self._raws:
+            return True
+        try:
+            self._raws[name] = self.client.get_collection(name=name, embedding_function=None)
+        except NotFoundError:
+            return False
+        return True
 
     def _drop(self, name: str) -> None:
+        from chromadb.errors import NotFoundError
+
         self._complete.discard(name)
         self._stores.pop(name, None)
         self._raws.pop(name, None)
-        if name in self._collection_names():
+        with contextlib.suppress(NotFoundError):
             self.client.delete_collection(name)
 
     def _store(self, name: str) -> Chroma:

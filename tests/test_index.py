@@ -214,15 +214,20 @@ def test_failure_while_embedding_keeps_the_previous_version_active(
 def test_chroma_default_embedding_function_is_never_built(
     monkeypatch: pytest.MonkeyPatch, settings: Settings, policy_path: Path
 ) -> None:
-    def refuse(*args: object, **kwargs: object) -> None:
+    def refuse_init(self: object) -> None:
+        raise AssertionError("Chroma's default embedding function must never be built")
+
+    def refuse_call(self: object, input: object) -> None:  # Chroma checks this signature
         raise AssertionError("Chroma's default embedding function must never run")
 
-    monkeypatch.setattr(DefaultEmbeddingFunction, "__init__", refuse)
-    monkeypatch.setattr(DefaultEmbeddingFunction, "__call__", refuse)
+    monkeypatch.setattr(DefaultEmbeddingFunction, "__init__", refuse_init)
+    monkeypatch.setattr(DefaultEmbeddingFunction, "__call__", refuse_call)
     index = open_index(settings, HashingEmbedder())
     index.ingest_file(policy_path)
     assert index.search("cookies", k=3)
     assert index.similarities(index.embedder.embed_query("cookies"), ["cookies-1"])
+    fresh = open_index(settings, HashingEmbedder())  # a new process opening existing data
+    assert fresh.search("cookies", k=3)
 
 
 def test_nothing_ingested_is_a_clear_error(index: PolicyIndex) -> None:
