@@ -34,6 +34,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="trust X-Forwarded-For from --forwarded-allow-ips (behind a reverse proxy)",
     )
     parser.add_argument("--forwarded-allow-ips", default="127.0.0.1")
+    parser.add_argument(
+        "--embed-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="a site allowed to embed the chat as a web component, e.g. https://www.example.com "
+        "(repeatable; iframes need none)",
+    )
     return parser.parse_args(argv)
 
 
@@ -56,7 +64,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CredentialsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    app = create_app(Assistant.from_settings(settings), settings, credentials=credentials)
+    app = create_app(
+        Assistant.from_settings(settings),
+        settings,
+        credentials=credentials,
+        embed_origins=args.embed_origin,
+    )
     print(f"Serving on http://{args.host}:{args.port}/", file=sys.stderr)
     uvicorn.run(
         app,

@@ -218,9 +218,16 @@ def _refusal(request: Request) -> Response:
 
 
 def _with_headers(send: Send) -> Send:
+    """Staff responses: never framed, and never readable cross-origin (no CORS grant, even
+    for the origins allowed to embed the chat)."""
+
     async def wrapped(message: Message) -> None:
         if message["type"] == "http.response.start":
-            headers = [h for h in message.get("headers", []) if h[0] != b"x-frame-options"]
+            headers = [
+                h
+                for h in message.get("headers", [])
+                if h[0] != b"x-frame-options" and not h[0].startswith(b"access-control-")
+            ]
             message = {**message, "headers": [*headers, *STAFF_HEADERS]}
         await send(message)
 

@@ -41,6 +41,7 @@ def build_chat(controller: ChatController, texts: WebTexts) -> gr.Blocks:
         gr.Markdown(f"## {words.heading}\n\n{words.intro}", elem_id="wa-chat-header")
         chatbot = gr.Chatbot(
             label=words.conversation_label,
+            show_label=False,  # the log region is announced as the conversation anyway
             elem_id="wa-chatbot",
             examples=[{"text": question} for question in words.examples],
             buttons=["copy"],

@@ -72,9 +72,7 @@ def build_console(assistant: WebAssistant, texts: WebTexts) -> gr.Blocks:
     type_choices = [(texts.request_label(t), t.value) for t in RequestType]
     with gr.Blocks(title=words.page_title, elem_id="wa-console-app") as demo:
         context = gr.State(None)
-        gr.Markdown(
-            staff_header(words.heading, [("Tickets", "../tickets/"), (words.logout, "../logout")])
-        )
+        staff_header(words.heading, [("Tickets", "../tickets/"), (words.logout, "../logout")])
         gr.Markdown(words.intro)
         customer = gr.Textbox(
             label=words.customer_label,
@@ -90,7 +88,6 @@ def build_console(assistant: WebAssistant, texts: WebTexts) -> gr.Blocks:
             lines=10,
             max_lines=30,
             interactive=True,
-            buttons=["copy"],
             elem_id="wa-draft-reply",
         )
         with gr.Row():
@@ -116,9 +113,8 @@ def build_console(assistant: WebAssistant, texts: WebTexts) -> gr.Blocks:
                 return (escape(words.draft_failed.format(reason=exc)), *[gr.skip()] * 9)
             preview = draft.request
             cited = tuple(c.clause_id for c in draft.citations)
-            heading = f"#### {escape(words.citations_heading)}\n\n"
             sources = (
-                heading + sources_block(draft.citations, words.citations_heading, open_=True)
+                sources_block(draft.citations, words.citations_heading, open_=True)
                 if draft.citations
                 else escape(words.no_citations)
             )

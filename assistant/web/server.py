@@ -5,6 +5,11 @@
     /tickets    tickets view      (staff login)
     /login      staff sign-in page; /logout signs out
     /healthz    JSON: status and the active policy version
+    /embed.js   loads the <gradio-app> web component, for pages embedding the chat
+
+Cross-origin requests are allowed only from ``embed_origins`` (pages that embed the chat
+as a web component; an iframe needs none). Gradio's own CORS layer, which would reflect
+any origin, steps aside once the parent app configures CORS.
 
 Starlette matches routes in order, so the plain routes and the staff mounts are added
 before the chat is mounted at ``/``, which would otherwise swallow every path.
@@ -12,12 +17,14 @@ before the chat is mounted at ``/``, which would otherwise swallow every path.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from importlib import resources
 from typing import Any
 
 import gradio as gr
 from fastapi import FastAPI
-from starlette.responses import JSONResponse
+from fastapi.middleware.cors import CORSMiddleware
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from assistant.config import Settings
@@ -78,11 +85,19 @@ def _mount_options(show_error: bool) -> dict[str, Any]:
         "run_history": False,  # would keep conversations in the browser's storage
         "theme": theme(),
         "css": read_template_file("style.css"),
+        "head": f"<style>{read_template_file('page.css')}</style>",
         "ssr_mode": False,
         "mcp_server": False,
         "pwa": False,
         "show_error": show_error,
     }
+
+
+def web_component_loader() -> str:
+    """Gradio's own loader for ``<gradio-app>``: it imports the hashed bundle of this Gradio
+    version relative to itself, so served at the app's root it works for any version."""
+    loader = resources.files("gradio").joinpath("templates", "frontend", "gradio.js")
+    return loader.read_text(encoding="utf-8")
 
 
 def create_app(
@@ -92,6 +107,7 @@ def create_app(
     credentials: StaffCredentials | None = None,
     texts: WebTexts | None = None,
     concurrency: int = DEFAULT_CONCURRENCY,
+    embed_origins: Sequence[str] = (),
     announce: Callable[[str], None] | None = None,
 ) -> FastAPI:
     """Build the whole web app. Raises ``CredentialsError`` in production without staff login."""
@@ -101,6 +117,15 @@ def create_app(
 
     app = FastAPI(
         title="WorkAllies privacy assistant", docs_url=None, redoc_url=None, openapi_url=None
+    )
+    # The last added is the outermost: the gate wraps CORS so that it can strip any CORS
+    # grant from staff responses.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=list(embed_origins),
+        allow_methods=["GET", "POST"],
+        allow_headers=["*"],
+        allow_credentials=True,  # Gradio's client fetches with credentials: "include"
     )
     app.add_middleware(StaffGate, auth=auth)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
@@ -114,6 +139,12 @@ def create_app(
             "policy_last_updated": policy.last_updated.isoformat() if policy.last_updated else None,
             "contract_version": CONTRACT_VERSION,
         }
+
+    loader = web_component_loader()
+
+    @app.get("/embed.js", include_in_schema=False)
+    def embed_js() -> Response:
+        return Response(loader, media_type="text/javascript")
 
     app.include_router(login_router(auth, texts.login))
 

@@ -93,6 +93,8 @@ class TicketsTexts(_Texts):
     select_label: str
     select_placeholder: str
     detail_heading: str
+    field_column: str
+    value_column: str
     audit_heading: str
     audit_columns: list[str] = Field(min_length=5, max_length=5)
     new_status: str

@@ -102,7 +102,8 @@ def detail_fields(ticket: DsrTicket, now: datetime, texts: WebTexts) -> list[tup
 
 def ticket_detail(ticket: DsrTicket, now: datetime, texts: WebTexts) -> str:
     words = texts.tickets
-    lines = [f"### {words.detail_heading.format(ticket_id=ticket.id)}", "", "| | |", "|---|---|"]
+    lines = [f"### {words.detail_heading.format(ticket_id=ticket.id)}", ""]
+    lines += [f"| {words.field_column} | {words.value_column} |", "|---|---|"]
     lines += [f"| **{name}** | {value} |" for name, value in detail_fields(ticket, now, texts)]
     lines += ["", f"#### {words.audit_heading}", ""]
     lines.append("| " + " | ".join(words.audit_columns) + " |")

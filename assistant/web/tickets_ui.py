@@ -20,7 +20,7 @@ from assistant.web.ticket_views import TicketRow, next_statuses, ticket_detail, 
 
 OVERDUE_STYLE = "background-color: #fde2e1; color: #7a1010; font-weight: 600"
 MAX_ROWS = 500
-COLUMN_WIDTHS: list[str | int] = ["19%", "14%", "10%", "19%", "10%", "10%", "8%", "10%"]
+COLUMN_WIDTHS: list[str | int] = ["17%", "11%", "10%", "20%", "11%", "11%", "8%", "12%"]
 
 
 def styled_table(rows: list[TicketRow], columns: list[str]) -> Styler:
@@ -34,9 +34,11 @@ def styled_table(rows: list[TicketRow], columns: list[str]) -> Styler:
     return frame.style.apply(highlight, axis=1)
 
 
-def staff_header(heading: str, links: list[tuple[str, str]]) -> str:
-    nav = " · ".join(f"[{escape(label)}]({href})" for label, href in links)
-    return f"## {escape(heading)}\n\n{nav}"
+def staff_header(heading: str, links: list[tuple[str, str]]) -> None:
+    """Page heading and navigation (plain links: Markdown links would open new tabs)."""
+    gr.Markdown(f"## {escape(heading)}", elem_id="wa-staff-heading")
+    anchors = " · ".join(f'<a href="{href}">{escape(label)}</a>' for label, href in links)
+    gr.HTML(f'<nav aria-label="Staff pages" class="wa-staff-nav">{anchors}</nav>')
 
 
 def build_tickets(
@@ -47,11 +49,8 @@ def build_tickets(
     status_choices = [(words.any, ""), *((s.value, s.value) for s in TicketStatus)]
     type_choices = [(words.any, ""), *((texts.request_label(t), t.value) for t in RequestType)]
     with gr.Blocks(title=words.page_title, elem_id="wa-tickets-app") as demo:
-        gr.Markdown(
-            staff_header(
-                words.heading,
-                [("Agent console", "../console/"), (texts.console.logout, "../logout")],
-            )
+        staff_header(
+            words.heading, [("Agent console", "../console/"), (texts.console.logout, "../logout")]
         )
         with gr.Row(equal_height=True):
             status = gr.Dropdown(status_choices, value="", label=words.status_filter)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -21,6 +22,15 @@ from assistant.web.auth import StaffCredentials
 from assistant.web.server import create_app
 from assistant.web.texts import WebTexts, load_texts
 
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 STAFF_USER = "agent-test"
 STAFF_PASSWORD = "correct horse battery staple"
 
@@ -75,11 +85,13 @@ class ServerThread:
         self.thread.join(timeout=15)
 
 
-def serve(data_dir: Path, **settings_overrides: Any) -> Iterator[RunningApp]:
+def serve(
+    data_dir: Path, embed_origins: tuple[str, ...] = (), **settings_overrides: Any
+) -> Iterator[RunningApp]:
     settings = Settings(data_dir=data_dir, **settings_overrides)
     assistant = make_assistant(data_dir)
     credentials = StaffCredentials(STAFF_USER, SecretStr(STAFF_PASSWORD))
-    app = create_app(assistant, settings, credentials=credentials)
+    app = create_app(assistant, settings, credentials=credentials, embed_origins=embed_origins)
     port = free_port()
     with ServerThread(app, port):
         yield RunningApp(f"http://127.0.0.1:{port}", assistant, settings)
@@ -94,3 +106,15 @@ def web_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
 @pytest.fixture(scope="session")
 def texts() -> WebTexts:
     return load_texts()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Chromium from the system (Playwright cannot download browsers here)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (scripts/install-browser.sh installs it)")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

@@ -145,3 +145,24 @@ def test_one_chat_cannot_see_another_sessions_history_or_tickets(web_app: Runnin
         f"{ticket_id} for alice.secret@example.com", ""
     )
     assert len([m for m in history if m["role"] == "user"]) == 3
+
+
+def test_other_origins_get_no_cors_grant(web_app: RunningApp) -> None:
+    evil = {"origin": "https://evil.example"}
+    for path in ("/embed.js", "/gradio_api/info", "/config", "/console/config"):
+        response = httpx.get(f"{web_app.url}{path}", headers=evil)
+        assert "access-control-allow-origin" not in response.headers, path
+    preflight = httpx.options(
+        f"{web_app.url}/gradio_api/queue/join",
+        headers={**evil, "access-control-request-method": "POST"},
+    )
+    assert "access-control-allow-origin" not in preflight.headers
+
+
+def test_embed_script_is_served_by_the_app(web_app: RunningApp) -> None:
+    script = httpx.get(f"{web_app.url}/embed.js")
+    assert script.status_code == 200
+    assert script.headers["content-type"].startswith("text/javascript")
+    bundle = re.search(r'import\("\./(assets/[^"]+\.js)"\)', script.text)
+    assert bundle, script.text
+    assert httpx.get(f"{web_app.url}/{bundle.group(1)}").status_code == 200

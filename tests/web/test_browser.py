@@ -1,0 +1,333 @@
+"""The three screens in headless Chromium, against the running app.
+
+Screenshots go to $WA_SCREENSHOTS_DIR when set (``docs/screenshots`` to refresh the ones in
+the docs), else to a temporary directory. Every page also checks that nothing was fetched
+from anywhere but the app itself (no CDN, no fonts service, no analytics).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from assistant.tickets import Channel, RequestType, TicketDraft, utcnow
+from assistant.web.render import format_date
+
+from .conftest import RunningApp
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+Browser = playwright_sync.Browser
+Page = playwright_sync.Page
+expect = playwright_sync.expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+TIMEOUT_MS = 30_000
+DESKTOP = {"width": 1100, "height": 900}
+
+
+@pytest.fixture()
+def shots(tmp_path: Path) -> Path:
+    target = Path(os.environ.get("WA_SCREENSHOTS_DIR") or tmp_path)
+    target.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+def open_page(browser: Browser, web_app: RunningApp, **context: object) -> Page:
+    ctx = browser.new_context(viewport=context.pop("viewport", DESKTOP), **context)  # type: ignore[arg-type]
+    ctx.set_default_timeout(TIMEOUT_MS)
+    page = ctx.new_page()
+    outside: list[str] = []
+    page.on(
+        "request",
+        lambda r: (
+            None if r.url.startswith((web_app.url, "data:", "blob:")) else outside.append(r.url)
+        ),
+    )
+    page.outside_requests = outside  # type: ignore[attr-defined]
+    return page
+
+
+def close_page(page: Page) -> None:
+    outside = page.outside_requests  # type: ignore[attr-defined]
+    page.context.close()
+    assert outside == [], f"fetched from outside the app: {outside}"
+
+
+@pytest.fixture()
+def page(browser: Browser, web_app: RunningApp) -> Iterator[Page]:
+    page = open_page(browser, web_app)
+    yield page
+    close_page(page)
+
+
+# --- chat helpers -----------------------------------------------------------------------
+
+
+def bot_messages(page: Page) -> object:
+    return page.locator('#wa-chatbot [data-testid="bot"]')
+
+
+def send(page: Page, text: str) -> None:
+    """Type a message, press Enter, wait for the answer to it."""
+    before = bot_messages(page).count()  # type: ignore[attr-defined]
+    box = page.get_by_label("Your message")
+    box.fill(text)
+    box.press("Enter")
+    expect(bot_messages(page)).to_have_count(before + 1)  # type: ignore[arg-type]
+
+
+def last_answer(page: Page) -> object:
+    return bot_messages(page).last  # type: ignore[attr-defined]
+
+
+# --- chat -------------------------------------------------------------------------------
+
+
+def test_question_answer_sources_and_follow_up(
+    page: Page, web_app: RunningApp, shots: Path
+) -> None:
+    page.goto(web_app.url + "/")
+    policy = web_app.assistant.policy
+    expect(page.locator("#wa-policy-note")).to_contain_text(
+        f"last updated {format_date(policy.last_updated)}"
+    )
+    expect(page.get_by_role("button", name=re.compile("Select example 1"))).to_be_visible()
+    page.screenshot(path=shots / "chat.png")
+
+    send(page, "What personal information do you collect when I register?")
+    answer = last_answer(page)
+    expect(answer.locator("sup.wa-cite").first).to_have_text("[1]")  # type: ignore[attr-defined]
+    sources = answer.locator("details.wa-sources")  # type: ignore[attr-defined]
+    quote = sources.locator("blockquote").first
+    expect(quote).to_be_hidden()  # collapsed until asked for
+    sources.locator("summary").click()
+    expect(quote).to_be_visible()
+    assert quote.inner_text().strip()[:40] in policy.text  # verbatim from the policy
+    expect(sources.locator(".wa-source-section").first).not_to_be_empty()
+    page.screenshot(path=shots / "chat-sources.png")
+
+    send(page, "How long do you keep it?")
+    expect(bot_messages(page)).to_have_count(2)  # type: ignore[arg-type]
+    user_turns = page.locator('#wa-chatbot [data-testid="user"]')
+    expect(user_turns).to_have_count(2)
+
+
+def test_abstention_looks_different(page: Page, web_app: RunningApp, shots: Path) -> None:
+    page.goto(web_app.url + "/")
+    send(page, "What is the capital of Mongolia?")
+    badge = last_answer(page).locator(".wa-badge-abstain")  # type: ignore[attr-defined]
+    expect(badge).to_have_text("Not covered by the policy")
+    colour = badge.evaluate("e => getComputedStyle(e).backgroundColor")
+    assert colour not in ("rgba(0, 0, 0, 0)", "transparent")
+    page.screenshot(path=shots / "abstention.png")
+
+
+def test_thumbs_feedback_is_stored(page: Page, web_app: RunningApp) -> None:
+    page.goto(web_app.url + "/")
+    question = "Do you share my data with third parties?"
+    send(page, question)
+    page.locator("#wa-chatbot").get_by_role("button", name="Like").last.click()
+    stored = feedback_questions(web_app)
+    deadline = utcnow() + timedelta(seconds=20)
+    while question not in stored and utcnow() < deadline:
+        page.wait_for_timeout(200)
+        stored = feedback_questions(web_app)
+    assert question in stored
+
+
+def feedback_questions(web_app: RunningApp) -> list[str]:
+    assistant = web_app.assistant
+    if hasattr(assistant, "feedback") and isinstance(assistant.feedback, list):  # stand-in
+        return [message for _, message, _, _ in assistant.feedback]
+    from sqlalchemy import text
+
+    with assistant.feedback.engine.connect() as conn:
+        return [row[0] for row in conn.execute(text("SELECT question FROM feedback"))]
+
+
+def test_rights_request_confirm_to_ticket(page: Page, web_app: RunningApp, shots: Path) -> None:
+    page.goto(web_app.url + "/")
+    before = bot_messages(page).count()  # type: ignore[attr-defined]
+    page.get_by_role("button", name=re.compile("Please delete my account")).click()
+    expect(bot_messages(page)).to_have_count(before + 1)  # type: ignore[arg-type]
+    confirm = page.get_by_role("button", name="Confirm and file")
+    if not confirm.is_visible():
+        send(page, "My email is browser.user@example.com")
+    expect(confirm).to_be_visible()
+    expect(page.get_by_role("button", name="Cancel request")).to_be_visible()
+    expect(last_answer(page)).to_contain_text("browser.user@example.com")  # type: ignore[arg-type]
+    page.screenshot(path=shots / "rights-request-confirm.png")
+
+    count = bot_messages(page).count()  # type: ignore[attr-defined]
+    confirm.click()
+    expect(bot_messages(page)).to_have_count(count + 1)  # type: ignore[arg-type]
+    card = last_answer(page).locator(".wa-ticket")  # type: ignore[attr-defined]
+    expect(card).to_contain_text(re.compile(r"DSR-\d{4}-[A-Z0-9]{8}"))
+    expect(card).to_contain_text("due by")
+    expect(confirm).to_be_hidden()
+    ticket_id = re.search(r"DSR-\d{4}-[A-Z0-9]{8}", card.inner_text()).group(0)  # type: ignore[union-attr]
+    ticket = web_app.assistant.tickets.get(ticket_id)
+    assert ticket is not None and ticket.identity.email == "browser.user@example.com"
+    page.screenshot(path=shots / "rights-request.png")
+
+
+def test_cancel_files_nothing(page: Page, web_app: RunningApp) -> None:
+    page.goto(web_app.url + "/")
+    send(page, "Please erase all my personal data, my email is cancel.me@example.com")
+    confirm = page.get_by_role("button", name="Confirm and file")
+    if not confirm.is_visible():
+        send(page, "cancel.me@example.com")
+    page.get_by_role("button", name="Cancel request").click()
+    expect(confirm).to_be_hidden()
+    expect(last_answer(page)).not_to_contain_text("DSR-")  # type: ignore[arg-type]
+    assert all(
+        t.identity.email != "cancel.me@example.com" for t in web_app.assistant.tickets.list()
+    )
+
+
+def test_keyboard_only(page: Page, web_app: RunningApp) -> None:
+    page.goto(web_app.url + "/")
+    expect(page.get_by_label("Your message")).to_be_visible()  # the app has rendered
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.tagName") == "TEXTAREA":
+            break
+    box = page.get_by_label("Your message")
+    expect(box).to_be_focused()
+    page.keyboard.type("Do you use cookies?")
+    page.keyboard.press("Enter")
+    expect(bot_messages(page)).to_have_count(1)  # type: ignore[arg-type]
+    summary = last_answer(page).locator("summary").first  # type: ignore[attr-defined]
+    summary.focus()
+    page.keyboard.press("Enter")
+    expect(last_answer(page).locator("blockquote").first).to_be_visible()  # type: ignore[attr-defined]
+
+
+def test_readable_on_a_phone(browser: Browser, web_app: RunningApp, shots: Path) -> None:
+    page = open_page(browser, web_app, viewport={"width": 375, "height": 740}, is_mobile=True)
+    try:
+        page.goto(web_app.url + "/")
+        send(page, "What personal information do you collect when I register?")
+        last_answer(page).locator("summary").first.click()  # type: ignore[attr-defined]
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375, f"page scrolls sideways at 375px ({width}px wide)"
+        send_box = page.get_by_role("button", name="Send").bounding_box()
+        assert send_box is not None and send_box["x"] + send_box["width"] <= 375
+        page.screenshot(path=shots / "mobile.png")
+    finally:
+        close_page(page)
+
+
+# --- staff ------------------------------------------------------------------------------
+
+
+def log_in(page: Page, web_app: RunningApp, path: str, password: str | None = None) -> None:
+    page.goto(web_app.url + path)
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    page.get_by_label("Username").fill(web_app.username)
+    page.get_by_label("Password").fill(password or web_app.password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_bad_credentials_are_refused(page: Page, web_app: RunningApp) -> None:
+    log_in(page, web_app, "/console/", password="not the password")
+    expect(page.get_by_role("alert")).to_have_text("Wrong username or password.")
+    expect(page).to_have_url(re.compile(r"/login$"))
+    page.goto(web_app.url + "/tickets/")
+    expect(page).to_have_url(re.compile(r"/login\?next=/tickets/"))
+
+
+def test_console_drafts_a_reply_and_files_a_ticket(
+    browser: Browser, web_app: RunningApp, shots: Path
+) -> None:
+    page = open_page(browser, web_app, permissions=["clipboard-read", "clipboard-write"])
+    try:
+        log_in(page, web_app, "/console/")
+        expect(page.get_by_role("heading", name="Agent console")).to_be_visible()
+        page.get_by_label("Customer message").fill(
+            "Hello, I want you to delete my account and all my data. "
+            "My email is console.customer@example.com. What data do you collect?"
+        )
+        page.get_by_role("button", name="Draft reply").click()
+        reply = page.locator("#wa-draft-reply textarea")
+        expect(reply).not_to_have_value("")
+        expect(page.get_by_label("Customer email")).to_have_value("console.customer@example.com")
+        expect(page.get_by_role("combobox", name="Request type")).to_have_value(
+            re.compile("^Erasure")
+        )
+
+        reply.fill(reply.input_value() + "\nP.S. edited by the agent")
+        page.get_by_role("button", name="Copy reply").click()
+        expect(page.locator("#wa-copied")).to_contain_text("copied")
+        copied = page.evaluate("navigator.clipboard.readText()")
+        assert copied.endswith("P.S. edited by the agent")
+
+        page.get_by_role("button", name="File ticket").click()
+        filed = page.locator("#wa-filed")
+        expect(filed).to_contain_text(re.compile(r"Filed DSR-\d{4}-[A-Z0-9]{8}"))
+        ticket_id = re.search(r"DSR-\d{4}-[A-Z0-9]{8}", filed.inner_text()).group(0)  # type: ignore[union-attr]
+        ticket = web_app.assistant.tickets.get(ticket_id)
+        assert ticket is not None and ticket.channel is Channel.AGENT_CONSOLE
+        assert ticket.session_id == f"agent:{web_app.username}"
+        page.get_by_role("button", name="File ticket").click()  # a second click files nothing new
+        expect(filed).to_contain_text(ticket_id)
+        page.screenshot(path=shots / "console.png", full_page=True)
+
+        page.get_by_role("link", name="Tickets").click()
+        expect(page.locator("#wa-tickets-table")).to_contain_text(ticket_id)
+    finally:
+        close_page(page)
+
+
+def cell_backgrounds(row: object) -> list[str]:
+    return row.locator('[role="gridcell"]').evaluate_all(  # type: ignore[attr-defined, no-any-return]
+        "cells => cells.map(c => getComputedStyle(c).backgroundColor)"
+    )
+
+
+def test_tickets_view_filters_highlights_and_updates(
+    page: Page, web_app: RunningApp, shots: Path
+) -> None:
+    store = web_app.assistant.tickets
+    late = store.create(
+        TicketDraft(
+            request_id="late-1",
+            request_type=RequestType.ACCESS,
+            email="late.person@example.com",
+            session_id="web-seeded",
+        ),
+        now=utcnow() - timedelta(days=45),
+    )
+    log_in(page, web_app, "/tickets/")
+    table = page.locator("#wa-tickets-table")
+    expect(table).to_contain_text(late.id)
+    # The grid shows div rows and cells (a hidden <table> only measures column widths).
+    late_row = table.locator('[role="row"]', has_text=late.id)
+    expect(late_row).to_contain_text("OVERDUE")
+    assert "rgb(253, 226, 225)" in cell_backgrounds(late_row)  # OVERDUE_STYLE
+    on_time = table.locator('[role="row"]', has_text="DSR-").filter(has_not_text="OVERDUE")
+    assert "rgb(253, 226, 225)" not in cell_backgrounds(on_time.first)
+
+    page.get_by_label("Overdue only").check()
+    expect(page.locator("#wa-tickets-count")).to_contain_text("1 ticket(s)")
+    expect(table).to_contain_text(late.id)
+
+    late_row.locator('[role="gridcell"]').first.click()
+    detail = page.locator("#wa-ticket-detail")
+    expect(detail).to_contain_text(f"Ticket {late.id}")
+    expect(detail).to_contain_text("Audit trail")
+    expect(detail).to_contain_text("late.person@example.com")
+
+    page.get_by_label("Note for the audit trail (optional)").fill("identity check e-mail sent")
+    page.get_by_role("button", name="Update status").click()
+    expect(page.locator("#wa-update-result")).to_contain_text(f"{late.id} is now verifying")
+    expect(detail).to_contain_text("identity check e-mail sent")
+    expect(detail).to_contain_text(web_app.username)
+    assert store.get(late.id).status.value == "verifying"  # type: ignore[union-attr]
+    page.screenshot(path=shots / "tickets.png", full_page=True)
