@@ -14,7 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant.config import PROJECT_ROOT
-from assistant.evaluation.metrics import COUNT_METRICS, DIRECTIONS, LATENCY_METRICS
+from assistant.evaluation.metrics import COUNT_METRICS, DIRECTIONS, LATENCY_METRICS, ROLL_UPS
 from assistant.evaluation.results import EvalReport, GateFailure, GateResult
 
 THRESHOLDS_PATH = PROJECT_ROOT / "evals" / "thresholds.yaml"
@@ -93,31 +93,52 @@ def _absolute(report: EvalReport, thresholds: Thresholds) -> list[GateFailure]:
     return failures
 
 
-def _regressions(report: EvalReport, baseline: EvalReport, tol: Tolerance) -> list[GateFailure]:
-    failures = []
+def _compared(baseline: EvalReport) -> list[tuple[str, str, float]]:
+    """The (group, metric, value) pairs a regression is judged on.
+
+    A roll-up repeats its categories' losses, so it is compared only on metrics that no
+    category has (abstention precision needs answerable and unanswerable together).
+    Latency is compared on ``overall`` only: a p95 of a 20-case group is one slow turn.
+    """
+    in_categories = {
+        name
+        for group, metrics in baseline.metrics.items()
+        if group not in ROLL_UPS
+        for name in metrics
+    }
+    pairs = []
     for group, metrics in baseline.metrics.items():
-        for name, before in metrics.items():
+        for name, value in metrics.items():
             if name in COUNT_METRICS or name not in DIRECTIONS:
                 continue
-            key = f"{group}.{name}"
-            now = report.metric(key)
-            if now is None:
-                continue  # a group absent from this run (e.g. a dataset not loaded)
-            if name in LATENCY_METRICS:
-                limit = before * tol.latency_factor + tol.latency_slack_ms
-                worse = now > limit
-            elif DIRECTIONS[name] == "higher":
-                limit = before - tol.allowed(key)
-                worse = now < limit - 1e-9
-            else:
-                limit = before + tol.allowed(key)
-                worse = now > limit + 1e-9
-            if worse:
-                failures.append(
-                    GateFailure(
-                        metric=key, kind="regression", value=now, limit=limit, baseline=before
-                    )
-                )
+            if name in LATENCY_METRICS and group != "overall":
+                continue
+            if group in ROLL_UPS and name not in LATENCY_METRICS and name in in_categories:
+                continue
+            pairs.append((group, name, value))
+    return pairs
+
+
+def _regressions(report: EvalReport, baseline: EvalReport, tol: Tolerance) -> list[GateFailure]:
+    failures = []
+    for group, name, before in _compared(baseline):
+        key = f"{group}.{name}"
+        now = report.metric(key)
+        if now is None:
+            continue  # a group absent from this run (e.g. a dataset not loaded)
+        if name in LATENCY_METRICS:
+            limit = before * tol.latency_factor + tol.latency_slack_ms
+            worse = now > limit
+        elif DIRECTIONS[name] == "higher":
+            limit = before - tol.allowed(key)
+            worse = now < limit - 1e-9
+        else:
+            limit = before + tol.allowed(key)
+            worse = now > limit + 1e-9
+        if worse:
+            failures.append(
+                GateFailure(metric=key, kind="regression", value=now, limit=limit, baseline=before)
+            )
     return failures
 
 
@@ -129,7 +150,7 @@ def check_gate(
         failures += _regressions(report, baseline, thresholds.tolerance)
     checked = len(thresholds.minimums) + len(thresholds.maximums)
     if baseline is not None:
-        checked += sum(len(m) for m in baseline.metrics.values())
+        checked += len(_compared(baseline))
     return GateResult(
         passed=not failures,
         failures=failures,

@@ -27,7 +27,9 @@ from assistant.evaluation.datasets import (
     Split,
     TurnExpectation,
     check_unique_ids,
+    clauses_quoting,
 )
+from assistant.policy import Policy
 from assistant.tickets import RequestType
 
 EVALS_DIR = PROJECT_ROOT / "evals"
@@ -75,6 +77,24 @@ def _retrieval_cases(data: Any) -> list[EvalCase]:
         )
         for item in parsed.cases
     ]
+
+
+def resolvable_retrieval_file(path: Path, policy: Policy, out: Path) -> tuple[Path, int]:
+    """``path`` with only the cases whose every gold phrase is in ``policy``.
+
+    Returns the file to use and how many cases were left out (0: ``path`` itself).
+    A changed policy that lost a gold clause can still be scored on the rest.
+    """
+    parsed = RetrievalFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    kept = [c for c in parsed.cases if all(clauses_quoting(policy, p) for p in c.gold)]
+    dropped = len(parsed.cases) - len(kept)
+    if not dropped:
+        return path, 0
+    if not kept:
+        raise DatasetError(f"{path}: no case has its gold phrases in {policy.source}")
+    subset = RetrievalFile(cases=kept).model_dump(mode="json", exclude_none=True)
+    out.write_text(yaml.safe_dump(subset, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return out, dropped
 
 
 # ---------------------------------------------------------------- evals/answers.yaml

@@ -41,6 +41,7 @@ DIRECTIONS: dict[str, Direction] = {
     "latency_p95_ms": "lower",
 }
 ANSWER_CATEGORIES = frozenset({"answerable", "unanswerable", "multi_turn"})
+ROLL_UPS = frozenset({"answers", "questions", "rights_all", "overall"})
 LATENCY_METRICS = frozenset({"latency_p50_ms", "latency_p95_ms"})
 COUNT_METRICS = frozenset({"n", "gold_missing", "slots_unverified"})
 
@@ -95,9 +96,10 @@ def abstention(cases: Sequence[CaseResult]) -> dict[str, float | None]:
     scoped = [c for c in judged if c.scope_ok is not None]
     if scoped:
         found["scope_accuracy"] = _rate(scoped, lambda c: bool(c.scope_ok))
-    if should:  # without unanswerable cases in the group, precision means nothing
-        found["abstention_precision"] = len(right) / len(abstained) if abstained else None
+    if should:
         found["abstention_recall"] = len(right) / len(should)
+        if answerable:  # precision means something only when both kinds are in the group
+            found["abstention_precision"] = len(right) / len(abstained) if abstained else None
     return found
 
 

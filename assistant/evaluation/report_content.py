@@ -247,7 +247,15 @@ def retrieval_section(report: EvalReport) -> Section | None:
     table = Table(
         ["split", "retriever", "cases", "R@1", "R@3", "MRR", "p50 ms"], rows, frozenset(range(2, 7))
     )
-    return Section("Retriever comparison (evals/retrieval.yaml)", [table])
+    blocks: list[str | Table] = [
+        "Retrievers alone (no answering), on the same index: a case is right at k when a "
+        "gold clause is among the top k hits."
+    ]
+    if data.get("cases_without_gold"):
+        blocks.append(
+            f"{data['cases_without_gold']} cases left out: their gold phrase is not in this policy."
+        )
+    return Section("Retriever comparison (evals/retrieval.yaml)", [*blocks, table])
 
 
 def failures_section(report: EvalReport) -> Section:

@@ -72,6 +72,36 @@ def cases_needing_review(
     return reviews
 
 
+def cases_citing_new_text(
+    results: Sequence[CaseResult], diff: PolicyDiff, baseline: EvalReport | None = None
+) -> list[CaseReview]:
+    """Question cases that now fail while citing a clause this update added or changed.
+
+    Their gold did not move, so the diff alone cannot flag them; but the new text may
+    answer better than the old gold (a retention period added under "closed accounts"),
+    so the dataset, not the assistant, may be what needs fixing.
+    """
+    fresh = {c.new_id for c in diff.of_kind("added", "changed") if c.new_id}
+    reviews = []
+    for result in results:
+        if result.kind != "question" or result.passed:
+            continue
+        before = baseline.case(result.id) if baseline else None
+        if before is not None and not before.passed:
+            continue  # failing already: not this update's doing
+        cited = [cid for cid in result.turns[-1].cited if cid in fresh]
+        if cited:
+            reviews.append(
+                CaseReview(
+                    case_id=result.id,
+                    question=result.turns[-1].message,
+                    reason="now fails citing text this update added or changed (gold may be stale)",
+                    new_clause_ids=cited,
+                )
+            )
+    return reviews
+
+
 def tickets_needing_review(tickets: Iterable[DsrTicket], diff: PolicyDiff) -> list[TicketReview]:
     """Tickets citing an old clause id that no longer names the same text."""
     reviews = []

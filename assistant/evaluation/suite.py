@@ -23,7 +23,12 @@ from assistant.config import Settings
 from assistant.evaluation.coverage import check_coverage
 from assistant.evaluation.datasets import EvalCase
 from assistant.evaluation.gate import THRESHOLDS_PATH, check_gate, load_thresholds
-from assistant.evaluation.loaders import EVALS_DIR, DatasetError, load_suite
+from assistant.evaluation.loaders import (
+    EVALS_DIR,
+    DatasetError,
+    load_suite,
+    resolvable_retrieval_file,
+)
 from assistant.evaluation.metrics import compute_metrics
 from assistant.evaluation.policy_diff import PolicyInfo, diff_policies
 from assistant.evaluation.results import (
@@ -33,6 +38,7 @@ from assistant.evaluation.results import (
     ReviewReport,
 )
 from assistant.evaluation.review import (
+    cases_citing_new_text,
     cases_needing_review,
     changed_answers,
     tickets_needing_review,
@@ -146,12 +152,18 @@ def add_policy_review(
     cases: Sequence[EvalCase],
     old: Policy,
     new: Policy,
+    *,
     tickets: list[DsrTicket] | None,
+    baseline: EvalReport | None = None,
 ) -> None:
     diff = diff_policies(old, new)
     report.policy_diff = diff
     review = report.review or ReviewReport()
     review.cases = cases_needing_review(cases, old, new, diff)
+    flagged = {c.case_id for c in review.cases}
+    review.cases += [
+        c for c in cases_citing_new_text(report.cases, diff, baseline) if c.case_id not in flagged
+    ]
     if tickets is not None:
         review.tickets = tickets_needing_review(tickets, diff)
         review.tickets_checked = len(tickets)
@@ -221,13 +233,14 @@ def evaluate(
             if options.retrieval_comparison:
                 with timer("retrieval_comparison_s"):
                     report.retrieval_comparison = retrieval_comparison(
-                        index, options.evals_dir / "retrieval.yaml"
+                        index, options.evals_dir / "retrieval.yaml", Path(tmp)
                     )
         finally:
             assistant.tickets.close()
     if options.policy_path is not None:
         new = load_policy(options.policy_path)
-        add_policy_review(report, cases, load_policy(live.policy_path), new, live_tickets(live))
+        old = load_policy(live.policy_path)
+        add_policy_review(report, cases, old, new, tickets=live_tickets(live), baseline=baseline)
     gate(report, options, baseline)
     report.runtime_seconds = round(time.perf_counter() - started, 2)
     report.config["timings"] = {
@@ -258,11 +271,11 @@ class _Timer:
             self.spent[name] = round(time.perf_counter() - started, 1)
 
 
-def retrieval_comparison(index: Any, dataset: Path) -> dict[str, Any] | None:
-    """The 4-way retriever comparison (``evaluation.retrieval``) on the same index, scores only.
+def retrieval_comparison(index: Any, dataset: Path, workdir: Path) -> dict[str, Any] | None:
+    """The retriever comparison (``evaluation.retrieval``) on the same index, scores only.
 
-    It needs every gold phrase in the policy; on a changed policy that lost one, the
-    comparison is skipped with the reason (the cases are listed under "needs review").
+    It needs every gold phrase in the policy; on a changed policy that lost some, it is
+    scored on the cases that still resolve (the others are listed under "needs review").
     """
     try:
         from assistant.evaluation.retrieval import compare
@@ -271,9 +284,11 @@ def retrieval_comparison(index: Any, dataset: Path) -> dict[str, Any] | None:
     if not dataset.exists():
         return None
     try:
-        comparison = compare(index=index, dataset=dataset)
+        usable, dropped = resolvable_retrieval_file(dataset, index.policy(), workdir / dataset.name)
+        comparison = compare(index=index, dataset=usable)
     except DatasetError as exc:
         return {"skipped": str(exc)}
     data = comparison.to_dict()
+    data["cases_without_gold"] = dropped
     data.pop("cases", None)  # per-question ranks live in `privacy-assistant` retrieval tooling
     return data

@@ -83,3 +83,25 @@ def test_thresholds_reject_unknown_metric_names(tmp_path: Path) -> None:
     path.write_text("minimums:\n  retrieval.accuracy: 0.9\n")
     with pytest.raises(ValueError, match="known metric"):
         load_thresholds(path)
+
+
+def test_roll_ups_do_not_repeat_category_losses() -> None:
+    before = report(
+        {
+            "retrieval": {"recall@3": 0.9, "latency_p95_ms": 10.0},
+            "answerable": {"answer_rate": 1.0},
+            "answers": {"answer_rate": 1.0, "abstention_precision": 1.0},
+            "overall": {"recall@3": 0.9, "latency_p95_ms": 10.0},
+        }
+    )
+    after = report(
+        {
+            "retrieval": {"recall@3": 0.5, "latency_p95_ms": 500.0},
+            "answerable": {"answer_rate": 1.0},
+            "answers": {"answer_rate": 1.0, "abstention_precision": 0.5},
+            "overall": {"recall@3": 0.5, "latency_p95_ms": 20.0},
+        }
+    )
+    failures = {f.metric for f in check_gate(after, Thresholds(), before).failures}
+    # the category loss once, the roll-up-only metric, and no latency of a small group
+    assert failures == {"retrieval.recall@3", "answers.abstention_precision"}

@@ -46,6 +46,9 @@ def test_abstention_precision_and_recall() -> None:
     assert m["answer_rate"] == 0.5
     # a group with no unanswerable cases has no abstention precision at all
     assert "abstention_precision" not in compute_metrics(cases[:2])["answerable"]
+    only_unanswerable = compute_metrics(cases[2:])["unanswerable"]
+    assert only_unanswerable["abstention_recall"] == 0.5
+    assert "abstention_precision" not in only_unanswerable  # trivially 1.0 there
 
 
 def _rights(expected: str | None, predicted: str | None, **extra: object) -> CaseResult:

@@ -7,6 +7,7 @@ from assistant.evaluation.datasets import GoldClause, QuestionCase
 from assistant.evaluation.loaders import load_suite
 from assistant.evaluation.policy_diff import diff_policies
 from assistant.evaluation.review import (
+    cases_citing_new_text,
     cases_needing_review,
     changed_answers,
     tickets_needing_review,
@@ -93,3 +94,18 @@ def test_changed_answers_side_by_side() -> None:
     ]
     changes = changed_answers(before, now)
     assert [(c.case_id, c.old_reply, c.new_reply) for c in changes] == [("b", "old", "new")]
+
+
+def test_a_case_failing_on_new_text_is_flagged(shipped: Policy, v2: Policy) -> None:
+    """Its gold did not change, but the new retention clause now answers it instead."""
+    diff = diff_policies(shipped, v2)
+    new_clause = "how-long-do-we-keep-personal-information-2"
+    was_fine = question("closed", 1, category="multi_turn")
+    now = question("closed", None, category="multi_turn", passed=False)
+    now.turns[-1].cited = [new_clause]
+    unrelated = question("other", None, category="answerable", passed=False)
+    unrelated.turns[-1].cited = ["cookies-1"]
+    reviews = cases_citing_new_text([now, unrelated], diff, report({}, [was_fine]))
+    assert [(r.case_id, r.new_clause_ids) for r in reviews] == [("closed", [new_clause])]
+    already_failing = report({}, [now])
+    assert cases_citing_new_text([now], diff, already_failing) == []
