@@ -76,15 +76,21 @@ def parse_fail_under(items: list[str]) -> dict[str, float]:
     return _known_keys(parsed)
 
 
+def _measured_groups(report: EvalReport, keys: dict[str, float]) -> dict[str, float]:
+    """Limits on groups this run has: ``--dataset adversarial`` is not a retrieval failure.
+    Within a group that ran, a metric that could not be computed still fails."""
+    return {k: v for k, v in keys.items() if k.partition(".")[0] in report.metrics}
+
+
 def _absolute(report: EvalReport, thresholds: Thresholds) -> list[GateFailure]:
     failures = []
-    for key, limit in thresholds.minimums.items():
+    for key, limit in _measured_groups(report, thresholds.minimums).items():
         value = report.metric(key)
         if value is None:
             failures.append(GateFailure(metric=key, kind="missing_metric", value=None, limit=limit))
         elif value < limit:
             failures.append(GateFailure(metric=key, kind="below_minimum", value=value, limit=limit))
-    for key, limit in thresholds.maximums.items():
+    for key, limit in _measured_groups(report, thresholds.maximums).items():
         value = report.metric(key)
         if value is None:
             failures.append(GateFailure(metric=key, kind="missing_metric", value=None, limit=limit))
