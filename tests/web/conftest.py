@@ -36,13 +36,9 @@ STAFF_PASSWORD = "correct horse battery staple"
 
 
 def make_assistant(data_dir: Path, **overrides: Any) -> Any:
-    """The real ``Assistant.for_testing``; the stand-in only while session.py cannot load."""
-    try:
-        from assistant.session import Assistant
-    except ImportError:
-        from .standin import StandInAssistant
+    """The real assistant, fast and offline (hashing embedder, SQLite in ``data_dir``)."""
+    from assistant.session import Assistant
 
-        return StandInAssistant(data_dir)
     return Assistant.for_testing(data_dir, **overrides)
 
 

@@ -132,23 +132,19 @@ def test_thumbs_feedback_is_stored(page: Page, web_app: RunningApp) -> None:
     page.goto(web_app.url + "/")
     question = "Do you share my data with third parties?"
     send(page, question)
-    page.locator("#wa-chatbot").get_by_role("button", name="Like").last.click()
-    stored = feedback_questions(web_app)
+    page.locator("#wa-chatbot").get_by_role("button", name="Dislike").last.click()
     deadline = utcnow() + timedelta(seconds=20)
-    while question not in stored and utcnow() < deadline:
+    while (question, "down") not in stored_feedback(web_app) and utcnow() < deadline:
         page.wait_for_timeout(200)
-        stored = feedback_questions(web_app)
-    assert question in stored
+    assert (question, "down") in stored_feedback(web_app)
 
 
-def feedback_questions(web_app: RunningApp) -> list[str]:
-    assistant = web_app.assistant
-    if hasattr(assistant, "feedback") and isinstance(assistant.feedback, list):  # stand-in
-        return [message for _, message, _, _ in assistant.feedback]
+def stored_feedback(web_app: RunningApp) -> list[tuple[str, str]]:
     from sqlalchemy import text
 
-    with assistant.feedback.engine.connect() as conn:
-        return [row[0] for row in conn.execute(text("SELECT question FROM feedback"))]
+    with web_app.assistant.feedback.engine.connect() as conn:
+        rows = conn.execute(text("SELECT question, rating FROM feedback"))
+        return [(row[0], row[1]) for row in rows]
 
 
 def test_rights_request_confirm_to_ticket(page: Page, web_app: RunningApp, shots: Path) -> None:
@@ -255,7 +251,7 @@ def test_console_drafts_a_reply_and_files_a_ticket(
             "My email is console.customer@example.com. What data do you collect?"
         )
         page.get_by_role("button", name="Draft reply").click()
-        reply = page.locator("#wa-draft-reply textarea")
+        reply = page.get_by_role("textbox", name="Draft reply (edit before sending)")
         expect(reply).not_to_have_value("")
         expect(page.get_by_label("Customer email")).to_have_value("console.customer@example.com")
         expect(page.get_by_role("combobox", name="Request type")).to_have_value(
