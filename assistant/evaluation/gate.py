@@ -103,24 +103,31 @@ def _compared(baseline: EvalReport) -> list[tuple[str, str, float]]:
     """The (group, metric, value) pairs a regression is judged on.
 
     A roll-up repeats its categories' losses, so it is compared only on metrics that no
-    category has (abstention precision needs answerable and unanswerable together).
+    category nor narrower roll-up has (abstention precision needs answerable and
+    unanswerable together: it first appears in ``answers``).
     Latency is compared on ``overall`` only: a p95 of a 20-case group is one slow turn.
     """
-    in_categories = {
+    seen = {
         name
         for group, metrics in baseline.metrics.items()
         if group not in ROLL_UPS
         for name in metrics
     }
+    groups = [g for g in baseline.metrics if g not in ROLL_UPS]
+    groups += [g for g in ROLL_UPS if g in baseline.metrics]  # narrowest roll-up first
     pairs = []
-    for group, metrics in baseline.metrics.items():
-        for name, value in metrics.items():
+    for group in groups:
+        for name, value in baseline.metrics[group].items():
             if name in COUNT_METRICS or name not in DIRECTIONS:
                 continue
-            if name in LATENCY_METRICS and group != "overall":
+            if name in LATENCY_METRICS:
+                if group == "overall":
+                    pairs.append((group, name, value))
                 continue
-            if group in ROLL_UPS and name not in LATENCY_METRICS and name in in_categories:
-                continue
+            if group in ROLL_UPS:
+                if name in seen:
+                    continue
+                seen.add(name)
             pairs.append((group, name, value))
     return pairs
 

@@ -41,7 +41,7 @@ DIRECTIONS: dict[str, Direction] = {
     "latency_p95_ms": "lower",
 }
 ANSWER_CATEGORIES = frozenset({"answerable", "unanswerable", "multi_turn"})
-ROLL_UPS = frozenset({"answers", "questions", "rights_all", "overall"})
+ROLL_UPS = ("answers", "questions", "rights_all", "overall")  # narrowest first
 LATENCY_METRICS = frozenset({"latency_p50_ms", "latency_p95_ms"})
 COUNT_METRICS = frozenset({"n", "gold_missing", "slots_unverified"})
 

@@ -108,3 +108,22 @@ def test_roll_ups_do_not_repeat_category_losses() -> None:
     failures = {f.metric for f in check_gate(after, Thresholds(), before).failures}
     # the category loss once, the roll-up-only metric, and no latency of a small group
     assert failures == {"retrieval.recall@3", "answers.abstention_precision"}
+
+
+def test_a_roll_up_only_metric_is_judged_on_the_narrowest_roll_up() -> None:
+    before = report(
+        {
+            "answers": {"abstention_precision": 1.0},
+            "questions": {"abstention_precision": 0.5},
+            "overall": {"abstention_precision": 0.5},
+        }
+    )
+    after = report(
+        {
+            "answers": {"abstention_precision": 0.9},
+            "questions": {"abstention_precision": 0.4},
+            "overall": {"abstention_precision": 0.4},
+        }
+    )
+    failures = [f.metric for f in check_gate(after, Thresholds(), before).failures]
+    assert failures == ["answers.abstention_precision"]
