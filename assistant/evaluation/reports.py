@@ -21,7 +21,7 @@ def write_reports(report: EvalReport, out_dir: Path) -> list[Path]:
     title = report_title(report)
     sections = report_sections(report)
     contents = {
-        "report.json": report.model_dump_json(indent=2) + "\n",
+        "report.json": report.to_json(),
         "report.md": render_markdown(title, sections),
         "report.html": render_html(title, sections),
     }

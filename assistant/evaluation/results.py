@@ -166,7 +166,7 @@ class BaselineInfo(_Model):
 
 
 class EvalReport(_Model):
-    schema_version: int = REPORT_SCHEMA
+    schema_version: int = Field(description=f"{REPORT_SCHEMA} for reports written by this code")
     created_at: datetime
     policy: PolicyInfo
     config: dict[str, Any] = Field(default_factory=dict)
@@ -190,4 +190,14 @@ class EvalReport(_Model):
 
     @classmethod
     def load(cls, path: Path) -> EvalReport:
-        return cls.model_validate_json(path.read_text(encoding="utf-8"))
+        report = cls.model_validate_json(path.read_text(encoding="utf-8"))
+        if report.schema_version != REPORT_SCHEMA:
+            raise ValueError(
+                f"{path} is a schema {report.schema_version} report; this code reads "
+                f"schema {REPORT_SCHEMA} (re-run the baseline with this version)"
+            )
+        return report
+
+    def to_json(self) -> str:
+        """Defaults left out: a 500-case report stays around half a megabyte."""
+        return self.model_dump_json(indent=1, exclude_defaults=True) + "\n"

@@ -32,6 +32,7 @@ from assistant.evaluation.loaders import (
 from assistant.evaluation.metrics import compute_metrics
 from assistant.evaluation.policy_diff import PolicyInfo, diff_policies
 from assistant.evaluation.results import (
+    REPORT_SCHEMA,
     BaselineInfo,
     CaseResult,
     EvalReport,
@@ -132,6 +133,7 @@ def build_report(
     for result in results:
         counts[result.category] = counts.get(result.category, 0) + 1
     report = EvalReport(
+        schema_version=REPORT_SCHEMA,
         created_at=datetime.now(UTC),
         policy=PolicyInfo.of(respondent.policy),
         config=config or {},

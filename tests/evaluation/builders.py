@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from assistant.evaluation.policy_diff import PolicyInfo
-from assistant.evaluation.results import CaseResult, EvalReport, GoldOutcome, TurnLog
+from assistant.evaluation.results import REPORT_SCHEMA, CaseResult, EvalReport, GoldOutcome, TurnLog
 
 
 def turn(reply: str = "ok", *, abstained: bool = False, latency: float = 10.0) -> TurnLog:
@@ -45,6 +45,7 @@ def report(
     metrics: dict[str, dict[str, float]], cases: list[CaseResult] | None = None
 ) -> EvalReport:
     return EvalReport(
+        schema_version=REPORT_SCHEMA,
         created_at=datetime(2026, 1, 1, tzinfo=UTC),
         policy=PolicyInfo(
             source="p.txt", title="P", last_updated=None, version="v1", clauses=3, sections=1

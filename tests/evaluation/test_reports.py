@@ -3,6 +3,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from assistant.evaluation.charts import Bar, bar_chart
 from assistant.evaluation.coverage import check_coverage
 from assistant.evaluation.gate import Thresholds, check_gate
@@ -58,3 +60,14 @@ def test_bar_chart_draws_now_and_baseline() -> None:
     svg = bar_chart("pass rate", [Bar("retrieval", 0.5, 1.0), Bar("rights", 1.0)])
     assert svg.count("<rect") == 2 + 3 + 2  # two tracks, three bars, two legend swatches
     assert 'width="130.0"' in svg  # half of the 260-pixel bar
+
+
+def test_json_round_trips_without_defaults_and_checks_its_schema(tmp_path: Path) -> None:
+    cases = [question("a", 1, category="answerable")]
+    original = report(compute_metrics(cases), cases)
+    path = write_reports(original, tmp_path)[0]
+    assert '"schema_version": 1' in path.read_text()
+    assert EvalReport.load(path) == original
+    path.write_text(path.read_text().replace('"schema_version": 1', '"schema_version": 99'))
+    with pytest.raises(ValueError, match="schema 99"):
+        EvalReport.load(path)
