@@ -9,6 +9,7 @@ Latency is the exception: it depends on the machine, so it is compared by factor
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -57,8 +58,21 @@ class Thresholds(_Model):
         return self.model_copy(update={"minimums": {**self.minimums, **_known_keys(extra)}})
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """safe_load keeps the last of two equal keys; in a gate file that silently
+    replaces a limit, so a repeated key is an error here."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        keys = [self.construct_object(k, deep=deep) for k, _ in node.value]
+        repeated = sorted({str(k) for k in keys if keys.count(k) > 1})
+        if repeated:
+            raise ValueError(f"repeated key(s) in the thresholds file: {', '.join(repeated)}")
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_thresholds(path: Path = THRESHOLDS_PATH) -> Thresholds:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    # A SafeLoader subclass: still only plain YAML types, never arbitrary objects.
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader) or {}
     return Thresholds.model_validate(data)
 
 

@@ -127,3 +127,10 @@ def test_a_roll_up_only_metric_is_judged_on_the_narrowest_roll_up() -> None:
     )
     failures = [f.metric for f in check_gate(after, Thresholds(), before).failures]
     assert failures == ["answers.abstention_precision"]
+
+
+def test_a_repeated_key_in_the_thresholds_file_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text("minimums:\n  retrieval.recall@3: 0.9\nminimums:\n  retrieval.mrr: 0.1\n")
+    with pytest.raises(ValueError, match="repeated key"):
+        load_thresholds(path)
