@@ -152,6 +152,23 @@ def group_metrics(cases: Sequence[CaseResult]) -> dict[str, float]:
     return {name: round(value, 4) for name, value in found.items() if value is not None}
 
 
+SPLIT_METRICS = ("n", "pass_rate", "recall@3", "abstention_recall", "type_accuracy")
+
+
+def split_metrics(results: Sequence[CaseResult]) -> dict[str, dict[str, dict[str, float]]]:
+    """Headline numbers per split and category: heldout is the honest one (never tuned on)."""
+    by_split: dict[str, dict[str, list[CaseResult]]] = {}
+    for result in results:
+        by_split.setdefault(result.split, {}).setdefault(result.category, []).append(result)
+    return {
+        split: {
+            category: {k: v for k, v in group_metrics(cases).items() if k in SPLIT_METRICS}
+            for category, cases in sorted(categories.items())
+        }
+        for split, categories in sorted(by_split.items())
+    }
+
+
 def compute_metrics(results: Sequence[CaseResult]) -> dict[str, dict[str, float]]:
     groups: dict[str, list[CaseResult]] = {}
     for result in results:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from assistant.evaluation.charts import Bar, bar_chart
+from assistant.evaluation.metrics import SPLIT_METRICS
 from assistant.evaluation.report_document import Chart, Diff, Section, Table
 from assistant.evaluation.results import EvalReport
 
@@ -77,6 +78,14 @@ def metrics_table(report: EvalReport, groups: Sequence[str], metrics: Sequence[s
     )
 
 
+def split_table(report: EvalReport) -> Table:
+    rows = []
+    for split, categories in report.by_split.items():
+        for category, values in categories.items():
+            rows.append([split, category, *(_fmt(values.get(m), m) for m in SPLIT_METRICS)])
+    return Table(["split", "category", *SPLIT_METRICS], rows, frozenset(range(2, 7)))
+
+
 def _chart(report: EvalReport, title: str, groups: Sequence[str], metric: str) -> Chart | None:
     bars = []
     for group in groups:
@@ -137,6 +146,11 @@ def metrics_section(report: EvalReport) -> Section:
         metrics_table(report, RIGHTS_GROUPS, RIGHTS_METRICS),
         metrics_table(report, OTHER_GROUPS, OTHER_METRICS),
     ]
+    if report.by_split:
+        blocks += [
+            "By split (heldout cases were written before the code and never tuned on):",
+            split_table(report),
+        ]
     return Section("Metrics", list(blocks))
 
 

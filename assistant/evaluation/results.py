@@ -173,6 +173,7 @@ class EvalReport(_Model):
     runtime_seconds: float
     counts: dict[str, int]
     metrics: dict[str, dict[str, float]]
+    by_split: dict[str, dict[str, dict[str, float]]] = Field(default_factory=dict)
     cases: list[CaseResult]
     gate: GateResult | None = None
     baseline: BaselineInfo | None = None

@@ -29,7 +29,7 @@ from assistant.evaluation.loaders import (
     load_suite,
     resolvable_retrieval_file,
 )
-from assistant.evaluation.metrics import compute_metrics
+from assistant.evaluation.metrics import compute_metrics, split_metrics
 from assistant.evaluation.policy_diff import PolicyInfo, diff_policies
 from assistant.evaluation.results import (
     REPORT_SCHEMA,
@@ -140,6 +140,7 @@ def build_report(
         runtime_seconds=round(runtime, 2),
         counts=counts,
         metrics=compute_metrics(results),
+        by_split=split_metrics(results),
         cases=results,
         coverage=check_coverage(respondent.policy),
     )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.evaluation.metrics import compute_metrics, percentile
+from assistant.evaluation.metrics import compute_metrics, percentile, split_metrics
 from assistant.evaluation.results import CaseResult, SlotOutcome
 
 from .builders import question, turn
@@ -89,3 +89,11 @@ def test_latency_percentiles_cover_every_turn() -> None:
     m = compute_metrics(cases)["overall"]
     assert m["latency_p50_ms"] == 50.5
     assert m["latency_p95_ms"] == pytest.approx(95.05)
+
+
+def test_split_metrics_separate_heldout_from_dev() -> None:
+    dev = question("d", 1)
+    held = question("h", None).model_copy(update={"split": "heldout", "passed": False})
+    by_split = split_metrics([dev, held])
+    assert by_split["dev"]["retrieval"]["recall@3"] == 1.0
+    assert by_split["heldout"]["retrieval"] == {"n": 1, "pass_rate": 0.0, "recall@3": 0.0}
