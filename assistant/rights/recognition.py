@@ -46,6 +46,14 @@ class Detection:
     other_person: bool = False  # asks for someone else's data: refuse, never file
 
 
+# Adults a user might name; children are the minor-data route, not "someone else".
+_ADULT_RELATIONS = (
+    r"ex|ex-?(?:partner|wife|husband|boyfriend|girlfriend)|partner|business partner|husband|wife|"
+    r"spouse|boyfriend|girlfriend|fianc[eé]e?|friend|colleague|coworker|co-worker|boss|employee|"
+    r"neighbou?r|client|customer|brother|sister|mother|father|mom|mum|dad|roommate|flatmate|"
+    r"landlord|tenant|employer|manager"
+)
+
 _OTHER_PERSON = re.compile(
     r"\b(?:email|phone|number|address|data|details|information|contact|profile|account|name|"
     r"identity)(?: address| number| details)? (?:of|for|belonging to) (?:the |a |this |that )?"
@@ -57,6 +65,10 @@ _OTHER_PERSON = re.compile(
     r"|\b(?:have|hold|keep|store|stored|collected|data|information|details) (?:on|about) my "
     r"(?:ex|ex-[\w-]+|partner|business partner|husband|wife|spouse|friend|colleague|coworker|"
     r"co-worker|boss|employee|neighbour|neighbor|client|customer)\b"
+    # Another adult's account or data, named by relation: never a ticket for this user.
+    rf"|\b(?:account|accounts|data|details|information|info|profile|email|messages|history)"
+    rf" (?:of|for|belonging to) my (?:{_ADULT_RELATIONS})\b"
+    rf"|\bmy (?:{_ADULT_RELATIONS}) ?'s\b"
 )
 
 
