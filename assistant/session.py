@@ -8,6 +8,7 @@ collect → confirm → a ticket committed to the store before the user is told)
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,8 @@ from assistant.tickets import (
 )
 
 log = logging.getLogger(__name__)
+
+TICKET_ID_RE = re.compile(r"\bDSR-\d{4}-[A-Z0-9]{6,12}\b", re.IGNORECASE)
 
 
 @dataclass
@@ -135,6 +138,8 @@ class Assistant:
         if offered and turn.state.pending_request is None and rights.says_yes(text):
             accepted = rights.detection_for(RequestType(offered), text)
             return self._start_request(turn, accepted)
+        if mentioned := TICKET_ID_RE.search(text):
+            return self._ticket_status(turn, mentioned.group(0).upper())
         if turn.state.pending_request is not None:
             result = self._continue_request(turn, text)
             if result is not None:
@@ -245,6 +250,23 @@ class Assistant:
             ticket=_ticket_summary(ticket) if ticket else None,
         )
         return _TurnResult(reply)
+
+    def _ticket_status(self, turn: _Turn, ticket_id: str) -> _TurnResult:
+        """Status of a ticket this conversation filed. Any other id gets the same refusal
+        whether or not it exists, so the chat is no oracle for other people's tickets."""
+        own = {t.id: t for t in self.tickets.tickets_for_session(turn.session_id)}
+        ticket = own.get(ticket_id)
+        if ticket is None:
+            return _TurnResult(
+                self._reply(turn.session_id, self._text["ticket_not_yours"], "chitchat")
+            )
+        text = self._text["ticket_status"].format(
+            id=ticket.id,
+            label=rights.request_label(ticket.request_type),
+            status=str(ticket.status).replace("_", " "),
+            due=f"{ticket.due_at:%d %B %Y}",
+        )
+        return _TurnResult(self._reply(turn.session_id, text, "rights_request"))
 
     def _file(
         self, request: rights.RequestInProgress, session_id: str, channel: Channel

@@ -185,3 +185,17 @@ def test_draft_reply_answers_and_previews_a_ticket(fast_assistant: Assistant) ->
     assert draft.request.request_type == "erasure" and draft.request.email == "c@example.com"
     assert draft.citations
     assert draft.reply_text.startswith("Hello")
+
+
+def test_ticket_status_only_for_this_conversations_tickets(assistant: Assistant) -> None:
+    for message in ["I withdraw my consent", "own@example.com", "yes"]:
+        filed = assistant.respond("owner", message)
+    assert filed.ticket is not None
+    mine = assistant.respond("owner", f"what's the status of {filed.ticket.id.lower()}?")
+    assert filed.ticket.id in mine.reply and "own@example.com" not in mine.reply
+    theirs = assistant.respond("stranger", f"What is the email on ticket {filed.ticket.id}?")
+    missing = assistant.respond("stranger", "What is the email on ticket DSR-2026-ZZZZZZZZ?")
+    assert "own@example.com" not in theirs.reply
+    # The same answer for an existing and a made-up id: no oracle for ticket ids.
+    assert theirs.reply == missing.reply
+    assert theirs.citations == [] and theirs.ticket is None
