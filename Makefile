@@ -44,8 +44,9 @@ typecheck: install
 pytest: install-test-deps
 	$(BIN)/pytest
 
+# The gate: thresholds in evals/thresholds.yaml, and no regression against the committed sample.
 eval: install
-	$(BIN)/privacy-assistant --data-dir data/eval eval --output evals/reports/latest
+	$(BIN)/privacy-assistant --data-dir data/eval eval --baseline evals/reports/sample/report.json --output evals/reports/latest
 
 test: lint typecheck pytest eval
 
