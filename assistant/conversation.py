@@ -16,7 +16,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.answering.text import content_words, words
+from assistant.answering.text import STOPWORDS, content_words, words
 from assistant.templates import load_template
 
 Role = Literal["user", "assistant"]
@@ -130,6 +130,14 @@ AUXILIARIES = frozenset(
 )
 # "what if you do by accident?": the verb stands for the previous question's.
 PRO_VERB_RE = re.compile(r"\bif (?:i|you|we|they|it) (?:do|does|did|don't|do not|didn't)\b")
+# "how do I do that?", "why is that?": a bare wh-word with the previous question's verb.
+PRO_WH_RE = re.compile(
+    r"^(?P<wh>how|why|when|where|who)"
+    r"(?: (?:do|does|did|can|could|would|should|will|is|was|are) (?:i|you|we|they|it|that|this))?"
+    r"(?: (?:do|doing|done|go about|go about doing) (?:that|it|this|so))?$"
+)
+OBJECT_PRONOUN_RE = re.compile(r"\b(?:it|them)\b", re.IGNORECASE)
+MAX_POSSESSED_WORDS = 3
 SHORT_FOLLOWUP_WORDS = 3  # "cookies?", "for how long?": too short to stand alone
 SELF_CONTAINED_TERMS = 2  # this many topic words without an anaphor stand alone
 
@@ -152,6 +160,8 @@ def contextualise(message: str, history: list[Turn]) -> Contextualised:
     anaphoric = bool(ANAPHORS & set(tokens))
     if " ".join(tokens) in BARE_WH:
         return Contextualised(_ask_wh(" ".join(tokens), previous), True, previous)
+    if pro_wh := PRO_WH_RE.match(" ".join(tokens)):
+        return Contextualised(_ask_wh(pro_wh["wh"], previous), True, previous)
     anaphoric = anaphoric or bool(PRO_VERB_RE.search(" ".join(tokens)))
     # After a connector only a full yes/no question stands alone ("and do you sell it?"
     # does not, "and do you sell my data?" does); a fragment never does.
@@ -159,7 +169,7 @@ def contextualise(message: str, history: list[Turn]) -> Contextualised:
     if full_question and len(topic) >= SELF_CONTAINED_TERMS and not anaphoric:
         return Contextualised(body if connector else text, False)
     if connector or anaphoric or len(tokens) <= SHORT_FOLLOWUP_WORDS or not topic:
-        merged = f"{_sentence(previous)} {_sentence(body)}"
+        merged = f"{_sentence(previous)} {_sentence(_resolve_pronoun(body, previous))}"
         return Contextualised(merged, True, previous)
     return Contextualised(text, False)
 
@@ -193,6 +203,31 @@ def _strip_connector(text: str) -> tuple[str, str | None]:
     return text, None
 
 
+def _possessed(question: str) -> str | None:
+    """The thing the question is about when it names one as the user's: "my payment
+    information" in "Do you collect my payment information?"."""
+    tokens = words(question)
+    for i, token in enumerate(tokens):
+        if token in ("my", "your"):
+            phrase: list[str] = []
+            for word in tokens[i + 1 : i + 1 + MAX_POSSESSED_WORDS]:
+                if word in STOPWORDS or (phrase and word.endswith("ed")):  # "my data stored"
+                    break
+                phrase.append(word)
+            if phrase:
+                return " ".join([token, *phrase])
+    return None
+
+
+def _resolve_pronoun(body: str, previous: str) -> str:
+    """ "who do you share it with?" after "Do you collect my payment information?" ->
+    "who do you share my payment information with?"; left alone when unclear."""
+    thing = _possessed(previous)
+    if thing is None or len(OBJECT_PRONOUN_RE.findall(body)) != 1:
+        return body
+    return OBJECT_PRONOUN_RE.sub(thing, body)
+
+
 def _ask_wh(wh: str, previous: str) -> str:
     """'why?' after 'Do you use cookies?' -> 'Why do you use cookies?'"""
     first = words(previous)[:1]
@@ -203,4 +238,5 @@ def _ask_wh(wh: str, previous: str) -> str:
 
 def _sentence(text: str) -> str:
     text = text.strip()
+    text = text[:1].upper() + text[1:]
     return text if text.endswith(("?", ".", "!")) else text + "?"

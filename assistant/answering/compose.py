@@ -49,6 +49,9 @@ WE_CLAUSE_RE = re.compile(
     r"(?P<space>\s+)(?P<adverbs>" + ADVERB_RE + r")(?P<verb>[A-Za-z]+(?:['’]t)?)"
     r"(?P<coord>\s+(?:and|or)\s+(?P<verb2>[a-z]+))?"
 )
+CONNECTIVE_RE = re.compile(
+    r"^(?:Additionally|Furthermore|Moreover|Alternatively|Also|In addition|Further),\s+"
+)
 CONTRACTIONS = {"ve": "has", "ll": "will", "re": "is", "d": "would"}
 
 
@@ -83,6 +86,9 @@ def reported_speech(sentence: str) -> str | None:
     """The sentence with WorkAllies in the third person, or None if it has no first person."""
     if not FIRST_PERSON_RE.search(sentence):
         return None
+    # "WorkAllies says additionally, it ..." reads badly; the connective only linked the
+    # sentence to its neighbour in the policy.
+    sentence = CONNECTIVE_RE.sub("", sentence, count=1)
     text = WE_CLAUSE_RE.sub(_rewrite_we, sentence)
     text = re.sub(r"\b[Oo]urselves\b", "itself", text)
     text = re.sub(r"\b[Oo]urs?\b", "its", text)
@@ -112,6 +118,9 @@ def with_marker(text: str, markers: str) -> str:
 def render_sentence(sentence: str, markers: str, wording: Wording) -> str:
     if match := LABEL_RE.match(sentence):  # "Erasure: Under certain ..." reads as its body
         sentence = sentence[match.end("label") + 1 :].strip()
+    if connective := CONNECTIVE_RE.match(sentence):
+        rest = sentence[connective.end() :]
+        sentence = rest[:1].upper() + rest[1:]
     reported = reported_speech(sentence)
     if reported is not None:
         return with_marker(wording.reported.format(sentence=reported), markers)

@@ -22,13 +22,15 @@ from assistant.answering.citations import MARKER_RE, cite
 from assistant.answering.polarity import lead_for, yes_no_question
 from assistant.answering.selection import (
     ANAPHORS,
+    LABEL_RE,
     Candidate,
+    Intent,
     Question,
     SentenceScorer,
     continued_by,
     list_items,
 )
-from assistant.answering.text import Vocabulary, stem, words
+from assistant.answering.text import Vocabulary, focus_sentence, stem, words
 from assistant.answering.types import Answer, Citation
 from assistant.answering.wording import Wording, load_wording
 from assistant.policy import Clause, Policy, iter_sentences
@@ -44,6 +46,8 @@ MAX_WORDS = 90
 RELATIVE_SCORE = 0.8  # a further statement must score this close to the best one
 CRYPTIC_WORDS = 8  # a list item this short needs its lead-in to make sense
 CONTINUE_BELOW_WORDS = 25
+PROCEDURE_BONUS = 0.35
+HOW_MIN_COVERAGE = 0.5  # of the best sentence's coverage, for a sentence added to say how
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
@@ -103,7 +107,9 @@ class GroundedGenerator:
         sentences = [c.text[s:e] for c in policy.clauses for s, e in iter_sentences(c.text)]
         self.vocabulary = Vocabulary.build(words_.synonyms, words_.generic, sentences)
         self.scorer = SentenceScorer(policy, self.vocabulary)
+        self.intents = [Intent.build(i.pattern, i.add) for i in words_.intents]
         self.hedges = frozenset(stem([w.lower() for w in words_.hedges]))
+        self.procedure_cues = frozenset(w.lower() for w in words_.procedure_cues)
         self.contact = self._contact_span()
 
     # ------------------------------------------------------------ the one method
@@ -116,7 +122,7 @@ class GroundedGenerator:
             return self.abstain(out_of_scope=False, confidence=0.0, notes=("internal error",))
 
     def signals(self, question: str, hits: Sequence[Hit]) -> tuple[Signals, list[Candidate]]:
-        parsed = Question.parse(question, self.vocabulary)
+        parsed = Question.parse(question, self.vocabulary, self.intents)
         candidates = self.scorer.candidates(parsed, hits)
         specific = [t for t in parsed.terms if t not in self.vocabulary.generic]
         mentioned = set().union(*(c.matched for c in candidates))
@@ -138,7 +144,15 @@ class GroundedGenerator:
         if not candidates or not self.model.answers(signals):
             oos = self.model.out_of_scope(signals)
             return self.abstain(oos, confidence, notes=(f"signals {signals}",))
+        procedural = self._procedural(question)
+        if procedural:  # "How do I ...?" is answered by a sentence that says how
+            candidates.sort(key=lambda c: -(c.score + PROCEDURE_BONUS * self._says_how(c.text)))
         statements = self._plan(candidates)
+        if procedural and not any(self._says_how(s.primary.text) for s in statements):
+            statements += self._how(candidates, statements)
+        if procedural and not any(self._says_how_or_can(s.primary.text) for s in statements):
+            # The policy mentions the topic ("closed accounts") but not how to do it.
+            return self.abstain(False, confidence, notes=("no procedure described",))
         numbering = _Numbering()
         parts = [self._render(s, numbering) for s in statements]
         notes = self._partial(question, parts)
@@ -175,12 +189,22 @@ class GroundedGenerator:
 
     def _statement(self, best: Candidate, candidates: list[Candidate]) -> Statement:
         span = Span(best.clause, best.start, best.end)
-        if best.clause.text.rstrip().endswith(":"):
-            items = list_items(self.policy, best.clause)
-            if items:
-                chosen = self._choose_items(items, candidates)
-                shown = tuple(Span.whole(c) for c in chosen)
-                return Statement(span, None, span, shown, len(items) - len(chosen))
+        # Only the sentence that ends in ":" introduces the list; an earlier sentence of
+        # the same clause ("We generally keep ... purpose.") is a statement of its own.
+        ends_clause = not best.clause.text[best.end :].strip()
+        items = list_items(self.policy, best.clause) if ends_clause else []
+        if items and _reads_as_list(items):
+            chosen = self._choose_items(items, candidates)
+            shown = tuple(Span.whole(c) for c in chosen)
+            return Statement(span, None, span, shown, len(items) - len(chosen))
+        if items:
+            # Items that are sentences of their own read badly as a comma list: say the
+            # one that answers best ("Do you use my data for marketing?").
+            item = next((c for c in candidates if c.clause in items), None)
+            if item is None:
+                first = Span(items[0], *next(iter_sentences(items[0].text)))
+                return Statement(first, self._continuation(first) or self._next_item(first))
+            best, span = item, Span(item.clause, item.start, item.end)
         parent = self.policy.parent(best.clause)
         if parent and parent.text.rstrip().endswith(":") and _cryptic(best.text):
             siblings = [
@@ -190,9 +214,23 @@ class GroundedGenerator:
                 and c.clause.id != best.clause.id
                 and c.score >= RELATIVE_SCORE * best.score
             ][: MAX_ITEMS - 1]
-            items = sorted([best.clause, *(c.clause for c in siblings)], key=lambda c: c.position)
+            chosen = [best.clause, *(c.clause for c in siblings)]
+            items = sorted(self._with_antecedents(chosen), key=lambda c: c.position)
             return Statement(span, None, Span.whole(parent), tuple(Span.whole(c) for c in items))
         return Statement(span, self._continuation(span) or self._next_item(span))
+
+    def _with_antecedents(self, items: list[Clause]) -> list[Clause]:
+        """Items plus the one before any item that points back at it: "This applies even
+        if you post ..." means nothing without "Your submission is subject to ..."."""
+        out = list(dict.fromkeys(items))
+        for clause in items:
+            if clause.text.split(" ", 1)[0] not in ANAPHORS or clause.parent_id is None:
+                continue
+            siblings = self.policy.children(self.policy.clause(clause.parent_id))
+            before = [c for c in siblings if c.position < clause.position]
+            if before and before[-1] not in out:
+                out.append(before[-1])
+        return out
 
     @staticmethod
     def _continuation(span: Span) -> Span | None:
@@ -222,6 +260,36 @@ class GroundedGenerator:
             if clause not in chosen:
                 chosen.append(clause)
         return sorted(chosen, key=lambda c: c.position)
+
+    def _procedural(self, question: str) -> bool:
+        asked = " ".join(words(focus_sentence(question)))
+        return any(
+            re.match(rf"(?:\w+ )?{re.escape(p)}\b", asked)
+            for p in self.wording.vocabulary.procedure_questions
+        )
+
+    def _how(self, candidates: list[Candidate], planned: list[Statement]) -> list[Statement]:
+        """The best sentence that says how, after one that only says the user can ("You
+        have the right to stop ..." + "... you can opt-out by using the link ...")."""
+        used = {(s.clause.id, s.start) for statement in planned for s in statement.spans()}
+        floor = HOW_MIN_COVERAGE * candidates[0].coverage
+        for candidate in candidates[1:]:
+            if (candidate.clause.id, candidate.start) in used or candidate.coverage < floor:
+                continue
+            if self._says_how(candidate.text):
+                return [self._statement(candidate, candidates)]
+        return []
+
+    def _says_how(self, sentence: str) -> bool:
+        return bool(self.procedure_cues & set(words(sentence)))
+
+    def _says_how_or_can(self, sentence: str) -> bool:
+        """Says how, or that the user can: "You have the right to stop receiving direct
+        marketing" answers "How do I stop it?" in part (by asking); "Personal information
+        from closed accounts is retained" does not answer "How do I close my account?"."""
+        lowered = " ".join(words(sentence))
+        abilities = self.wording.vocabulary.ability_phrases
+        return self._says_how(sentence) or any(f" {p} " in f" {lowered} " for p in abilities)
 
     # ------------------------------------------------------------ rendering
 
@@ -309,3 +377,10 @@ def _cryptic(text: str) -> bool:
     points back at its lead-in ("This applies even if ...")."""
     words_ = text.split()
     return len(words_) <= CRYPTIC_WORDS or (bool(words_) and words_[0] in ANAPHORS)
+
+
+def _reads_as_list(items: list[Clause]) -> bool:
+    """Labelled items ("Access: ...") or mostly short ones ("Prevent fraud.") make a
+    readable comma list; items that are sentences of their own do not."""
+    short = [c for c in items if LABEL_RE.match(c.text) or len(c.text.split()) <= CRYPTIC_WORDS]
+    return len(short) * 2 >= len(items)

@@ -10,10 +10,11 @@ stop receiving direct marketing at any time." -> Yes. A hedged affirmation ("may
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
-from assistant.answering.text import Vocabulary, stem, words
+from assistant.answering.text import Vocabulary, focus_sentence, stem, words
 
 Lead = Literal["yes", "no", "qualified_yes"]
 
@@ -39,8 +40,13 @@ AUXILIARIES = frozenset(
         "am",
     ]
 )
-NEGATORS = frozenset(["not", "no", "never", "cannot", "prohibit", "prohibits", "prohibited"])
-NEGATION_WINDOW = 4  # a negator governs a matched word at most this many words later
+NEGATORS = frozenset(["not", "no", "never", "cannot", "neither", "nor"])
+PROHIBITIONS = frozenset(
+    ["prohibit", "prohibits", "prohibited", "forbid", "forbids", "forbidden", "barred"]
+)
+# "Is it possible to ...", "Am I able to ...", "Is it true that ...": the modality of the
+# question, not what it asks about.
+MODALITY = frozenset(stem(["possible", "able", "allowed", "permitted", "true", "ok", "okay"]))
 CLAUSE_BREAKS = frozenset({",", ";", ":"})
 
 
@@ -51,12 +57,17 @@ class YesNoQuestion:
 
 
 def yes_no_question(question: str, vocabulary: Vocabulary) -> YesNoQuestion | None:
+    """The yes/no question asked, judged on the last question of a message: after
+    "Do you collect data from children? What if you do by accident?" no Yes/No fits."""
+    question = focus_sentence(question)
     tokens = words(question)
     if len(tokens) < 2 or tokens[0] not in AUXILIARIES:
         return None
     # "Don't you sell ...?" asks the same as "Do you sell ...?"; "Do you not ...?" is negated.
     negated = len(tokens) > 2 and tokens[1] != "not" and tokens[2] == "not"
-    terms = tuple(t for t in vocabulary.terms(question) if t not in vocabulary.generic)
+    terms = tuple(
+        t for t in vocabulary.terms(question) if t not in vocabulary.generic and t not in MODALITY
+    )
     return YesNoQuestion(terms, negated) if terms else None
 
 
@@ -66,14 +77,17 @@ def lead_for(
     tokens = _tokens_with_breaks(sentence)
     stems_ = [stem([t])[0] if t not in CLAUSE_BREAKS else t for t in tokens]
     wanted = {term: {term} | set(vocabulary.synonyms(term)) for term in question.predicate}
-    positions = [i for i, s in enumerate(stems_) if any(s in group for group in wanted.values())]
     covered = {term for term, group in wanted.items() if group & set(stems_)}
     # A lead needs the sentence to speak about what was asked: the question's first
     # specific word (its verb or subject: "sell", "stop", "payment") and most of the rest.
-    if question.predicate[0] not in covered or len(covered) * 2 < len(question.predicate):
+    head = question.predicate[0]
+    if head not in covered or len(covered) * 2 < len(question.predicate):
         return None
-    negated = any(_negated_at(tokens, i) for i in positions)
-    holds = not negated
+    at = next(i for i, s in enumerate(stems_) if s in wanted[head])
+    # Polarity is judged where the sentence speaks of the question's head word, in that
+    # clause only: "If you'd rather not receive marketing ..., you can opt-out" affirms
+    # opting out; "Minors under 18 are prohibited from accessing" negates it for minors.
+    holds = not _negated_at(tokens, at)
     if question.negated:
         holds = not holds
     if not holds:
@@ -84,17 +98,26 @@ def lead_for(
 
 def _tokens_with_breaks(sentence: str) -> list[str]:
     out: list[str] = []
-    for piece in sentence.replace(";", ",").replace(":", ",").split(","):
+    for piece in re.split(r"[,;:]|\bwhile\b|\bbut\b|\bwhereas\b", sentence, flags=re.I):
         out += words(piece)
         out.append(",")
     return out[:-1]
 
 
+def _segment(tokens: list[str], index: int) -> tuple[int, int]:
+    start = index
+    while start > 0 and tokens[start - 1] not in CLAUSE_BREAKS:
+        start -= 1
+    end = index
+    while end < len(tokens) and tokens[end] not in CLAUSE_BREAKS:
+        end += 1
+    return start, end
+
+
 def _negated_at(tokens: list[str], index: int) -> bool:
-    for back in range(1, NEGATION_WINDOW + 1):
-        j = index - back
-        if j < 0 or tokens[j] in CLAUSE_BREAKS:
-            return False
-        if tokens[j] in NEGATORS:
-            return True
-    return False
+    """A negator before the word in its clause ("we do not knowingly collect"), or a
+    prohibition anywhere in that clause ("... are prohibited from accessing")."""
+    start, end = _segment(tokens, index)
+    if any(t in NEGATORS for t in tokens[start:index]):
+        return True
+    return any(t in PROHIBITIONS for t in tokens[start:end])

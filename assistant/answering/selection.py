@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from assistant.answering.text import Vocabulary, stems
+from assistant.answering.text import Vocabulary, question_sentences, stems, words
 from assistant.policy import Clause, Policy, iter_sentences
 
 if TYPE_CHECKING:
@@ -26,6 +26,17 @@ EXACT, SYNONYM, CONTEXT = 1.0, 0.8, 0.5
 # A paragraph states its point first and adds detail after: later sentences pay a little.
 SENTENCE_POSITION_PENALTY = 0.03
 MAX_POSITION_PENALTY = 0.12
+# A cross-reference names the topic without saying anything about it.
+POINTER_PENALTY = 0.3
+POINTER_RE = re.compile(
+    r"\b(?:can be found|is available|are available|see (?:the |our )?section|refer to|"
+    r"as (?:detailed|described|set out) (?:below|above))\b",
+    re.IGNORECASE,
+)
+
+
+def _points_elsewhere(sentence: str) -> bool:
+    return bool(POINTER_RE.search(sentence)) and len(sentence.split()) < 20
 
 
 @dataclass(frozen=True)
@@ -39,6 +50,7 @@ class Candidate:
     coverage: float  # weighted share of the question's terms it covers, 0..1
     matched: frozenset[str]  # question terms it covers (itself or through its lead-in)
     own_matched: frozenset[str]  # question terms its own words cover
+    pointer: bool = False  # only says where to read more ("... can be found in this Policy")
 
     @property
     def text(self) -> str:
@@ -48,17 +60,54 @@ class Candidate:
     def score(self) -> float:
         prior = RANK_PRIOR[self.rank] if self.rank < len(RANK_PRIOR) else 0.0
         position = min(SENTENCE_POSITION_PENALTY * self.index, MAX_POSITION_PENALTY)
-        return self.coverage + prior - position + SIMILARITY_WEIGHT * max(self.similarity, 0.0)
+        pointer = POINTER_PENALTY if self.pointer else 0.0
+        similarity = SIMILARITY_WEIGHT * max(self.similarity, 0.0)
+        return self.coverage + prior - position - pointer + similarity
+
+
+# In a follow-up read in context ("Where is my data stored? How is it protected?") the
+# earlier question's words only set the scene: the sentence must answer the last one.
+CONTEXT_TERM = 0.5
+
+
+@dataclass(frozen=True)
+class Intent:
+    pattern: re.Pattern[str]  # over the question's lower-cased words
+    terms: tuple[str, ...]  # stems
+
+    @classmethod
+    def build(cls, pattern: str, add: Sequence[str]) -> Intent:
+        return cls(re.compile(pattern), tuple(stems(" ".join(add))))
 
 
 @dataclass(frozen=True)
 class Question:
     text: str
     terms: tuple[str, ...]  # stemmed content terms
+    focus: frozenset[str] = frozenset()  # terms of the last question; empty: all terms
+    # What the question's shape asks for ("What do you use it for?" -> purposes): sought
+    # in sentences like the terms, never held against the policy when missing.
+    intent: tuple[str, ...] = ()
 
     @classmethod
-    def parse(cls, text: str, vocabulary: Vocabulary) -> Question:
-        return cls(text, tuple(vocabulary.terms(text)))
+    def parse(cls, text: str, vocabulary: Vocabulary, intents: Sequence[Intent] = ()) -> Question:
+        terms = tuple(vocabulary.terms(text))
+        sentences = question_sentences(text)
+        focus: frozenset[str] = frozenset()
+        if len(sentences) > 1:
+            last = [t for t in vocabulary.terms(sentences[-1]) if t not in vocabulary.generic]
+            focus = frozenset(last)
+        asked = " ".join(words(sentences[-1] if sentences else text))
+        intent = [t for i in intents if i.pattern.search(asked) for t in i.terms]
+        intent = [t for t in dict.fromkeys(intent) if t not in terms]
+        return cls(text, terms, focus | frozenset(intent) if focus else focus, tuple(intent))
+
+    @property
+    def sought(self) -> tuple[str, ...]:
+        return self.terms + self.intent
+
+    def emphasis(self, term: str) -> float:
+        return 1.0 if not self.focus or term in self.focus else CONTEXT_TERM
 
 
 def lead_in_chain(policy: Policy, clause: Clause) -> list[Clause]:
@@ -106,16 +155,30 @@ def continued_by(policy: Policy, clause: Clause) -> Clause | None:
     return None
 
 
+def antecedent(policy: Policy, clause: Clause) -> Clause | None:
+    """The item before a list item that refers back to it ("This disclosure may involve
+    ..." after "Your personal information may be disclosed in ...")."""
+    if clause.parent_id is None or clause.text.split(" ", 1)[0] not in ANAPHORS:
+        return None
+    siblings = policy.children(policy.clause(clause.parent_id))
+    earlier = [c for c in siblings if c.position < clause.position]
+    return earlier[-1] if earlier else None
+
+
 def related_clauses(policy: Policy, clause: Clause) -> list[Clause]:
-    """A clause with what it needs to be read: its lead-ins, for a lead-in its items, and
-    an item that continues it. Quoting these is quoting what retrieval returned, in its
-    own context."""
+    """A clause with what it needs to be read: its lead-ins, for a lead-in its items, for
+    an item the rest of its list, and the items it continues or that continue it. Quoting
+    these is quoting what retrieval returned, in its own context."""
     following = continued_by(policy, clause)
+    before = antecedent(policy, clause)
+    parent = policy.parent(clause)
     return [
         clause,
         *lead_in_chain(policy, clause),
         *list_items(policy, clause),
+        *(list_items(policy, parent) if parent else []),  # the rest of its own list
         *([following] if following else []),
+        *([before] if before else []),
     ]
 
 
@@ -144,8 +207,8 @@ class SentenceScorer:
         total = gained = 0.0
         matched: set[str] = set()
         own_matched: set[str] = set()
-        for term in question.terms:
-            weight = self.vocabulary.weight(term)
+        for term in question.sought:
+            weight = self.vocabulary.weight(term) * question.emphasis(term)
             total += weight
             synonyms = self.vocabulary.synonyms(term)
             if term in own or synonyms & own or _shares_stem(term, own):
@@ -159,25 +222,40 @@ class SentenceScorer:
 
     def candidates(self, question: Question, hits: Sequence[Hit]) -> list[Candidate]:
         found: list[Candidate] = []
+        seen: set[str] = set()
         for rank, hit in enumerate(hits[:MAX_HITS]):
-            clause = hit.clause
-            context = {t for lead in lead_in_chain(self.policy, clause) for t in stems(lead.text)}
-            context |= set(stems(clause.section))
-            for index, (start, end) in enumerate(iter_sentences(clause.text)):
-                own = set(stems(clause.text[start:end]))
-                coverage, matched, own_matched = self.match_weights(question, own, context)
-                found.append(
-                    Candidate(
-                        clause,
-                        start,
-                        end,
-                        rank,
-                        index,
-                        hit.similarity,
-                        coverage,
-                        frozenset(matched),
-                        frozenset(own_matched),
-                    )
-                )
+            before = antecedent(self.policy, hit.clause)
+            # An item's lead-in may answer better than the item ("What do you use my data
+            # for?" retrieving one purpose: its lead-in introduces them all).
+            lead_in = self.policy.parent(hit.clause)
+            for clause in (hit.clause, *(c for c in (before, lead_in) if c is not None)):
+                if clause.id not in seen:
+                    seen.add(clause.id)
+                    found += self._clause_candidates(question, clause, rank, hit.similarity)
         found.sort(key=lambda c: (-c.score, c.rank, c.clause.position, c.start))
+        return found
+
+    def _clause_candidates(
+        self, question: Question, clause: Clause, rank: int, similarity: float
+    ) -> list[Candidate]:
+        found: list[Candidate] = []
+        context = {t for lead in lead_in_chain(self.policy, clause) for t in stems(lead.text)}
+        context |= set(stems(clause.section))
+        for index, (start, end) in enumerate(iter_sentences(clause.text)):
+            own = set(stems(clause.text[start:end]))
+            coverage, matched, own_matched = self.match_weights(question, own, context)
+            found.append(
+                Candidate(
+                    clause,
+                    start,
+                    end,
+                    rank,
+                    index,
+                    similarity,
+                    coverage,
+                    frozenset(matched),
+                    frozenset(own_matched),
+                    _points_elsewhere(clause.text[start:end]),
+                )
+            )
         return found

@@ -42,7 +42,7 @@ def stem(tokens: list[str]) -> list[str]:
 EXTRA_STOPWORDS = frozenset(
     """where whom whose know want need let also there here its yes ok okay really still ever
     anything something everything thing things happen happens find out other another own
-    sort way ways go goes going make one much many some all every each get got ask asking
+    sort way ways up go goes going make one much many some all every each get got ask asking
     after before until during since while within between""".split()  # noqa: SIM905
 )
 ALL_STOPWORDS = STOPWORDS | EXTRA_STOPWORDS
@@ -62,6 +62,19 @@ def words(text: str) -> list[str]:
 
 
 _NEGATED_HEADS = {"can": "can", "won": "will", "don": "do", "shan": "shall"}
+
+
+def question_sentences(text: str) -> list[str]:
+    """The sentences of a message with words in them: a follow-up read in context is the
+    earlier question then the new one ("Where is my data stored? How is it protected?")."""
+    pieces = re.split(r"(?<=[?.!])\s+", text.strip())
+    return [s.strip() for s in pieces if WORD_RE.search(s.lower())]
+
+
+def focus_sentence(text: str) -> str:
+    """The sentence a message asks last: the one an answer must answer first."""
+    sentences = question_sentences(text)
+    return sentences[-1] if sentences else text
 
 
 def content_words(text: str) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant.templates import load_template
 
@@ -25,6 +25,17 @@ class Partial(_Strict):
     no_period: str
 
 
+class IntentWords(_Strict):
+    pattern: str  # a regular expression over the question's lower-cased words
+    add: list[str] = Field(min_length=1)
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        re.compile(value)
+        return value
+
+
 class VocabularyWords(_Strict):
     generic: list[str]
     privacy: list[str]
@@ -32,6 +43,10 @@ class VocabularyWords(_Strict):
     hedges: list[str]
     duration_questions: list[str]
     durations: list[str]
+    procedure_questions: list[str]
+    procedure_cues: list[str]
+    ability_phrases: list[str]
+    intents: list[IntentWords] = []
     synonyms: list[list[str]] = Field(min_length=1)
 
 

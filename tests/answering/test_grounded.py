@@ -204,3 +204,103 @@ def test_reported_speech(sentence: str, reported: str) -> None:
 
 def test_sentences_without_first_person_are_kept_as_they_are() -> None:
     assert reported_speech("You have the right to stop receiving direct marketing.") is None
+
+
+# ---------------------------------------------------------------- sentence choice and shape
+
+
+def test_how_do_i_abstains_when_the_policy_only_mentions_the_topic(
+    grounded: GroundedGenerator, make_hits: MakeHits
+) -> None:
+    hits = make_hits("how-long-do-we-keep-personal-information-1.3",
+                     "how-long-do-we-keep-personal-information-1.3.1")  # fmt: skip
+    answer = grounded.answer("How do I close my account?", hits)
+    assert answer.abstained and not answer.out_of_scope
+    assert "closed accounts" not in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "clause_ids", "quoted"),
+    [
+        ("How do I withdraw my consent?", ["sharing-personal-information-with-third-4"],
+         "privacy@workallies.com"),
+        ("How can I stop direct marketing?",
+         ["direct-marketing-1.4", "sharing-personal-information-with-third-2"], "using the link"),
+        ("How can I update my personal information?", ["updating-personal-information-1"],
+         "account profile settings"),
+    ],
+)  # fmt: skip
+def test_how_do_i_prefers_the_sentence_that_says_how(
+    grounded: GroundedGenerator, make_hits: MakeHits, question: str, clause_ids: list[str],
+    quoted: str,
+) -> None:  # fmt: skip
+    answer = grounded.answer(question, make_hits(*clause_ids))
+    assert not answer.abstained
+    assert any(quoted in c.quote for c in answer.citations), answer.text
+    assert len(answer.text.split()) <= 90
+
+
+def test_an_earlier_sentence_of_a_lead_in_clause_is_said_alone(
+    grounded: GroundedGenerator, make_hits: MakeHits
+) -> None:
+    hits = make_hits("how-long-do-we-keep-personal-information-1")
+    answer = grounded.answer("How long do you keep my data?", hits)
+    assert "only for as long as necessary" in answer.text
+    # the "generally keep" sentence is not rendered as if it introduced the list
+    assert "purpose [1]:" not in answer.text
+
+
+def test_a_summary_question_gets_the_lead_in_and_a_few_items(
+    grounded: GroundedGenerator, make_hits: MakeHits
+) -> None:
+    # retrieval found one purpose; its lead-in answers "what for?" as a whole
+    hits = make_hits("how-do-we-use-the-collected-information-4.2")
+    answer = grounded.answer("What do you use my data for?", hits)
+    assert answer.text.startswith("Using your personal information for various business purposes")
+    assert re.search(r"The policy lists \d+ more\.", answer.text)
+    assert len(answer.citations) <= 6
+
+
+def test_a_specific_question_quotes_the_specific_item(
+    grounded: GroundedGenerator, make_hits: MakeHits
+) -> None:
+    hits = make_hits("direct-marketing-1", "direct-marketing-1.2")
+    answer = grounded.answer("Do you use my data for marketing?", hits)
+    # items that are whole sentences are said as sentences, not crammed into a list
+    assert answer.citations[0].clause_id == "direct-marketing-1.1"
+    assert len(answer.text.split()) <= 90
+
+
+def test_an_item_that_points_back_comes_with_the_one_it_points_to(
+    grounded: GroundedGenerator, make_hits: MakeHits, policy: Policy
+) -> None:
+    hits = make_hits("external-links-5.2")
+    answer = grounded.answer("What if I tag WorkAllies in a social media post?", hits)
+    cited = [c.clause_id for c in answer.citations]
+    assert "external-links-5.1" in cited and "external-links-5.2" in cited
+    assert verify(answer, hits, policy, grounded.wording.is_meta) == []
+
+
+def test_the_first_statement_answers_the_last_question_of_a_follow_up(
+    grounded: GroundedGenerator, make_hits: MakeHits
+) -> None:
+    hits = make_hits("where-we-store-your-personal-information-1", "cookies-1")
+    answer = grounded.answer("Do you use cookies? Where is my data stored?", hits)
+    assert answer.citations[0].clause_id == "where-we-store-your-personal-information-1"
+    assert not answer.text.startswith(("Yes", "No"))
+
+
+def test_a_cross_reference_is_not_the_answer(
+    grounded: GroundedGenerator, make_hits: MakeHits
+) -> None:
+    hits = make_hits("how-is-information-collected-by-us-1", "cookies-1")
+    answer = grounded.answer("What about cookies?", hits)
+    assert "can be found in this Policy" not in answer.citations[0].quote
+
+
+def test_linking_adverbs_are_dropped_from_the_rendered_sentence(
+    grounded: GroundedGenerator, make_hits: MakeHits
+) -> None:
+    answer = grounded.answer("Are my photos public?", make_hits("information-we-collect-4"))
+    assert "Furthermore" not in answer.text and "furthermore" not in answer.text
+    assert answer.citations[0].quote.startswith("Furthermore")  # the quote stays verbatim

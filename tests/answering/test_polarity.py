@@ -1,0 +1,103 @@
+"""Yes/no leads: question polarity x clause polarity x modality, over many phrasings.
+
+Each case pairs a question with the policy sentence that answers it (a real clause), so
+the lead is judged on the policy's own words, not on a fixture written to match.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answering import GroundedGenerator
+from assistant.answering.polarity import lead_for, yes_no_question
+from tests.answering.conftest import MakeHits
+
+OPT_OUT = "sharing-personal-information-with-third-2"  # "... you can opt-out by using the link"
+STOP = "direct-marketing-1.4"  # "You have the right to stop receiving direct marketing ..."
+NO_SALE = "sharing-personal-information-with-third-1"  # "We don't sell or rent ..."
+MINORS = "children-1"  # "... Minors under 18 are prohibited from accessing the Site ..."
+DNT = "do-not-track-1"  # "We do not honor browser requests not to be tracked online"
+PROVIDERS = "sharing-personal-information-with-third-3.1.3"  # "Contracts ... prohibit the use"
+CREDIT = "sharing-personal-information-with-third-3.3.2"  # "While we don't collect credit ..."
+ERASURE = "your-data-protection-rights-4"  # "Under certain conditions, you can request ..."
+COOKIES = "cookies-1"  # "We use various cookies ..."
+GUARANTEE = "security-1.6"  # "Despite our efforts, we cannot guarantee the security ..."
+COURTS = "sharing-personal-information-with-third-3.2.1"  # "... may be disclosed in response to"
+
+CASES = [
+    # "you can / you have the right" answers "Can I ...?" with yes
+    ("Can I opt out of marketing emails?", OPT_OUT, "Yes."),
+    ("Can I opt out of marketing?", OPT_OUT, "Yes."),
+    ("Is it possible to opt out of marketing messages?", OPT_OUT, "Yes."),
+    ("Am I able to opt-out of marketing?", OPT_OUT, "Yes."),
+    ("Can I stop receiving direct marketing?", STOP, "Yes."),
+    ("Can I unsubscribe from marketing?", STOP, "Yes."),
+    ("Could I stop your marketing emails?", STOP, "Yes."),
+    # "we do not / never" answers "Do you ...?" with no
+    ("Do you sell my personal data?", NO_SALE, "No."),
+    ("Do you rent my information to marketers?", NO_SALE, "No."),
+    ("Will you sell my details?", NO_SALE, "No."),
+    ("Don't you sell my data?", NO_SALE, "No."),
+    ("Do you respect Do Not Track signals?", DNT, "No."),
+    ("Do you honour do not track?", DNT, "No."),
+    ("Do you collect my credit information?", CREDIT, "No."),
+    ("Can you guarantee my data is secure?", GUARANTEE, "No."),
+    # a prohibition after the subject still negates ("Minors ... are prohibited from")
+    ("Can teenagers use the site?", MINORS, "No."),
+    ("Are minors allowed to access the site?", MINORS, "No."),
+    ("Can service providers use my data for their own marketing?", PROVIDERS, "No."),
+    # plain affirmation
+    ("Do you use cookies?", COOKIES, "Yes."),
+    # hedged ("may", "under certain conditions"): a qualified yes
+    ("Can I ask you to delete my data?", ERASURE, "In some cases, yes."),
+    ("Will you give my details to the courts?", COURTS, "In some cases, yes."),
+    # a negated question flips the answer
+    ("Do you not use cookies?", COOKIES, "No."),
+]
+
+
+@pytest.mark.parametrize(("question", "clause_id", "lead"), CASES)
+def test_leads_follow_question_and_clause_polarity(
+    grounded: GroundedGenerator, make_hits: MakeHits, question: str, clause_id: str, lead: str
+) -> None:
+    answer = grounded.answer(question, make_hits(clause_id))
+    assert not answer.abstained, answer.notes
+    assert answer.text.startswith(lead + " "), answer.text
+    others = {"Yes.", "No.", "In some cases, yes."} - {lead}
+    assert not answer.text.startswith(tuple(o + " " for o in others))
+
+
+@pytest.mark.parametrize(
+    ("question", "clause_id"),
+    [
+        ("Who do you sell my data to?", NO_SALE),  # not a yes/no question
+        ("Why do you use cookies?", COOKIES),
+        ("Do you use cookies? Why?", COOKIES),  # the last question is the one answered
+        ("Do you collect data from children? What if you do by accident?", MINORS),
+        ("Do you delete my data when I close my account?", MINORS),  # not what it says
+    ],
+)
+def test_no_lead_when_the_question_or_the_sentence_does_not_call_for_one(
+    grounded: GroundedGenerator, make_hits: MakeHits, question: str, clause_id: str
+) -> None:
+    answer = grounded.answer(question, make_hits(clause_id))
+    assert not answer.text.startswith(("Yes", "No", "In some cases")), answer.text
+
+
+def test_a_negation_in_another_clause_of_the_sentence_does_not_count(
+    grounded: GroundedGenerator,
+) -> None:
+    asked = yes_no_question("Can I opt out of marketing?", grounded.vocabulary)
+    assert asked is not None
+    sentence = "If you'd rather not receive marketing messages from us, you can opt-out."
+    assert lead_for(asked, sentence, grounded.vocabulary, grounded.hedges) == "yes"
+    negated = "You cannot opt-out of marketing messages."
+    assert lead_for(asked, negated, grounded.vocabulary, grounded.hedges) == "no"
+
+
+def test_the_yes_no_question_is_read_from_the_last_sentence(
+    grounded: GroundedGenerator,
+) -> None:
+    vocabulary = grounded.vocabulary
+    assert yes_no_question("What do you collect? Do you sell it?", vocabulary) is not None
+    assert yes_no_question("Do you sell my data? Who to?", vocabulary) is None
