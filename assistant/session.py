@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -67,16 +67,33 @@ class Assistant:
         tickets: TicketStore,
         sessions: SessionStore | None = None,
         feedback: FeedbackStore | None = None,
+        generator_factory: Callable[[Policy], Generator] | None = None,
     ) -> None:
         self.settings = settings
-        self.policy = policy
+        self._policy = policy
         self.retriever = retriever
         self.generator = generator
+        # A generator built from settings is rebuilt when a new policy version goes live,
+        # so citations are verified against the text that retrieval now searches.
+        self._generator_factory = generator_factory
+        self._generator_version = policy.version
         self.tickets = tickets
         self.sessions = sessions or MemorySessionStore()
         self.feedback = feedback or FeedbackStore(tickets.engine)
         self._locks = SessionLocks()
         self._text = load_template("session")
+
+    @property
+    def policy(self) -> Policy:
+        """The active policy: the version retrieval searches, which a live ingest can change."""
+        current = getattr(self.retriever, "policy", None)
+        return current if isinstance(current, Policy) else self._policy
+
+    def _sync_generator(self) -> None:
+        policy = self.policy
+        if self._generator_factory and policy.version != self._generator_version:
+            self.generator = self._generator_factory(policy)
+            self._generator_version = policy.version
 
     # ------------------------------------------------------------ construction
 
@@ -95,6 +112,7 @@ class Assistant:
             retriever=retriever,
             generator=build_generator(settings, policy=retriever.policy),
             tickets=tickets,
+            generator_factory=lambda policy: build_generator(settings, policy=policy),
         )
 
     @classmethod
@@ -113,6 +131,7 @@ class Assistant:
         cleaned = clean_message(message, self.settings.max_message_chars)
         if cleaned.problem:
             return self._error_reply(session_id, cleaned.problem.code, cleaned.problem.message)
+        self._sync_generator()
         with self._locks.hold(session_id):
             state = self.sessions.load(session_id)
             redacted = redact(cleaned.text)
@@ -277,6 +296,7 @@ class Assistant:
     # ------------------------------------------------------------ staff side
 
     def draft_reply(self, customer_message: str) -> Draft:
+        self._sync_generator()
         return draft_reply(self, customer_message)
 
     def file_ticket_for_customer(self, draft: TicketDraft) -> DsrTicket:

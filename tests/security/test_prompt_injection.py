@@ -119,12 +119,6 @@ def test_instructions_inside_a_policy_update_are_quoted_never_obeyed(
     assert [t.id for t in updated.tickets.list()] == [alice_ticket]  # nobody's data erased
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="assistant/session.py takes policy_version from the Policy it was built with; after "
-    "a live ingest retrieval follows the new active version but replies still name the old one "
-    "(and GroundedGenerator keeps the old Policy); fix: read the version from retriever.policy",
-)
 def test_after_a_live_ingest_replies_name_the_version_they_quote(assistant: Assistant) -> None:
     policy = poisoned_policy(assistant, "new section")
     assistant.retriever.index.ingest(policy)  # type: ignore[attr-defined]
