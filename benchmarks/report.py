@@ -100,7 +100,10 @@ def _scale(scale: dict[str, Any]) -> list[str]:
     return [
         "## Scale",
         "",
-        f"Embedder: {scale['embedder']}. Growth last/first point: {scale['growth_last_vs_first']}.",
+        f"Embedder: {scale['embedder']}. Growth last/first point: {scale['growth_last_vs_first']}. "
+        f"Texts embedded (the rest copied by content): {scale['points'][-1]['texts_embedded']} "
+        f"of {scale['points'][-1]['vectors']}; with MiniLM at the ingest benchmark's rate: "
+        f"~{scale.get('minilm_ingest_estimate_minutes')} min.",
         "",
         *_table(header, rows),
     ]

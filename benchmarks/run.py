@@ -126,6 +126,15 @@ class Runner:
         return run(rounds=1 if self.args.quick else 3, documents=documents)
 
 
+def _estimate_minilm_scale(results: dict[str, Any]) -> None:
+    """What the scale ingest would cost with MiniLM, at the rate the ingest benchmark measured."""
+    rate = results.get("ingest", {}).get("texts_per_second")
+    points = results.get("scale", {}).get("points") or []
+    if rate and points:
+        embedded = points[-1]["texts_embedded"]
+        results["scale"]["minilm_ingest_estimate_minutes"] = round(embedded / rate / 60, 1)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     from benchmarks import report
@@ -150,6 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         runner.step("cold_start", runner.cold_start, ("cold_start",))
         runner.step("scale", runner.scale, ("scale",))
+        _estimate_minilm_scale(results)
     results["targets"] = [c.as_dict() for c in evaluate(results)]
     results["failures"] = runner.failures
     results["started_at"] = started.isoformat(timespec="seconds")

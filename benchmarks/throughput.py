@@ -28,7 +28,12 @@ from typing import Any
 import httpx
 
 from assistant.config import PROJECT_ROOT
-from benchmarks.measure import Summary, process_peak_rss_mb
+from benchmarks.measure import (
+    Summary,
+    own_cpu_seconds,
+    process_cpu_seconds,
+    process_peak_rss_mb,
+)
 from benchmarks.questions import mixed
 from benchmarks.servers import free_port, wait_for_http
 
@@ -140,6 +145,13 @@ def run(sessions: int = 20, per_session: int = 15, max_seconds: float = 180) -> 
     with tempfile.TemporaryDirectory(prefix="bench-http-") as tmp:
         data_dir, log = Path(tmp, "data"), Path(tmp, "app.log")
         with running_app(data_dir, log) as (url, process):
+            app_cpu, client_cpu = process_cpu_seconds(process.pid), own_cpu_seconds()
             result = asyncio.run(_drive(url, sessions, per_session, max_seconds))
             result["app_peak_rss_mb"] = process_peak_rss_mb(process.pid)
+            app_cpu = (process_cpu_seconds(process.pid) or 0.0) - (app_cpu or 0.0)
+            client_cpu = own_cpu_seconds() - client_cpu
+        # Where the two cores went: the app per answer, and the load generator beside it.
+        answered = max(result["answered"], 1)
+        result["app_cpu_ms_per_answer"] = round(app_cpu / answered * 1000, 1)
+        result["client_cpu_ms_per_answer"] = round(client_cpu / answered * 1000, 1)
     return result
