@@ -34,10 +34,11 @@ class Signals:
 class AbstentionModel:
     """A logistic score over the signals; answer when its probability reaches threshold."""
 
-    # Fitted by evaluation.calibrate on the dev split with the MiniLM hybrid retriever
+    # Fitted by evaluation.calibrate on all of evals/answers.yaml (every split is dev now;
+    # a blind batch is scored elsewhere) with the MiniLM hybrid retriever
     # (similarity, coverage, uncovered, privacy); see tests/answering/test_eval_real.py.
-    weights: tuple[float, ...] = (0.978, 1.424, -1.427, 1.375)
-    bias: float = -1.71
+    weights: tuple[float, ...] = (0.87, 1.359, -1.491, 1.358)
+    bias: float = -1.635
     threshold: float = 0.55
     # Below this similarity with no privacy word, nothing in the policy is even close: the
     # question is out of scope, not a gap in the policy ("What is the capital of France?").

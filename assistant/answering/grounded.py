@@ -144,13 +144,15 @@ class GroundedGenerator:
         if not candidates or not self.model.answers(signals):
             oos = self.model.out_of_scope(signals)
             return self.abstain(oos, confidence, notes=(f"signals {signals}",))
-        procedural = self._procedural(question)
-        if procedural:  # "How do I ...?" is answered by a sentence that says how
-            candidates.sort(key=lambda c: -(c.score + PROCEDURE_BONUS * self._says_how(c.text)))
+        action = self._procedure_action(question)
+        if action is not None:  # "How do I ...?" is answered by a sentence that says how
+            candidates.sort(key=lambda c: -(c.score + PROCEDURE_BONUS * self._tells(c, action)))
         statements = self._plan(candidates)
-        if procedural and not any(self._says_how(s.primary.text) for s in statements):
-            statements += self._how(candidates, statements)
-        if procedural and not any(self._says_how_or_can(s.primary.text) for s in statements):
+        if action is not None and not any(self._says_how(s.primary.text) for s in statements):
+            statements += self._how(candidates, statements, action)
+        if action is not None and not any(
+            self._says_how_or_can(s.primary.text) for s in statements
+        ):
             # The policy mentions the topic ("closed accounts") but not how to do it.
             return self.abstain(False, confidence, notes=("no procedure described",))
         numbering = _Numbering()
@@ -261,24 +263,36 @@ class GroundedGenerator:
                 chosen.append(clause)
         return sorted(chosen, key=lambda c: c.position)
 
-    def _procedural(self, question: str) -> bool:
+    def _procedure_action(self, question: str) -> str | None:
+        """For "How do I close my account?" the thing to do ("close"), "" when it is not
+        named; None when the question does not ask how to do something."""
         asked = " ".join(words(focus_sentence(question)))
-        return any(
-            re.match(rf"(?:\w+ )?{re.escape(p)}\b", asked)
-            for p in self.wording.vocabulary.procedure_questions
-        )
+        for phrase in self.wording.vocabulary.procedure_questions:
+            if match := re.match(rf"(?:\w+ )?{re.escape(phrase)}\b", asked):
+                rest = self.vocabulary.terms(asked[match.end() :])
+                specific = [t for t in rest if t not in self.vocabulary.generic]
+                return specific[0] if specific else ""
+        return None
 
-    def _how(self, candidates: list[Candidate], planned: list[Statement]) -> list[Statement]:
-        """The best sentence that says how, after one that only says the user can ("You
-        have the right to stop ..." + "... you can opt-out by using the link ...")."""
+    def _how(
+        self, candidates: list[Candidate], planned: list[Statement], action: str
+    ) -> list[Statement]:
+        """The best sentence that says how to do the thing asked, after one that only says
+        the user can ("You have the right to stop ..." + "... you can opt-out by using the
+        link ..."). It must speak of that thing: "We take steps ... through your account
+        profile settings" does not say how to deactivate an account."""
         used = {(s.clause.id, s.start) for statement in planned for s in statement.spans()}
         floor = HOW_MIN_COVERAGE * candidates[0].coverage
         for candidate in candidates[1:]:
             if (candidate.clause.id, candidate.start) in used or candidate.coverage < floor:
                 continue
-            if self._says_how(candidate.text):
+            if self._tells(candidate, action):
                 return [self._statement(candidate, candidates)]
         return []
+
+    def _tells(self, candidate: Candidate, action: str) -> bool:
+        """Says how, and about the thing to do when the question names it."""
+        return (not action or action in candidate.own_matched) and self._says_how(candidate.text)
 
     def _says_how(self, sentence: str) -> bool:
         return bool(self.procedure_cues & set(words(sentence)))

@@ -14,7 +14,13 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from assistant.answering.text import Vocabulary, focus_sentence, stem, words
+from assistant.answering.text import (
+    Vocabulary,
+    expand_abbreviations,
+    focus_sentence,
+    stem,
+    words,
+)
 
 Lead = Literal["yes", "no", "qualified_yes"]
 
@@ -44,6 +50,8 @@ NEGATORS = frozenset(["not", "no", "never", "cannot", "neither", "nor"])
 PROHIBITIONS = frozenset(
     ["prohibit", "prohibits", "prohibited", "forbid", "forbids", "forbidden", "barred"]
 )
+CONTRASTIVE = frozenset(["other", "another", "else", "different"])
+RESTRICTIVE = frozenset(["solely", "exclusively"])
 # "Is it possible to ...", "Am I able to ...", "Is it true that ...": the modality of the
 # question, not what it asks about.
 MODALITY = frozenset(stem(["possible", "able", "allowed", "permitted", "true", "ok", "okay"]))
@@ -54,12 +62,13 @@ CLAUSE_BREAKS = frozenset({",", ";", ":"})
 class YesNoQuestion:
     predicate: tuple[str, ...]  # stems of the words the question asks about
     negated: bool  # "Do you not ...?" (a leading "Don't you ...?" is a plain question)
+    contrastive: bool = False  # asks about something else ("other websites", "another")
 
 
 def yes_no_question(question: str, vocabulary: Vocabulary) -> YesNoQuestion | None:
     """The yes/no question asked, judged on the last question of a message: after
     "Do you collect data from children? What if you do by accident?" no Yes/No fits."""
-    question = focus_sentence(question)
+    question = expand_abbreviations(focus_sentence(question))
     tokens = words(question)
     if len(tokens) < 2 or tokens[0] not in AUXILIARIES:
         return None
@@ -68,7 +77,8 @@ def yes_no_question(question: str, vocabulary: Vocabulary) -> YesNoQuestion | No
     terms = tuple(
         t for t in vocabulary.terms(question) if t not in vocabulary.generic and t not in MODALITY
     )
-    return YesNoQuestion(terms, negated) if terms else None
+    contrastive = bool(CONTRASTIVE & set(tokens))
+    return YesNoQuestion(terms, negated, contrastive) if terms else None
 
 
 def lead_for(
@@ -76,7 +86,11 @@ def lead_for(
 ) -> Lead | None:
     tokens = _tokens_with_breaks(sentence)
     stems_ = [stem([t])[0] if t not in CLAUSE_BREAKS else t for t in tokens]
-    wanted = {term: {term} | set(vocabulary.synonyms(term)) for term in question.predicate}
+    # A number is no evidence of the subject: "users aged 18 and above" is not about minors.
+    wanted = {
+        term: {term} | {s for s in vocabulary.synonyms(term) if not s.isdigit()}
+        for term in question.predicate
+    }
     covered = {term for term, group in wanted.items() if group & set(stems_)}
     # A lead needs the sentence to speak about what was asked: the question's first
     # specific word (its verb or subject: "sell", "stop", "payment") and most of the rest.
@@ -88,6 +102,8 @@ def lead_for(
     # clause only: "If you'd rather not receive marketing ..., you can opt-out" affirms
     # opting out; "Minors under 18 are prohibited from accessing" negates it for minors.
     holds = not _negated_at(tokens, at)
+    if question.contrastive and RESTRICTIVE & set(tokens):
+        holds = not holds  # "Does it apply to other websites?" x "applies solely to our Site"
     if question.negated:
         holds = not holds
     if not holds:

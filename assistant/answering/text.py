@@ -42,10 +42,19 @@ def stem(tokens: list[str]) -> list[str]:
 EXTRA_STOPWORDS = frozenset(
     """where whom whose know want need let also there here its yes ok okay really still ever
     anything something everything thing things happen happens find out other another own
-    sort way ways up go goes going make one much many some all every each get got ask asking
-    after before until during since while within between""".split()  # noqa: SIM905
+    sort way ways up take takes go goes going make one much many some all every each get
+    got ask asking after before until during since while within between""".split()  # noqa: SIM905
 )
 ALL_STOPWORDS = STOPWORDS | EXTRA_STOPWORDS
+
+
+# Capitalised abbreviations that lower-case into stopwords ("US" -> "us").
+ABBREVIATIONS = {"US": "United States", "USA": "United States", "U.S.": "United States"}
+ABBREVIATION_RE = re.compile(r"(?<![\w.])(?:U\.S\.|USA|US)(?![\w])")
+
+
+def expand_abbreviations(text: str) -> str:
+    return ABBREVIATION_RE.sub(lambda m: ABBREVIATIONS[m.group(0)], text)
 
 
 def words(text: str) -> list[str]:
@@ -112,7 +121,7 @@ class Vocabulary:
 
     def terms(self, text: str) -> list[str]:
         """Stemmed content terms of a question, deduplicated, in order."""
-        return list(dict.fromkeys(stem(content_words(text))))
+        return list(dict.fromkeys(stem(content_words(expand_abbreviations(text)))))
 
     def synonyms(self, term: str) -> frozenset[str]:
         found: set[str] = set()

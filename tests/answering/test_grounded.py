@@ -7,6 +7,7 @@ import re
 import pytest
 
 from assistant.answering import GroundedGenerator, verify
+from assistant.answering.abstention import AbstentionModel
 from assistant.answering.citations import MARKER_RE
 from assistant.answering.compose import reported_speech
 from assistant.policy import Policy
@@ -126,10 +127,11 @@ def test_a_question_about_a_duration_says_when_none_is_given(
     assert grounded.wording.partial.no_period not in answer.text  # "one month"
 
 
-def test_an_unmentioned_name_is_said_to_be_unmentioned(
-    grounded: GroundedGenerator, make_hits: MakeHits
-) -> None:
-    answer = grounded.answer(
+def test_an_unmentioned_name_is_said_to_be_unmentioned(policy: Policy, make_hits: MakeHits) -> None:
+    # This question sits near the calibrated abstention boundary (an unknown name counts
+    # against answering); the test is about the note, so the model always answers here.
+    answering = GroundedGenerator(policy, model=AbstentionModel(threshold=0.0))
+    answer = answering.answer(
         "Do you share my data with Facebook?",
         make_hits("sharing-personal-information-with-third-3", similarity=0.8),
     )

@@ -51,6 +51,13 @@ CASES = [
     # hedged ("may", "under certain conditions"): a qualified yes
     ("Can I ask you to delete my data?", ERASURE, "In some cases, yes."),
     ("Will you give my details to the courts?", COURTS, "In some cases, yes."),
+    # "solely"/"exclusively" answers a question about something else with no
+    ("Does this policy apply to other websites?", "external-links-4", "No."),
+    (
+        "Does this policy apply to information collected by the Site?",
+        "external-links-4",
+        "Yes.",
+    ),
     # a negated question flips the answer
     ("Do you not use cookies?", COOKIES, "No."),
 ]
