@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.config import Settings
-from assistant.embedding import Embedder, LangChainEmbeddings, cosine, default_embedder
+from assistant.embedding import Embedder, LangChainEmbeddings, default_embedder
 from assistant.policy import (
     Clause,
     Policy,
@@ -509,12 +509,26 @@ class PolicyIndex:
         wanted = set(clause_ids)
         ids = [r.id for r in self._records(policy) if r.clause.id in wanted]
         got = self._raw(self.collection_name(policy)).get(ids=ids, include=["embeddings"])
-        vectors = got["embeddings"] if got["embeddings"] is not None else []
+        if got["embeddings"] is None or not got["ids"]:
+            return {}
+        sims = _cosines(vector, got["embeddings"])
         best: dict[str, float] = {}
-        for record_id, vec in zip(got["ids"], vectors, strict=True):
+        for record_id, sim in zip(got["ids"], sims, strict=True):
             cid = record_id.split("#", 1)[0]
-            best[cid] = max(best.get(cid, -1.0), cosine(vector, [float(x) for x in vec]))
+            best[cid] = max(best.get(cid, -1.0), float(sim))
         return best
+
+
+def _cosines(vector: Sequence[float], matrix: Any) -> list[float]:
+    """Cosine of one vector to each row, in numpy: the hybrid asks for every BM25-only
+    candidate (up to 30 clauses, ~50 vectors), 3 ms per search in pure Python."""
+    import numpy as np
+
+    rows = np.asarray(matrix, dtype=np.float64)
+    query = np.asarray(vector, dtype=np.float64)
+    norms = np.linalg.norm(rows, axis=1) * np.linalg.norm(query)
+    dots = rows @ query
+    return [float(d / n) if n else 0.0 for d, n in zip(dots, norms, strict=True)]
 
 
 # ---------------------------------------------------------------- entry points

@@ -158,14 +158,14 @@ class QueryExpander:
         phrases: list[str] = []
         added: list[str] = []
         for concept, triggers, add in self._triggers:
-            if any(_phrase_in(trigger, stems) for trigger in triggers):
+            if any(phrase_in(trigger, stems) for trigger in triggers):
                 fired.append(concept.name)
                 phrases.extend(concept.add)
                 added.extend(a for a in add if a not in terms and a not in added)
         return ExpandedQuery(" ".join(normal), list(dict.fromkeys(terms)), added, phrases, fired)
 
 
-def _phrase_in(phrase: list[str], stems: list[str]) -> bool:
+def phrase_in(phrase: list[str], stems: list[str]) -> bool:
     """Whether the stemmed words of a trigger occur in order, at most two other words
     apart in all ("data you have" in "what data do you have"). Matching the words as a
     bag made "data you have" fire on "do you have safeguards against data loss"."""

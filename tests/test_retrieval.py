@@ -16,11 +16,15 @@ from assistant.retrieval import (
     EXPANSION_PATH,
     DenseRetriever,
     ExpansionRules,
+    FusionConfig,
     HybridRetriever,
     LexicalIndex,
     LexicalRetriever,
     dense_query,
     load_retriever,
+    phrase_in,
+    stem,
+    words,
 )
 
 DNT = "We do not honor browser requests not to be tracked online"
@@ -82,6 +86,29 @@ def test_privacy_vocabulary_concepts_fire(
     assert concept in lexical.expander.expand(question).concepts
 
 
+@pytest.mark.parametrize(
+    ("question", "concept"),
+    [
+        ("do you have safeguards against data loss", "access"),  # "data you have", reordered
+        ("who can see my location on my profile", "objection"),  # "profile" is not profiling
+        ("can i opt out of cookies", "marketing_opt_out"),  # opting out is not only marketing
+        ("do you charge money to process a rights request", "legal_basis"),
+    ],
+)
+def test_concept_triggers_are_ordered_phrases_not_bags_of_words(
+    lexical: LexicalIndex, question: str, concept: str
+) -> None:
+    assert concept not in lexical.expander.expand(question).concepts
+
+
+def test_a_multi_word_trigger_tolerates_two_words_inside_it() -> None:
+    trigger = stem(words("data you have"))
+    assert phrase_in(trigger, stem(words("what data do you have")))
+    assert phrase_in(trigger, stem(words("which data do you really have")))
+    assert not phrase_in(trigger, stem(words("which data do you really truly have")))
+    assert not phrase_in(trigger, stem(words("do you have any data")))
+
+
 def test_unrelated_questions_fire_no_concept(lexical: LexicalIndex) -> None:
     expanded = lexical.expander.expand("what is the capital of france")
     assert expanded.concepts == []
@@ -133,6 +160,30 @@ def test_hybrid_hits_carry_scores_context_and_true_cosine(
         "How Long Do We Keep Personal Information?",
         "Personal information from closed accounts is retained for various reasons:",
     ]
+
+
+def test_hybrid_score_is_cosine_plus_weighted_normalised_bm25(index: PolicyIndex) -> None:
+    question = "can i delete my data and withdraw consent"
+    config = FusionConfig(lexical_weight=0.15)
+    hits = HybridRetriever(index, config=config).search(question, k=10)
+    top_bm25 = LexicalRetriever(index).search(question, k=1)[0].lexical
+    for hit in hits:
+        expected = hit.similarity + 0.15 * hit.lexical / top_bm25
+        assert hit.score == pytest.approx(expected, abs=1e-6)
+    # With no lexical weight the order is the dense order (ties by document position).
+    dense_only = HybridRetriever(index, config=FusionConfig(lexical_weight=0.0))
+    sims = [h.similarity for h in dense_only.search(question, k=10)]
+    assert sims == sorted(sims, reverse=True)
+
+
+def test_hybrid_search_is_deterministic(index: PolicyIndex) -> None:
+    retriever = HybridRetriever(index)
+    question = "who do you share my personal information with"
+    first = [(h.clause.id, h.score) for h in retriever.search(question, k=10)]
+    assert all(
+        [(h.clause.id, h.score) for h in retriever.search(question, k=10)] == first
+        for _ in range(3)
+    )
 
 
 def test_dense_retriever_ranks_by_similarity(index: PolicyIndex) -> None:
@@ -202,26 +253,47 @@ def heldout(minilm_index: PolicyIndex) -> dict[str, Scores]:
     return compare(index=minilm_index, split="heldout").scores["heldout"]
 
 
+@pytest.fixture(scope="session")
+def every_case(minilm_index: PolicyIndex) -> dict[str, dict[str, Scores]]:
+    return compare(index=minilm_index, split="all").scores
+
+
 @pytest.mark.slow
 @pytest.mark.xfail(
     strict=True,
-    reason="issue targets not met: measured hybrid recall@1 0.596 / recall@3 0.808 on the "
-    "52 heldout cases (0.536 / 0.786 on the blind batch 2); strict, so reaching them fails "
-    "this marker and prompts removing it",
+    reason="issue targets (R@1 >= 0.90, R@3 >= 0.98 on wording nobody tuned on) not shown: "
+    "measured hybrid R@1 0.870 / R@3 0.974 on all 115 cases, every one of them tuned on; "
+    "only the lead's blind batch can show the targets; strict, so meeting them here fails "
+    "this marker and prompts revisiting it",
 )
-def test_hybrid_meets_the_issue_targets_on_the_heldout_split(heldout: dict[str, Scores]) -> None:
-    hybrid = heldout["hybrid"]
+def test_hybrid_meets_the_issue_targets_on_every_case(
+    every_case: dict[str, dict[str, Scores]],
+) -> None:
+    hybrid = every_case["all"]["hybrid"]
     assert hybrid.recall_at_1 >= 0.90, hybrid
     assert hybrid.recall_at_3 >= 0.98, hybrid
 
 
 @pytest.mark.slow
-def test_hybrid_beats_its_parts_and_the_baseline_on_heldout(heldout: dict[str, Scores]) -> None:
-    hybrid = heldout["hybrid"]
-    assert hybrid.cases >= 50
-    for other in ("dense", "dense_expanded", "bm25", "langchain_baseline"):
-        assert hybrid.recall_at_1 >= heldout[other].recall_at_1, other
-        assert hybrid.mrr >= heldout[other].mrr, other
-    assert hybrid.recall_at_3 >= heldout["langchain_baseline"].recall_at_3
-    # Regression floor at the measured level (0.596 / 0.808 when this was written).
-    assert hybrid.recall_at_1 >= 0.59 and hybrid.recall_at_3 >= 0.80
+def test_hybrid_holds_its_measured_level_on_both_halves(
+    every_case: dict[str, dict[str, Scores]],
+) -> None:
+    """A regression guard on tuned data (measured 0.857/0.968 dev incl. batch 3,
+    0.885/0.981 heldout, 0.870/0.974 all), with a two-case tolerance."""
+    floors = {"dev": (0.82, 0.93), "heldout": (0.84, 0.94), "all": (0.84, 0.95)}
+    for split, (r1, r3) in floors.items():
+        hybrid = every_case[split]["hybrid"]
+        assert hybrid.recall_at_1 >= r1 and hybrid.recall_at_3 >= r3, (split, hybrid)
+
+
+@pytest.mark.slow
+def test_hybrid_beats_its_parts_and_the_baseline(
+    every_case: dict[str, dict[str, Scores]],
+) -> None:
+    for split in ("dev", "heldout", "all"):
+        scores = every_case[split]
+        hybrid = scores["hybrid"]
+        for other in ("dense", "dense_expanded", "bm25", "langchain_baseline"):
+            assert hybrid.recall_at_1 >= scores[other].recall_at_1, (split, other)
+            assert hybrid.mrr >= scores[other].mrr, (split, other)
+        assert hybrid.recall_at_3 >= scores["langchain_baseline"].recall_at_3, split
