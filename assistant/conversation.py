@@ -138,6 +138,8 @@ PRO_WH_RE = re.compile(
 )
 OBJECT_PRONOUN_RE = re.compile(r"\b(?:it|them)\b", re.IGNORECASE)
 MAX_POSSESSED_WORDS = 3
+# Words that only make sense against what was said before ("... signs up anyway?").
+FOLLOWUP_MARKERS = frozenset(["anyway", "instead", "either", "too", "though"])
 SHORT_FOLLOWUP_WORDS = 3  # "cookies?", "for how long?": too short to stand alone
 SELF_CONTAINED_TERMS = 2  # this many topic words without an anaphor stand alone
 
@@ -163,6 +165,7 @@ def contextualise(message: str, history: list[Turn]) -> Contextualised:
     if pro_wh := PRO_WH_RE.match(" ".join(tokens)):
         return Contextualised(_ask_wh(pro_wh["wh"], previous), True, previous)
     anaphoric = anaphoric or bool(PRO_VERB_RE.search(" ".join(tokens)))
+    anaphoric = anaphoric or bool(FOLLOWUP_MARKERS & set(tokens))
     # After a connector only a full yes/no question stands alone ("and do you sell it?"
     # does not, "and do you sell my data?" does); a fragment never does.
     full_question = not connector or (tokens[:1] and tokens[0] in AUXILIARIES)
@@ -228,8 +231,13 @@ def _resolve_pronoun(body: str, previous: str) -> str:
     return OBJECT_PRONOUN_RE.sub(thing, body)
 
 
+# Phrasings of a bare wh-word: "what for?" asks why, "how so?" asks how.
+WH_EQUIVALENTS = {"what for": "why", "how come": "why", "how so": "how", "since when": "when"}
+
+
 def _ask_wh(wh: str, previous: str) -> str:
     """'why?' after 'Do you use cookies?' -> 'Why do you use cookies?'"""
+    wh = WH_EQUIVALENTS.get(wh, wh)
     first = words(previous)[:1]
     if first and first[0] in AUXILIARIES:
         return f"{wh.capitalize()} {previous[0].lower()}{previous[1:]}"

@@ -27,10 +27,11 @@ from assistant.answering.selection import (
     Intent,
     Question,
     SentenceScorer,
+    antecedent,
     continued_by,
     list_items,
 )
-from assistant.answering.text import Vocabulary, focus_sentence, stem, words
+from assistant.answering.text import Vocabulary, focus_sentence, question_sentences, stem, words
 from assistant.answering.types import Answer, Citation
 from assistant.answering.wording import Wording, load_wording
 from assistant.policy import Clause, Policy, iter_sentences
@@ -47,7 +48,9 @@ RELATIVE_SCORE = 0.8  # a further statement must score this close to the best on
 CRYPTIC_WORDS = 8  # a list item this short needs its lead-in to make sense
 CONTINUE_BELOW_WORDS = 25
 PROCEDURE_BONUS = 0.35
+LIGHT_VERBS = frozenset(["use", "do", "make", "get", "have", "go"])  # "How do I use them?"
 HOW_MIN_COVERAGE = 0.5  # of the best sentence's coverage, for a sentence added to say how
+CONDITIONAL_RE = re.compile(r"(?:If|When|Where|Unless|In case)\b")  # a lead-in that sets terms
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
@@ -147,7 +150,8 @@ class GroundedGenerator:
         action = self._procedure_action(question)
         if action is not None:  # "How do I ...?" is answered by a sentence that says how
             candidates.sort(key=lambda c: -(c.score + PROCEDURE_BONUS * self._tells(c, action)))
-        statements = self._plan(candidates)
+        intent = frozenset(Question.parse(question, self.vocabulary, self.intents).intent)
+        statements = self._plan(candidates, intent)
         if action is not None and not any(self._says_how(s.primary.text) for s in statements):
             statements += self._how(candidates, statements, action)
         if action is not None and not any(
@@ -165,7 +169,9 @@ class GroundedGenerator:
 
     # ------------------------------------------------------------ planning
 
-    def _plan(self, candidates: list[Candidate]) -> list[Statement]:
+    def _plan(self, candidates: list[Candidate], intent: frozenset[str]) -> list[Statement]:
+        """The best statement, then up to two more that cover words of the question the
+        ones before did not (what its shape asks for, "purposes", does not count)."""
         best = candidates[0]
         statements = [self._statement(best, candidates)]
         used = {(s.clause.id, s.start) for s in statements[0].spans()}
@@ -175,7 +181,7 @@ class GroundedGenerator:
             if len(statements) >= MAX_STATEMENTS or candidate.score < RELATIVE_SCORE * best.score:
                 break
             if (candidate.clause.id, candidate.start) in used or not (
-                candidate.own_matched - covered
+                candidate.own_matched - covered - intent
             ):
                 continue
             statement = self._statement(candidate, candidates)
@@ -208,6 +214,13 @@ class GroundedGenerator:
                 return Statement(first, self._continuation(first) or self._next_item(first))
             best, span = item, Span(item.clause, item.start, item.end)
         parent = self.policy.parent(best.clause)
+        before = antecedent(self.policy, best.clause)
+        # "These communications may be delivered via ..." after the item it continues,
+        # both as sentences: a heading-like lead-in adds nothing ("If you ...:" does).
+        sentence_items = parent is not None and not _reads_as_list(self.policy.children(parent))
+        if parent and before and sentence_items and not CONDITIONAL_RE.match(parent.text):
+            first = Span(before, *next(iter_sentences(before.text)))
+            return Statement(first, span)
         if parent and parent.text.rstrip().endswith(":") and _cryptic(best.text):
             siblings = [
                 c
@@ -270,7 +283,7 @@ class GroundedGenerator:
         for phrase in self.wording.vocabulary.procedure_questions:
             if match := re.match(rf"(?:\w+ )?{re.escape(phrase)}\b", asked):
                 rest = self.vocabulary.terms(asked[match.end() :])
-                specific = [t for t in rest if t not in self.vocabulary.generic]
+                specific = [t for t in rest if t not in self.vocabulary.generic | LIGHT_VERBS]
                 return specific[0] if specific else ""
         return None
 
@@ -379,10 +392,12 @@ class GroundedGenerator:
 
 def _names(question: str) -> list[str]:
     """Names and acronyms in a question ("Facebook", "HIPAA"): capitalised words that do
-    not start it. Only these are worth saying the policy does not mention; an ordinary
-    unknown word ("compliant") is usually just phrased differently in the policy."""
-    tokens = re.findall(r"[A-Za-z][\w-]*", question)
-    names = [t for t in tokens[1:] if t[0].isupper() and t not in ("I", "WorkAllies")]
+    not start one of its sentences. Only these are worth saying the policy does not
+    mention; an ordinary unknown word ("compliant") is usually just phrased differently."""
+    names = []
+    for sentence in question_sentences(question):
+        tokens = re.findall(r"[A-Za-z][\w-]*", sentence)
+        names += [t for t in tokens[1:] if t[0].isupper() and t not in ("I", "WorkAllies")]
     return list(dict.fromkeys(names))
 
 

@@ -43,7 +43,8 @@ EXTRA_STOPWORDS = frozenset(
     """where whom whose know want need let also there here its yes ok okay really still ever
     anything something everything thing things happen happens find out other another own
     sort way ways up take takes go goes going make one much many some all every each get
-    got ask asking after before until during since while within between""".split()  # noqa: SIM905
+    got ask asking after before until during since while within between them those itself
+    themselves""".split()  # noqa: SIM905
 )
 ALL_STOPWORDS = STOPWORDS | EXTRA_STOPWORDS
 

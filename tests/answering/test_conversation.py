@@ -157,3 +157,15 @@ def test_a_pronoun_stands_for_what_the_previous_question_called_mine(
 def test_an_unclear_pronoun_is_left_alone() -> None:
     query = standalone_question("is it shared with them?", [Turn("user", "Do you log my IP?")])
     assert query.endswith("Is it shared with them?"), query
+
+
+def test_what_for_asks_why() -> None:
+    assert standalone_question("what for?", [Turn("user", "Do you use cookies?")]) == (
+        "Why do you use cookies?"
+    )
+
+
+def test_a_message_that_leans_on_the_last_one_is_merged_even_with_topic_words() -> None:
+    history = [Turn("user", "Do you collect data from children?")]
+    query = standalone_question("what if a child signs up anyway?", history)
+    assert query.startswith("Do you collect data from children?"), query

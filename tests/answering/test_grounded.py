@@ -306,3 +306,25 @@ def test_linking_adverbs_are_dropped_from_the_rendered_sentence(
     answer = grounded.answer("Are my photos public?", make_hits("information-we-collect-4"))
     assert "Furthermore" not in answer.text and "furthermore" not in answer.text
     assert answer.citations[0].quote.startswith("Furthermore")  # the quote stays verbatim
+
+
+def test_an_item_continuing_another_is_said_after_it_as_sentences(
+    grounded: GroundedGenerator, make_hits: MakeHits, policy: Policy
+) -> None:
+    hits = make_hits("direct-marketing-1.2")
+    answer = grounded.answer("Can I opt out of marketing? What about SMS?", hits)
+    cited = [c.clause_id for c in answer.citations]
+    assert cited[:2] == ["direct-marketing-1.1", "direct-marketing-1.2"], answer.text
+    assert "direct marketing [1]:" not in answer.text  # no heading-like lead-in list
+    assert verify(answer, hits, policy, grounded.wording.is_meta) == []
+
+
+def test_capitalised_sentence_starts_are_not_taken_for_names(
+    policy: Policy, make_hits: MakeHits
+) -> None:
+    answering = GroundedGenerator(policy, model=AbstentionModel(threshold=0.0))
+    answer = answering.answer(
+        "Do you sell my data? My email address?",
+        make_hits("sharing-personal-information-with-third-1"),
+    )
+    assert "doesn't mention" not in answer.text, answer.text
