@@ -82,6 +82,13 @@ class _Turns:
     errors: int = 0
 
 
+def _ratios(turns: list[float], floors: list[float]) -> dict[str, float]:
+    from benchmarks.measure import percentile
+
+    ratios = [t / f for t, f in zip(turns, floors, strict=True) if f > 0]
+    return {"p50": round(percentile(ratios, 50), 2), "p95": round(percentile(ratios, 95), 2)}
+
+
 def run(assistant: Any, counter: CountingEmbedder, n: int = 300) -> dict[str, Any]:
     messages = mixed(n)
     for i, message in enumerate(messages[:20]):  # warm-up: caches, BM25, SQLite pages
@@ -108,6 +115,8 @@ def run(assistant: Any, counter: CountingEmbedder, n: int = 300) -> dict[str, An
             **Summary.of(turns.floor).as_dict(),
             "median_ms": round(statistics.median(turns.floor) * 1000, 3),
         },
+        # Each turn over the bare embedding timed just before it: robust to slow load drift.
+        "per_turn_ratio": _ratios(turns.seconds, turns.floor),
         "mean_chars": {
             "message": round(statistics.fmean(len(m) for m in messages), 1),
             "embedded_in_turn": round(counter.query_chars / max(counter.queries, 1), 1),

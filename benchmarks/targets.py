@@ -32,8 +32,14 @@ def _get(results: dict[str, Any], *path: str) -> Any:
 def _latency_why(results: dict[str, Any]) -> str:
     share = _get(results, "latency", "time_share") or {}
     per_turn = _get(results, "latency", "query_embeddings_per_turn")
+    paired = _get(results, "latency", "per_turn_ratio") or {}
+    load = _get(results, "latency", "load_average_after")
     parts = [f"{k.replace('_', ' ')} {v:.0%}" for k, v in share.items()]
-    return f"{per_turn} query embeddings per turn; time share: " + ", ".join(parts)
+    return (
+        f"{per_turn} query embeddings per turn; time share: {', '.join(parts)}; "
+        f"turn/own paired embedding p50 {paired.get('p50')}, p95 {paired.get('p95')}; "
+        f"load average after: {load}"
+    )
 
 
 def evaluate(results: dict[str, Any]) -> list[Check]:
