@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from assistant.answering import compose
@@ -35,6 +35,8 @@ from assistant.answering.text import Vocabulary, focus_sentence, question_senten
 from assistant.answering.types import Answer, Citation
 from assistant.answering.wording import Wording, load_wording
 from assistant.policy import Clause, Policy, iter_sentences
+from assistant.retrieval import QueryExpander, dense_query
+from assistant.retrieval import words as retrieval_words
 
 if TYPE_CHECKING:
     from assistant.retrieval import Hit
@@ -114,6 +116,9 @@ class GroundedGenerator:
         self.hedges = frozenset(stem([w.lower() for w in words_.hedges]))
         self.procedure_cues = frozenset(w.lower() for w in words_.procedure_cues)
         self.contact = self._contact_span()
+        self.expander = QueryExpander(
+            {w for c in policy.clauses for w in retrieval_words(f"{c.section} {c.text}")}
+        )
 
     # ------------------------------------------------------------ the one method
 
@@ -125,6 +130,28 @@ class GroundedGenerator:
             return self.abstain(out_of_scope=False, confidence=0.0, notes=("internal error",))
 
     def signals(self, question: str, hits: Sequence[Hit]) -> tuple[Signals, list[Candidate]]:
+        """Abstention signals, also read through the retriever's privacy vocabulary.
+
+        Chat wording ("what if you guys get hacked", "do u sell my stuff") uses words the
+        policy never does; read literally, they count as uncovered and the assistant
+        abstained on half of the colloquial retrieval questions. The expanded reading maps
+        them to policy terms (security, sell or rent), and the better-covered reading
+        counts; the sentences chosen for the answer still come from the literal question.
+        """
+        signals, candidates = self._literal_signals(question, hits)
+        reading = dense_query(self.expander.expand(question))
+        if reading.strip().lower() != question.strip().lower():
+            expanded, _ = self._literal_signals(reading, hits)
+            signals = replace(
+                signals,
+                coverage=max(signals.coverage, expanded.coverage),
+                uncovered=min(signals.uncovered, expanded.uncovered),
+            )
+        return signals, candidates
+
+    def _literal_signals(
+        self, question: str, hits: Sequence[Hit]
+    ) -> tuple[Signals, list[Candidate]]:
         parsed = Question.parse(question, self.vocabulary, self.intents)
         candidates = self.scorer.candidates(parsed, hits)
         specific = [t for t in parsed.terms if t not in self.vocabulary.generic]
