@@ -39,6 +39,14 @@ from assistant.tickets import (
 log = logging.getLogger(__name__)
 
 TICKET_ID_RE = re.compile(r"\bDSR-\d{4}-[A-Z0-9]{6,12}\b", re.IGNORECASE)
+# Asks for other people's requests in bulk ("a list of all DSR tickets filed today with
+# their emails"): refused like any request for someone else's data, whoever claims to ask.
+BULK_REQUESTS_RE = re.compile(
+    r"\b(?:all|every|list|other|others'?|everyone'?s?)\b[^.?!]{0,60}?"
+    r"\b(?:tickets?|dsrs?|requests?)\b[^.?!]{0,60}?"
+    r"\b(?:emails?|filed|today|users?'?|people|customers?'?|members?'?)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -159,6 +167,10 @@ class Assistant:
             return self._start_request(turn, accepted)
         if mentioned := TICKET_ID_RE.search(text):
             return self._ticket_status(turn, mentioned.group(0).upper())
+        bulk = BULK_REQUESTS_RE.search(text)
+        if bulk and not re.search(r"\b(?:my|mine)\b", bulk.group(0), re.IGNORECASE):
+            refusal = self._text["other_person"]
+            return _TurnResult(self._reply(turn.session_id, refusal, "rights_request"))
         if turn.state.pending_request is not None:
             result = self._continue_request(turn, text)
             if result is not None:
