@@ -10,9 +10,10 @@ Two curves, at 1, 10, 50, 100 and 500 documents:
   index, to show how the search structures themselves grow: HNSW should grow
   sub-linearly, BM25 scoring roughly linearly in the number of postings.
 
-Vectors come from the ``HashingEmbedder`` (384 dims, like MiniLM): embedding ~80k
-texts with MiniLM on this machine takes tens of minutes (the rate is measured by the
-ingest benchmark and the extrapolation is reported here). Query vectors are computed
+Vectors come from the ``HashingEmbedder`` (384 dims, like MiniLM): tens of thousands of
+texts through MiniLM on two cores take minutes to tens of minutes depending on the load;
+the run reports how many texts needed embedding and what MiniLM would take for them at
+the rate the ingest benchmark measured. Query vectors are computed
 once up front, so the curves time the search, not the embedding.
 """
 
