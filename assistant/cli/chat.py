@@ -64,6 +64,8 @@ def format_reply(reply: Reply) -> str:
 def run_chat(args: argparse.Namespace) -> int:
     assistant = _assistant()
     if args.jsonl:
+        # One undecodable byte must cost one line, not the stream (locales decode strictly).
+        sys.stdin.reconfigure(errors="replace")  # type: ignore[union-attr]
         return serve_jsonl(assistant, sys.stdin, sys.stdout)
     session = f"cli-{uuid.uuid4().hex}"
     print("Ask about the WorkAllies privacy policy (Ctrl-D to quit).", file=sys.stderr)
@@ -88,6 +90,8 @@ def _reply_for_line(assistant: Any, line: str, number: int) -> Reply:
         request = json.loads(line)
     except json.JSONDecodeError as exc:
         return _line_error("", "invalid_json", f"line {number} is not valid JSON: {exc.msg}")
+    except RecursionError:  # json.loads recurses per nesting level: "[[[[…" is hostile input
+        return _line_error("", "invalid_json", f"line {number} is nested too deeply")
     if not isinstance(request, dict):
         return _line_error("", "invalid_request", f"line {number} must be a JSON object")
     session, message = request.get("session"), request.get("message")
