@@ -218,10 +218,19 @@ class Assistant:
             reply = self._reply(turn.session_id, self._text["other_person"], "rights_request")
             return _TurnResult(reply)
         request = rights.start(detection)
-        hits = self.retriever.search(rights.policy_query(request), k=3)
+        hits = self._clauses_for(request)
         request.cited_clause_ids = [h.clause.id for h in hits[:2]]
         turn.state.pending_request = rights.dump_state(request)
         return self._after_step(turn, request, rights.opening_step(request), hits[:2])
+
+    def _clauses_for(self, request: rights.RequestInProgress) -> list[Hit]:
+        """The policy clauses a request cites. Citations are a courtesy here: with the index
+        unreachable, the request still starts (and can be filed) without them."""
+        try:
+            return self.retriever.search(rights.policy_query(request), k=3)
+        except Exception:
+            log.warning("retrieval unavailable; starting the request without citations")
+            return []
 
     def _continue_request(self, turn: _Turn, text: str) -> _TurnResult | None:
         assert turn.state.pending_request is not None

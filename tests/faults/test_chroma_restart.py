@@ -77,12 +77,6 @@ def test_an_idle_process_recovers_by_itself_after_an_outage(
         assert up.error is None and up.citations
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="session._start_request searches for the clauses to cite; in a process that has "
-    "not loaded the vectors yet and with Chroma down, the whole rights turn fails instead of "
-    "starting the request without citations",
-)
 def test_a_rights_request_can_start_while_chroma_is_down(
     idle_then_down: tuple[Assistant, Settings, int],
 ) -> None:
