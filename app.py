@@ -12,8 +12,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 DEFAULT_PORT = 7860
 
@@ -45,6 +47,22 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def start_delivery(assistant: Any, settings: Any) -> threading.Event | None:
+    """Run the outbox worker beside the app when a DSR backend is configured, so filed
+    tickets leave by themselves; returns the event that stops it (None: nothing to run)."""
+    from assistant.delivery import OutboxWorker, build_sender
+
+    sender = build_sender(settings)
+    if sender is None:
+        return None  # tickets wait in the outbox until a backend is configured
+    stop = threading.Event()
+    worker = OutboxWorker(assistant.tickets, sender)
+    threading.Thread(
+        target=worker.run_forever, args=(stop,), name="dsr-delivery", daemon=True
+    ).start()
+    return stop
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
         os.environ.setdefault(name, "1")
@@ -54,6 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import uvicorn
 
     from assistant.config import Settings
+    from assistant.delivery import DeliveryConfigError, build_sender
     from assistant.session import Assistant
     from assistant.web.auth import CredentialsError, resolve_credentials
     from assistant.web.server import create_app
@@ -61,11 +80,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings(data_dir=args.data_dir) if args.data_dir else Settings()
     try:  # before loading the model: a misconfigured production start fails fast
         credentials = resolve_credentials(settings)
-    except CredentialsError as exc:
+        build_sender(settings)
+    except (CredentialsError, DeliveryConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    assistant = Assistant.from_settings(settings)
+    start_delivery(assistant, settings)
     app = create_app(
-        Assistant.from_settings(settings),
+        assistant,
         settings,
         credentials=credentials,
         embed_origins=args.embed_origin,
@@ -77,6 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         port=args.port,
         proxy_headers=args.proxy_headers,
         forwarded_allow_ips=args.forwarded_allow_ips,
+        # Gradio puts live session hashes in paths and query strings: keep them out of logs.
+        access_log=False,
     )
     return 0
 

@@ -25,7 +25,13 @@ from assistant.inputs import check_session_id, clean_message
 from assistant.policy import Policy
 from assistant.redaction import redact
 from assistant.retrieval import Hit, Retriever
-from assistant.sessions import MemorySessionStore, SessionLocks, SessionState, SessionStore
+from assistant.sessions import (
+    MemorySessionStore,
+    SessionLocks,
+    SessionState,
+    SessionStore,
+    SqlSessionStore,
+)
 from assistant.templates import load_template
 from assistant.ticket_store import TicketStore
 from assistant.tickets import (
@@ -114,12 +120,16 @@ class Assistant:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         retriever = load_retriever(settings, embedder=embedder)
         tickets = TicketStore.from_settings(settings)
+        # With a database server, conversations live there too: any app process can take
+        # any turn. The embedded default (SQLite, one process) keeps them in memory.
+        shared = SqlSessionStore(tickets.engine) if settings.database_url else None
         return cls(
             settings=settings,
             policy=retriever.policy,
             retriever=retriever,
             generator=build_generator(settings, policy=retriever.policy),
             tickets=tickets,
+            sessions=shared,
             generator_factory=lambda policy: build_generator(settings, policy=policy),
         )
 

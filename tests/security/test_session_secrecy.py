@@ -25,13 +25,6 @@ def test_the_session_hash_is_the_key_to_a_conversation(tmp_path: Path) -> None:
         assert again["session"] != stranger["session"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app.py runs uvicorn with its access log on: the browser's heartbeat "
-    "(/gradio_api/heartbeat/<session hash>) and event stream (?session_hash=) put live session "
-    "hashes in the log; fix: uvicorn.run(..., access_log=False) or a filter that drops paths "
-    "and query strings",
-)
 def test_session_hashes_never_reach_the_server_log(tmp_path: Path) -> None:
     secret = "sessionhash8e1f0c2b"
     with running_app(tmp_path) as app:
