@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -162,14 +162,10 @@ class _Aligner:
 
     def _changed(self, old: Clause, new: Clause) -> None:
         self.changes.append(
-            ClauseChange(
-                change="changed",
-                old_id=old.id,
-                new_id=new.id,
-                old_section=old.section,
-                new_section=new.section,
-                old_text=old.text,
-                new_text=new.text,
+            _paired(
+                "changed",
+                old,
+                new,
                 similarity=round(similarity(old.text, new.text), 3),
                 word_diff=word_diff(old.text, new.text),
             )
@@ -185,23 +181,27 @@ class _Aligner:
                 continue
             self.added.remove(target)
             self.pairs[clause.id] = target.id
-            self.changes.append(
-                ClauseChange(
-                    change="moved",
-                    old_id=clause.id,
-                    new_id=target.id,
-                    old_section=clause.section,
-                    new_section=target.section,
-                    old_text=clause.text,
-                    new_text=target.text,
-                )
-            )
+            self.changes.append(_paired("moved", clause, target))
         self.changes.extend(_added(c) for c in self.added)
 
 
 def _removed(clause: Clause) -> ClauseChange:
     return ClauseChange(
         change="removed", old_id=clause.id, old_section=clause.section, old_text=clause.text
+    )
+
+
+def _paired(change: ChangeKind, old: Clause, new: Clause, **extra: Any) -> ClauseChange:
+    """A clause on both sides of the diff: changed, moved or renumbered."""
+    return ClauseChange(
+        change=change,
+        old_id=old.id,
+        new_id=new.id,
+        old_section=old.section,
+        new_section=new.section,
+        old_text=old.text,
+        new_text=new.text,
+        **extra,
     )
 
 
@@ -279,15 +279,7 @@ def _reading_order(change: ClauseChange, old: Policy, new: Policy) -> float:
 
 
 def _renumbered(old: Clause, new: Clause) -> ClauseChange:
-    return ClauseChange(
-        change="renumbered",
-        old_id=old.id,
-        new_id=new.id,
-        old_section=old.section,
-        new_section=new.section,
-        old_text=old.text,
-        new_text=new.text,
-    )
+    return _paired("renumbered", old, new)
 
 
 def _titles(policy: Policy, keys: set[str]) -> list[str]:
