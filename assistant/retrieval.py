@@ -265,13 +265,27 @@ class FusionConfig:
     expansion_weight: float = 1.0  # BM25 weight of concept-added terms vs the user's own
 
 
-def dense_query(expanded: ExpandedQuery) -> str:
-    """The text embedded for a question: its normalised words plus the policy vocabulary
-    its concepts map to ("honor dnt. do not track, browser requests"). Still one embedding;
-    on the dev split this lifted dense recall@1 from 0.77 to 0.84."""
+def expanded_text(expanded: ExpandedQuery) -> str:
+    """The question read with the policy vocabulary its concepts map to
+    ("honor dnt. do not track, browser requests")."""
     if not expanded.phrases:
         return expanded.text
     return f"{expanded.text}. {', '.join(dict.fromkeys(expanded.phrases))}"
+
+
+def dense_query(expanded: ExpandedQuery) -> str:
+    """The text embedded for a question: `expanded_text` with the question written twice.
+    Still one embedding; on the dev split the vocabulary lifted dense recall@1 from 0.77
+    to 0.84.
+
+    Twice, because MiniLM mean-pools its tokens: written once, a long list of added
+    phrases outweighed the user's own words, and those are what generalises to wording
+    nobody wrote rules for (hybrid R@1 on the spent blind batch 0.656 -> 0.750; on the
+    tuned set and the blind answer questions unchanged; embedding the raw question as a
+    second vector did as well but costs a second model pass)."""
+    if not expanded.phrases:
+        return expanded.text
+    return f"{expanded.text}. {expanded_text(expanded)}"
 
 
 class _VersionFollower:

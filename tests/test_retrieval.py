@@ -21,6 +21,7 @@ from assistant.retrieval import (
     LexicalIndex,
     LexicalRetriever,
     dense_query,
+    expanded_text,
     load_retriever,
     phrase_in,
     stem,
@@ -116,9 +117,13 @@ def test_unrelated_questions_fire_no_concept(lexical: LexicalIndex) -> None:
 
 
 def test_dense_query_appends_the_policy_vocabulary(lexical: LexicalIndex) -> None:
-    text = dense_query(lexical.expander.expand("does workallies honour DNT"))
-    assert text.startswith("does workallies honor dnt. ")
-    assert "do not track" in text
+    expanded = lexical.expander.expand("does workallies honour DNT")
+    assert expanded_text(expanded).startswith("does workallies honor dnt. ")
+    assert "do not track" in expanded_text(expanded)
+    # the user's own words stay the larger share of what is mean-pooled
+    text = dense_query(expanded)
+    assert text.startswith("does workallies honor dnt. does workallies honor dnt. ")
+    assert text.endswith(expanded_text(expanded).split(". ", 1)[1])
 
 
 # ---------------------------------------------------------------- retrievers

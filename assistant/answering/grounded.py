@@ -35,7 +35,7 @@ from assistant.answering.text import Vocabulary, focus_sentence, question_senten
 from assistant.answering.types import Answer, Citation
 from assistant.answering.wording import Wording, load_wording
 from assistant.policy import Clause, Policy, iter_sentences
-from assistant.retrieval import QueryExpander, dense_query
+from assistant.retrieval import QueryExpander, expanded_text
 from assistant.retrieval import words as retrieval_words
 
 if TYPE_CHECKING:
@@ -139,7 +139,7 @@ class GroundedGenerator:
         counts; the sentences chosen for the answer still come from the literal question.
         """
         signals, candidates = self._literal_signals(question, hits)
-        reading = dense_query(self.expander.expand(question))
+        reading = expanded_text(self.expander.expand(question))
         if reading.strip().lower() != question.strip().lower():
             expanded, _ = self._literal_signals(reading, hits)
             signals = replace(
