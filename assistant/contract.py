@@ -55,6 +55,9 @@ class Reply(_Model):
     reply: str
     intent: Intent
     abstained: bool = False
+    # Added in contract 1 without a version bump (a new field with a default breaks no
+    # reader): abstained, but the reply shows the passage that comes closest.
+    closest_passage: bool = False
     citations: list[Citation] = Field(default_factory=list)
     request: RequestState | None = None
     ticket: TicketSummary | None = None

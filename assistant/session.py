@@ -216,6 +216,7 @@ class Assistant:
             body,
             intent,
             abstained=answer.abstained,
+            closest_passage=answer.closest,
             citations=_citations(answer),
             request=_request_state(state),
         )

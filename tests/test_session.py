@@ -16,6 +16,7 @@ CONTRACT_FIELDS = {
     "reply": str,
     "intent": str,
     "abstained": bool,
+    "closest_passage": bool,
     "citations": list,
     "request": (dict, type(None)),
     "ticket": (dict, type(None)),
@@ -219,3 +220,17 @@ def test_bulk_requests_for_other_peoples_tickets_are_refused(
 def test_asking_about_my_own_requests_is_not_refused(fast_assistant: Assistant) -> None:
     reply = fast_assistant.respond("own-list", "how do I see all my requests filed today?")
     assert "other people" not in reply.reply
+
+
+def test_a_closest_passage_reaches_the_reply_as_an_abstention(fast_assistant: Assistant) -> None:
+    from assistant.answering import Answer, Citation
+    from assistant.answering.types import QueuedGenerator
+
+    clause = fast_assistant.policy.clauses[3]
+    start = clause.start
+    quoted = Citation(clause.id, clause.section, clause.text, start, start + len(clause.text))
+    offered = Answer("I'm not sure ... [1].", (quoted,), abstained=True, closest=True)
+    fast_assistant.generator = QueuedGenerator([offered])
+    reply = fast_assistant.respond("closest", "is my stuff safe with u")
+    assert reply.abstained and reply.closest_passage
+    assert [c.clause_id for c in reply.citations] == [clause.id]

@@ -40,6 +40,13 @@ class AbstentionModel:
     weights: tuple[float, ...] = (0.87, 1.359, -1.491, 1.358)
     bias: float = -1.635
     threshold: float = 0.55
+    # Between this and `threshold` the policy may or may not answer: the reply says so and
+    # shows the closest passage (still an abstention: it claims no answer). Fitted by
+    # `evaluation.fit_closest_threshold` so that a flat "not covered" hits at most 3% of the
+    # answerable questions of evals/answers.yaml and the colloquial evals/retrieval.yaml
+    # together, and of the spent blind batches (measured 2.0% on all of them; with
+    # `threshold` alone 22% of the colloquial ones got it).
+    closest_threshold: float = 0.25
     # Below this similarity with no privacy word, nothing in the policy is even close: the
     # question is out of scope, not a gap in the policy ("What is the capital of France?").
     out_of_scope_similarity: float = 0.12
@@ -50,6 +57,10 @@ class AbstentionModel:
 
     def answers(self, signals: Signals) -> bool:
         return self.probability(signals) >= self.threshold
+
+    def shows_closest(self, signals: Signals) -> bool:
+        """Not sure enough to answer, too close to say the policy is silent."""
+        return self.closest_threshold <= self.probability(signals) < self.threshold
 
     def out_of_scope(self, signals: Signals) -> bool:
         if signals.privacy:  # "a poem about my privacy rights" is still about privacy

@@ -309,3 +309,18 @@ def _middle_threshold(probs: Any, answerable: Any, max_wrong_abstention: float) 
     best = max(score for score, _ in scored)
     tied = [t for score, t in scored if score == best]
     return tied[len(tied) // 2]
+
+
+def fit_closest_threshold(
+    probabilities: Sequence[float], max_flat_abstention: float = 0.03
+) -> float:
+    """The highest threshold, on a 0.05 grid, below which at most ``max_flat_abstention``
+    of the answerable questions' answer probabilities fall: below it the reply is a flat
+    "not covered", above it the closest passage is shown."""
+    best = 0.0
+    for step in range(1, 20):
+        threshold = round(step * 0.05, 2)
+        below = sum(p < threshold for p in probabilities) / max(len(probabilities), 1)
+        if below <= max_flat_abstention:
+            best = threshold
+    return best

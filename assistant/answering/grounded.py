@@ -173,6 +173,8 @@ class GroundedGenerator:
         confidence = self.model.probability(signals)
         if not candidates or not self.model.answers(signals):
             oos = self.model.out_of_scope(signals)
+            if candidates and not oos and self.model.shows_closest(signals):
+                return self._closest(candidates, confidence, signals)
             return self.abstain(oos, confidence, notes=(f"signals {signals}",))
         action = self._procedure_action(question)
         if action is not None:  # "How do I ...?" is answered by a sentence that says how
@@ -399,6 +401,23 @@ class GroundedGenerator:
         text = self.wording.abstention.format(email=email.group(0) if email else "")
         citation = cite(self.policy, self.contact.clause, self.contact.start, self.contact.end)
         return Answer(text, (citation,), True, False, confidence, notes)
+
+    def _closest(self, candidates: list[Candidate], confidence: float, signals: Signals) -> Answer:
+        """The best passage, offered as the closest the policy comes, not as the answer.
+        Colloquial questions the policy does answer often land here ("how did u get my
+        phone number"), and so do near misses it does not ("Who is your DPO?")."""
+        numbering = _Numbering()
+        passage = self._render(self._statement(candidates[0], candidates), numbering)
+        notes = ("closest passage", f"signals {signals}")
+        if self.contact is None:
+            text = self.wording.closest_no_contact.format(passage=passage)
+            return Answer(text, tuple(numbering.citations), True, False, confidence, notes, True)
+        email = EMAIL_RE.search(self.contact.text)
+        marker = numbering.marker(self.policy, self.contact)
+        text = self.wording.closest.format(
+            passage=passage, email=email.group(0) if email else "", marker=marker
+        )
+        return Answer(text, tuple(numbering.citations), True, False, confidence, notes, True)
 
     def _contact_span(self) -> Span | None:
         """The policy sentence that says where to send questions: it has an e-mail address

@@ -34,6 +34,7 @@ class Answer:
     out_of_scope: bool = False
     confidence: float = 0.0
     notes: tuple[str, ...] = field(default=(), compare=False)  # why, for logs and evals
+    closest: bool = False  # abstained, but shows the passage that comes closest
 
 
 class Generator(Protocol):

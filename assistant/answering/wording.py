@@ -64,6 +64,8 @@ class Wording(_Strict):
     partial: Partial
     abstention: str
     abstention_no_contact: str
+    closest: str
+    closest_no_contact: str
     contact_cues: list[str]
     out_of_scope: str
     vocabulary: VocabularyWords
@@ -78,9 +80,13 @@ class Wording(_Strict):
             self.partial.no_period,
             self.abstention,
             self.abstention_no_contact,
+            self.closest,
+            self.closest_no_contact,
         ]
         sentences = [s for t in templates for s in re.split(r"(?<=[.!?])\s+", t.strip())]
-        return [_template_regex(s) for s in sentences if s and "[" not in s]
+        # a sentence that carries a quoted passage or a marker is checked like any other
+        cited = ("[", "{passage}", "{marker}")
+        return [_template_regex(s) for s in sentences if s and not any(c in s for c in cited)]
 
     def is_meta(self, sentence: str) -> bool:
         return any(p.fullmatch(sentence.strip()) for p in self.meta_patterns())

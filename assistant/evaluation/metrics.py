@@ -27,6 +27,8 @@ DIRECTIONS: dict[str, Direction] = {
     "abstention_precision": "higher",
     "abstention_recall": "higher",
     "answer_rate": "higher",
+    "closest_rate": "lower",  # replies that only offer the closest passage
+    "closest_gold_rate": "higher",  # ... whose passage is the gold one, when there is one
     "lead_accuracy": "higher",
     "scope_accuracy": "higher",
     "type_accuracy": "higher",
@@ -90,6 +92,10 @@ def abstention(cases: Sequence[CaseResult]) -> dict[str, float | None]:
     right = [c for c in abstained if not c.answerable]
     answerable = [c for c in judged if c.answerable]
     found = {"answer_rate": _rate(answerable, lambda c: not c.turns[-1].abstained)}
+    found["closest_rate"] = _rate(judged, lambda c: c.turns[-1].closest)
+    offered = [c for c in answerable if c.closest_gold is not None]
+    if offered:
+        found["closest_gold_rate"] = _rate(offered, lambda c: bool(c.closest_gold))
     leads = [c for c in judged if c.lead_ok is not None]
     if leads:
         found["lead_accuracy"] = _rate(leads, lambda c: bool(c.lead_ok))

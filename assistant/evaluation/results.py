@@ -28,6 +28,7 @@ class TurnLog(_Model):
     reply: str
     intent: str
     abstained: bool
+    closest: bool = False  # abstained, showing the closest passage
     cited: list[str] = Field(default_factory=list)
     request_type: str | None = None
     request_status: str | None = None
@@ -62,6 +63,9 @@ class CaseResult(_Model):
     answerable: bool | None = None
     gold: list[GoldOutcome] = Field(default_factory=list)
     gold_rank: int | None = Field(default=None, description="1-based, among cited clauses")
+    closest_gold: bool | None = Field(
+        default=None, description="a closest-passage reply to an answerable question cites gold"
+    )
     lead_ok: bool | None = Field(default=None, description="opens with the expected yes/no")
     scope_ok: bool | None = Field(default=None, description="out-of-scope intent as expected")
     # every reply

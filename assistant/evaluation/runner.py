@@ -78,6 +78,7 @@ def _log(message: str, reply: Reply, latency_ms: float) -> TurnLog:
         reply=reply.reply,
         intent=reply.intent,
         abstained=reply.abstained,
+        closest=reply.closest_passage,
         cited=cited_ids(reply.citations),
         request_type=reply.request.request_type if reply.request else None,
         request_status=reply.request.status if reply.request else None,
@@ -146,7 +147,11 @@ class Runner:
         last = played.replies[-1]
         resolved = [resolve_gold(self.policy, g) for g in case.gold]
         cited = cited_ids(last.citations)
-        rank = _first_gold_rank(cited, resolved)
+        # An abstention claims no answer: a passage it offers as the closest is not ranked.
+        rank = None if last.abstained else _first_gold_rank(cited, resolved)
+        closest_gold = None
+        if case.answerable and last.closest_passage:
+            closest_gold = _first_gold_rank(cited, resolved) is not None
         failures = [f"gold phrase not in the policy: {g.phrase!r}" for g in resolved if not g.found]
         if case.answerable and not failures:
             if last.abstained:
@@ -163,7 +168,8 @@ class Runner:
         # Out of scope vs merely not covered is measured, not failed: both abstain.
         scope_ok = None if case.answerable else (last.intent == "out_of_scope") == case.out_of_scope
         result = self._finish(case, played, failures, gold=resolved, rank=rank)
-        return result.model_copy(update={"lead_ok": lead_ok, "scope_ok": scope_ok})
+        update = {"lead_ok": lead_ok, "scope_ok": scope_ok, "closest_gold": closest_gold}
+        return result.model_copy(update=update)
 
     # ------------------------------------------------------------ rights requests
 

@@ -129,7 +129,9 @@ def ticket_card(ticket: TicketSummary, texts: WebTexts) -> str:
 def render_reply(reply: Reply, texts: WebTexts) -> str:
     """The assistant's chat message for one ``Reply``."""
     parts: list[str] = []
-    if reply.abstained:
+    if reply.closest_passage:
+        parts.append(badge(texts.chat.closest_badge, "abstain"))
+    elif reply.abstained:
         parts.append(badge(texts.chat.abstain_badge, "abstain"))
     if reply.error is not None and reply.error.code not in NOTICE_CODES:
         parts.append(badge(texts.chat.error_badge, "error"))

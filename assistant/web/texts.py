@@ -36,6 +36,7 @@ class ChatTexts(_Texts):
     confirm_hint: str
     examples: list[str] = Field(min_length=1)
     abstain_badge: str
+    closest_badge: str
     error_badge: str
     sources: str
     request_badge: str

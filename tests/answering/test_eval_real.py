@@ -18,12 +18,14 @@ from assistant.answering.evaluation import (
     answer_metrics,
     calibrate,
     collect_signals,
+    fit_closest_threshold,
     is_verbatim,
     load_answer_dataset,
     run_answer_eval,
 )
 from assistant.config import Settings
 from assistant.conversation import Turn, standalone_question
+from assistant.evaluation.retrieval import RETRIEVAL_DATASET, load_cases
 from assistant.retrieval import HybridRetriever, load_retriever
 
 pytestmark = pytest.mark.slow
@@ -80,10 +82,16 @@ def test_every_unanswerable_question_gets_the_contact_route_or_out_of_scope(
 ) -> None:
     gaps = [r for r in results if r.kind == "unanswerable" and r.answer.abstained]
     for result in gaps:
+        cited = [c.clause_id for c in result.answer.citations]
         if result.answer.out_of_scope:
-            assert result.answer.citations == ()
+            assert cited == []
+        elif "closest passage" in result.answer.notes:
+            # the passage it shows, then the contact route, and it says it is not sure
+            assert len(cited) >= 2 and cited[-1] == "contact-us-2"
+            assert result.answer.text.startswith("I'm not sure the policy answers exactly that")
         else:
-            assert [c.clause_id for c in result.answer.citations] == ["contact-us-2"]
+            assert cited == ["contact-us-2"]
+    assert any("closest passage" not in r.answer.notes for r in gaps)
     flagged = [r for r in results if r.kind == "unanswerable" and r.expected_out_of_scope]
     assert all(r.answer.out_of_scope for r in flagged)
 
@@ -123,6 +131,30 @@ def test_the_shipped_abstention_model_does_as_well_as_a_dev_refit(
     assert recall >= 0.85 and wrong <= 0.03
     fitted_recall, fitted_wrong = rates(fitted)
     assert recall >= fitted_recall - 0.10 and wrong <= fitted_wrong + 0.03
+
+
+def test_a_flat_not_covered_is_rare_on_questions_the_policy_answers(
+    dataset: AnswerDataset, retriever: HybridRetriever, generator: GroundedGenerator
+) -> None:
+    """Below `closest_threshold` the reply is a flat "not covered"; above it the closest
+    passage is shown. A refit on the answerable questions of answers.yaml and the
+    colloquial retrieval set must land within one grid step of the shipped value."""
+    questions = [
+        *(c.question for c in dataset.answerable),
+        *(c.question for c in load_cases(retriever.policy, RETRIEVAL_DATASET)),
+    ]
+    model = AbstentionModel()
+    probabilities = [
+        model.probability(generator.signals(q, retriever.search(q, 6))[0]) for q in questions
+    ]
+    flat = sum(p < model.closest_threshold for p in probabilities) / len(probabilities)
+    answered = sum(p >= model.threshold for p in probabilities) / len(probabilities)
+    assert flat <= 0.03 < 1 - answered  # the closest-passage band is doing work
+    # The shipped value sits one step under the refit here (0.30): it also keeps the
+    # spent blind batches (evals/blind/) within 3% (measured 2.7% there at 0.25, 4.8% at
+    # 0.30), and a shown passage costs a user less than a wrong "not covered".
+    assert fit_closest_threshold(probabilities) - 0.05 <= model.closest_threshold
+    assert model.closest_threshold <= fit_closest_threshold(probabilities)
 
 
 VOCABULARY = (

@@ -107,6 +107,15 @@ def test_abstention_carries_the_badge(texts: WebTexts) -> None:
     assert "wa-sources" not in out
 
 
+def test_a_closest_passage_says_so_instead_of_not_covered(texts: WebTexts) -> None:
+    message = "I'm not sure the policy answers exactly that. The closest it comes: q [1]."
+    out = render_reply(
+        reply(message, abstained=True, closest_passage=True, citations=[cite("q")]), texts
+    )
+    assert texts.chat.closest_badge in out and texts.chat.abstain_badge not in out
+    assert markers_in(out) == [1] and "wa-sources" in out
+
+
 @pytest.mark.parametrize(
     ("code", "badged"), [("internal_error", True), ("message_too_long", False)]
 )
