@@ -31,7 +31,14 @@ from assistant.answering.selection import (
     continued_by,
     list_items,
 )
-from assistant.answering.text import Vocabulary, focus_sentence, question_sentences, stem, words
+from assistant.answering.text import (
+    Vocabulary,
+    focus_sentence,
+    question_sentences,
+    stem,
+    stems,
+    words,
+)
 from assistant.answering.types import Answer, Citation
 from assistant.answering.wording import Wording, load_wording
 from assistant.policy import Clause, Policy, iter_sentences
@@ -180,7 +187,7 @@ class GroundedGenerator:
         if action is not None:  # "How do I ...?" is answered by a sentence that says how
             candidates.sort(key=lambda c: -(c.score + PROCEDURE_BONUS * self._tells(c, action)))
         intent = frozenset(Question.parse(question, self.vocabulary, self.intents).intent)
-        statements = self._plan(candidates, intent)
+        statements = self._plan(candidates, intent, self._asked_item(question, hits))
         if action is not None and not any(self._says_how(s.primary.text) for s in statements):
             statements += self._how(candidates, statements, action)
         if action is not None and not any(
@@ -198,11 +205,13 @@ class GroundedGenerator:
 
     # ------------------------------------------------------------ planning
 
-    def _plan(self, candidates: list[Candidate], intent: frozenset[str]) -> list[Statement]:
+    def _plan(
+        self, candidates: list[Candidate], intent: frozenset[str], asked: frozenset[str]
+    ) -> list[Statement]:
         """The best statement, then up to two more that cover words of the question the
         ones before did not (what its shape asks for, "purposes", does not count)."""
         best = candidates[0]
-        statements = [self._statement(best, candidates)]
+        statements = [self._statement(best, candidates, asked)]
         used = {(s.clause.id, s.start) for s in statements[0].spans()}
         covered = set(best.matched)
         length = len(self._preview(statements[0]).split())
@@ -213,7 +222,7 @@ class GroundedGenerator:
                 candidate.own_matched - covered - intent
             ):
                 continue
-            statement = self._statement(candidate, candidates)
+            statement = self._statement(candidate, candidates, asked)
             spans = {(s.clause.id, s.start) for s in statement.spans()}
             extra = len(self._preview(statement).split())
             if spans & used or length + extra > MAX_WORDS:
@@ -224,14 +233,16 @@ class GroundedGenerator:
             length += extra
         return statements
 
-    def _statement(self, best: Candidate, candidates: list[Candidate]) -> Statement:
+    def _statement(
+        self, best: Candidate, candidates: list[Candidate], asked: frozenset[str] = frozenset()
+    ) -> Statement:
         span = Span(best.clause, best.start, best.end)
         # Only the sentence that ends in ":" introduces the list; an earlier sentence of
         # the same clause ("We generally keep ... purpose.") is a statement of its own.
         ends_clause = not best.clause.text[best.end :].strip()
         items = list_items(self.policy, best.clause) if ends_clause else []
         if items and _reads_as_list(items):
-            chosen = self._choose_items(items, candidates)
+            chosen = self._choose_items(items, candidates, asked)
             shown = tuple(Span.whole(c) for c in chosen)
             return Statement(span, None, span, shown, len(items) - len(chosen))
         if items:
@@ -262,6 +273,20 @@ class GroundedGenerator:
             items = sorted(self._with_antecedents(chosen), key=lambda c: c.position)
             return Statement(span, None, Span.whole(parent), tuple(Span.whole(c) for c in items))
         return Statement(span, self._continuation(span) or self._next_item(span))
+
+    def _asked_item(self, question: str, hits: Sequence[Hit]) -> frozenset[str]:
+        """The list item a question singles out: the top hit, when it is an item (not a
+        lead-in itself) and the question asks for something its lead-in does not say
+        ("do you keep my info if I owe money": "owe", "money" -> "Recover outstanding
+        fees."). "What do you use my data for?" retrieving one purpose asks for them all."""
+        top = hits[0].clause if hits else None
+        parent = self.policy.parent(top) if top else None
+        if top is None or parent is None or top.text.rstrip().endswith(":"):
+            return frozenset()
+        parsed = Question.parse(question, self.vocabulary, self.intents)
+        specific = {t for t in parsed.terms if t not in self.vocabulary.generic}
+        _, said, _ = self.scorer.match_weights(parsed, set(stems(parent.text)), set())
+        return frozenset([top.id]) if specific - said else frozenset()
 
     def _with_antecedents(self, items: list[Clause]) -> list[Clause]:
         """Items plus the one before any item that points back at it: "This applies even
@@ -295,7 +320,13 @@ class GroundedGenerator:
         return Span.whole(following) if following else None
 
     @staticmethod
-    def _choose_items(items: list[Clause], candidates: list[Candidate]) -> list[Clause]:
+    def _choose_items(
+        items: list[Clause], candidates: list[Candidate], asked: frozenset[str]
+    ) -> list[Clause]:
+        """The item the question singles out, if any (see `_asked_item`); else the items
+        that share the question's words, then the first ones, up to MAX_ITEMS."""
+        if focus := [c for c in items if c.id in asked][:MAX_ITEMS]:
+            return focus
         relevant = [c.clause for c in candidates if c.clause in items and c.own_matched]
         chosen = list(dict.fromkeys(relevant))[:MAX_ITEMS]
         for clause in items:

@@ -282,6 +282,26 @@ def test_a_summary_question_gets_the_lead_in_and_a_few_items(
     assert len(answer.citations) <= 6
 
 
+def test_an_item_the_question_singles_out_is_shown_alone_with_its_lead_in(
+    grounded: GroundedGenerator, make_hits: MakeHits
+) -> None:
+    # "owe money" is not in the lead-in: the top-ranked item is what was asked about
+    hits = make_hits(
+        "how-long-do-we-keep-personal-information-1.3.3",
+        "how-long-do-we-keep-personal-information-1.3",
+    )
+    answer = grounded.answer("Do you keep my info if I owe money?", hits)
+    cited = [c.clause_id for c in answer.citations]
+    assert cited == [
+        "how-long-do-we-keep-personal-information-1.3",
+        "how-long-do-we-keep-personal-information-1.3.3",
+    ]
+    assert re.search(r"recover outstanding fees \[2\]\. The policy lists \d+ more\.", answer.text)
+    # the same top item under a question its lead-in answers whole gets the list
+    summary = grounded.answer("Why do you keep personal information from closed accounts?", hits)
+    assert len(summary.citations) > 2
+
+
 def test_a_specific_question_quotes_the_specific_item(
     grounded: GroundedGenerator, make_hits: MakeHits
 ) -> None:
