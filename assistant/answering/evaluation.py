@@ -97,7 +97,10 @@ def hits_gold(citation: Citation, spans: Sequence[tuple[int, int]]) -> bool:
 
 
 def gold_rank(answer: Answer, spans: Sequence[tuple[int, int]]) -> int | None:
-    """1-based position of the first citation that quotes gold, None if none does."""
+    """1-based position of the first citation that quotes gold, None if none does. An
+    abstention claims no answer, so a passage it offers as the closest is not ranked."""
+    if answer.abstained:
+        return None
     for rank, citation in enumerate(answer.citations, start=1):
         if hits_gold(citation, spans):
             return rank
