@@ -88,10 +88,20 @@ class Policy:
     clauses: tuple[Clause, ...]
     title_span: tuple[int, int] | None = None  # the title line, which is not a clause
     content_hash: str = field(init=False)
+    # Lookups by id and by parent, built once: answering walks lead-ins and lists for
+    # every candidate sentence, thousands of lookups a question.
+    _by_id: dict[str, Clause] = field(init=False, repr=False, compare=False)
+    _children: dict[str, list[Clause]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         digest = hashlib.sha256(self.text.encode("utf-8")).hexdigest()
         object.__setattr__(self, "content_hash", digest)
+        object.__setattr__(self, "_by_id", {c.id: c for c in self.clauses})
+        children: dict[str, list[Clause]] = {}
+        for clause in self.clauses:
+            if clause.parent_id is not None:
+                children.setdefault(clause.parent_id, []).append(clause)
+        object.__setattr__(self, "_children", children)
 
     @property
     def version(self) -> str:
@@ -100,16 +110,13 @@ class Policy:
         return f"{dated}+{self.content_hash[:10]}"
 
     def clause(self, clause_id: str) -> Clause:
-        for clause in self.clauses:
-            if clause.id == clause_id:
-                return clause
-        raise KeyError(clause_id)
+        return self._by_id[clause_id]
 
     def parent(self, clause: Clause) -> Clause | None:
         return self.clause(clause.parent_id) if clause.parent_id else None
 
     def children(self, clause: Clause) -> list[Clause]:
-        return [c for c in self.clauses if c.parent_id == clause.id]
+        return list(self._children.get(clause.id, ()))
 
     def in_section(self, section_id: str) -> list[Clause]:
         return [c for c in self.clauses if c.section_id == section_id]

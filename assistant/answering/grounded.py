@@ -42,8 +42,7 @@ from assistant.answering.text import (
 from assistant.answering.types import Answer, Citation
 from assistant.answering.wording import Wording, load_wording
 from assistant.policy import Clause, Policy, iter_sentences
-from assistant.retrieval import QueryExpander, expanded_text
-from assistant.retrieval import words as retrieval_words
+from assistant.retrieval import QueryExpander, expanded_text, expansion_vocabulary
 
 if TYPE_CHECKING:
     from assistant.retrieval import Hit
@@ -123,9 +122,7 @@ class GroundedGenerator:
         self.hedges = frozenset(stem([w.lower() for w in words_.hedges]))
         self.procedure_cues = frozenset(w.lower() for w in words_.procedure_cues)
         self.contact = self._contact_span()
-        self.expander = QueryExpander(
-            {w for c in policy.clauses for w in retrieval_words(f"{c.section} {c.text}")}
-        )
+        self.expander = QueryExpander(expansion_vocabulary(policy))
 
     # ------------------------------------------------------------ the one method
 
@@ -285,7 +282,7 @@ class GroundedGenerator:
             return frozenset()
         parsed = Question.parse(question, self.vocabulary, self.intents)
         specific = {t for t in parsed.terms if t not in self.vocabulary.generic}
-        _, said, _ = self.scorer.match_weights(parsed, set(stems(parent.text)), set())
+        _, said, _ = self.scorer.match_weights(parsed, frozenset(stems(parent.text)), frozenset())
         return frozenset([top.id]) if specific - said else frozenset()
 
     def _with_antecedents(self, items: list[Clause]) -> list[Clause]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from assistant.answering.text import Vocabulary, question_sentences, stems, words
@@ -185,7 +186,8 @@ def related_clauses(policy: Policy, clause: Clause) -> list[Clause]:
 MIN_SHARED_STEM = 5
 
 
-def _shares_stem(term: str, stems_: set[str]) -> bool:
+@lru_cache(maxsize=65536)
+def _shares_stem(term: str, stems_: frozenset[str]) -> bool:
     """The stemmer leaves some families apart ("accident" -> "accid", "accidentally" ->
     "accident"); a long common prefix joins them again."""
     if len(term) < MIN_SHARED_STEM:
@@ -196,13 +198,43 @@ def _shares_stem(term: str, stems_: set[str]) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class _Sentence:
+    start: int
+    end: int
+    stems: frozenset[str]
+    pointer: bool
+
+
 class SentenceScorer:
     def __init__(self, policy: Policy, vocabulary: Vocabulary) -> None:
         self.policy = policy
         self.vocabulary = vocabulary
+        # A clause's sentences and context never change for a policy version: stemmed once
+        # (they were a third of the generator's time per question, stemmed twice a turn).
+        self._sentences: dict[str, tuple[_Sentence, ...]] = {}
+        self._contexts: dict[str, frozenset[str]] = {}
+
+    def _sentences_of(self, clause: Clause) -> tuple[_Sentence, ...]:
+        if (known := self._sentences.get(clause.id)) is None:
+            spans = [(a, b, clause.text[a:b]) for a, b in iter_sentences(clause.text)]
+            known = tuple(
+                _Sentence(a, b, frozenset(stems(text)), _points_elsewhere(text))
+                for a, b, text in spans
+            )
+            self._sentences[clause.id] = known
+        return known
+
+    def _context_of(self, clause: Clause) -> frozenset[str]:
+        if (known := self._contexts.get(clause.id)) is None:
+            chain = lead_in_chain(self.policy, clause)
+            words_ = {t for lead in chain for t in stems(lead.text)} | set(stems(clause.section))
+            known = frozenset(words_)
+            self._contexts[clause.id] = known
+        return known
 
     def match_weights(
-        self, question: Question, own: set[str], context: set[str]
+        self, question: Question, own: frozenset[str], context: frozenset[str]
     ) -> tuple[float, set[str], set[str]]:
         total = gained = 0.0
         matched: set[str] = set()
@@ -239,23 +271,21 @@ class SentenceScorer:
         self, question: Question, clause: Clause, rank: int, similarity: float
     ) -> list[Candidate]:
         found: list[Candidate] = []
-        context = {t for lead in lead_in_chain(self.policy, clause) for t in stems(lead.text)}
-        context |= set(stems(clause.section))
-        for index, (start, end) in enumerate(iter_sentences(clause.text)):
-            own = set(stems(clause.text[start:end]))
-            coverage, matched, own_matched = self.match_weights(question, own, context)
+        context = self._context_of(clause)
+        for index, sentence in enumerate(self._sentences_of(clause)):
+            coverage, matched, own_matched = self.match_weights(question, sentence.stems, context)
             found.append(
                 Candidate(
                     clause,
-                    start,
-                    end,
+                    sentence.start,
+                    sentence.end,
                     rank,
                     index,
                     similarity,
                     coverage,
                     frozenset(matched),
                     frozenset(own_matched),
-                    _points_elsewhere(clause.text[start:end]),
+                    sentence.pointer,
                 )
             )
         return found
