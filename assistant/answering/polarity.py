@@ -52,6 +52,11 @@ PROHIBITIONS = frozenset(
 )
 CONTRASTIVE = frozenset(["other", "another", "else", "different"])
 RESTRICTIVE = frozenset(["solely", "exclusively"])
+# A predicate inside an adverbial clause is a condition or a time, not a statement: "...
+# to confirm your identity before fulfilling your request" does not say requests are
+# fulfilled ("Will you fulfil a request that exposes another user's data?" got "In some
+# cases, yes." from it, in blind batch 2).
+SUBORDINATORS = frozenset(["before", "after", "until", "unless", "without", "once", "upon"])
 # "Is it possible to ...", "Am I able to ...", "Is it true that ...": the modality of the
 # question, not what it asks about.
 MODALITY = frozenset(stem(["possible", "able", "allowed", "permitted", "true", "ok", "okay"]))
@@ -98,6 +103,8 @@ def lead_for(
     if head not in covered or len(covered) * 2 < len(question.predicate):
         return None
     at = next(i for i, s in enumerate(stems_) if s in wanted[head])
+    if SUBORDINATORS & set(tokens[max(0, at - 2) : at]):
+        return None
     # Polarity is judged where the sentence speaks of the question's head word, in that
     # clause only: "If you'd rather not receive marketing ..., you can opt-out" affirms
     # opting out; "Minors under 18 are prohibited from accessing" negates it for minors.

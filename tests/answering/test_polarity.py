@@ -23,6 +23,7 @@ ERASURE = "your-data-protection-rights-4"  # "Under certain conditions, you can 
 COOKIES = "cookies-1"  # "We use various cookies ..."
 GUARANTEE = "security-1.6"  # "Despite our efforts, we cannot guarantee the security ..."
 COURTS = "sharing-personal-information-with-third-3.2.1"  # "... may be disclosed in response to"
+IDENTITY = "your-data-protection-rights-7"  # "... confirm your identity ... before fulfilling"
 
 CASES = [
     # "you can / you have the right" answers "Can I ...?" with yes
@@ -82,6 +83,8 @@ def test_leads_follow_question_and_clause_polarity(
         ("Do you use cookies? Why?", COOKIES),  # the last question is the one answered
         ("Do you collect data from children? What if you do by accident?", MINORS),
         ("Do you delete my data when I close my account?", MINORS),  # not what it says
+        # "... before fulfilling your request": a condition, not a promise to fulfil
+        ("Will you fulfil a request that would expose another user's data?", IDENTITY),
     ],
 )
 def test_no_lead_when_the_question_or_the_sentence_does_not_call_for_one(
@@ -108,3 +111,12 @@ def test_the_yes_no_question_is_read_from_the_last_sentence(
     vocabulary = grounded.vocabulary
     assert yes_no_question("What do you collect? Do you sell it?", vocabulary) is not None
     assert yes_no_question("Do you sell my data? Who to?", vocabulary) is None
+
+
+def test_a_predicate_in_an_adverbial_clause_is_not_asserted(grounded: GroundedGenerator) -> None:
+    asked = yes_no_question("Will you fulfil my request?", grounded.vocabulary)
+    assert asked is not None
+    condition = "We may need to confirm your identity before fulfilling your request."
+    assert lead_for(asked, condition, grounded.vocabulary, grounded.hedges) is None
+    statement = "We will fulfil your request within one month."
+    assert lead_for(asked, statement, grounded.vocabulary, grounded.hedges) == "yes"
