@@ -24,8 +24,12 @@ COOKIES = "cookies-1"  # "We use various cookies ..."
 GUARANTEE = "security-1.6"  # "Despite our efforts, we cannot guarantee the security ..."
 COURTS = "sharing-personal-information-with-third-3.2.1"  # "... may be disclosed in response to"
 IDENTITY = "your-data-protection-rights-7"  # "... confirm your identity ... before fulfilling"
+ACCESS = "your-data-protection-rights-2"  # "You can request a copy ... how and why it's processed"
+LINKED = "external-links-2"  # "Data provided to ... these third-party sites is beyond ... control"
 
 CASES = [
+    # words that frame the question ("find out", "being") are not what it asks about
+    ("Can I find out why my data is being processed?", ACCESS, "Yes."),
     # "you can / you have the right" answers "Can I ...?" with yes
     ("Can I opt out of marketing emails?", OPT_OUT, "Yes."),
     ("Can I opt out of marketing?", OPT_OUT, "Yes."),
@@ -85,6 +89,8 @@ def test_leads_follow_question_and_clause_polarity(
         ("Do you delete my data when I close my account?", MINORS),  # not what it says
         # "... before fulfilling your request": a condition, not a promise to fulfil
         ("Will you fulfil a request that would expose another user's data?", IDENTITY),
+        # the sentence never says whether WorkAllies is responsible: no "Yes."
+        ("Are you responsible for third-party websites linked from your site?", LINKED),
     ],
 )
 def test_no_lead_when_the_question_or_the_sentence_does_not_call_for_one(
