@@ -41,6 +41,7 @@ from assistant.answering.text import (
 )
 from assistant.answering.types import Answer, Citation
 from assistant.answering.wording import Wording, load_wording
+from assistant.index import clause_context
 from assistant.policy import Clause, Policy, iter_sentences
 from assistant.retrieval import QueryExpander, expanded_text, expansion_vocabulary
 
@@ -399,7 +400,8 @@ class GroundedGenerator:
         asked = yes_no_question(question, self.vocabulary)
         if asked is None:
             return None
-        lead = lead_for(asked, first.primary.text, self.vocabulary, self.hedges)
+        context = clause_context(self.policy, first.primary.clause)
+        lead = lead_for(asked, first.primary.text, self.vocabulary, self.hedges, context)
         return getattr(self.wording.leads, lead) if lead else None
 
     def _partial(self, question: str, parts: list[str]) -> list[str]:

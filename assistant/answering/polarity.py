@@ -97,23 +97,32 @@ def yes_no_question(question: str, vocabulary: Vocabulary) -> YesNoQuestion | No
 
 
 def lead_for(
-    question: YesNoQuestion, sentence: str, vocabulary: Vocabulary, hedges: frozenset[str]
+    question: YesNoQuestion,
+    sentence: str,
+    vocabulary: Vocabulary,
+    hedges: frozenset[str],
+    context: str = "",
 ) -> Lead | None:
+    """``context`` (the clause's lead-in and section title) may cover the question's other
+    words, never its head: "Workallies does not oversee these terms of use" under "If you
+    ... tag the Site [on] a social network:" answers "Does WorkAllies oversee the privacy
+    policies of social networks?"."""
     tokens = _tokens_with_breaks(sentence)
     stems_ = [stem([t])[0] if t not in CLAUSE_BREAKS else t for t in tokens]
+    around = set(stem(words(context))) | set(stems_)
     # A number is no evidence of the subject: "users aged 18 and above" is not about minors.
     wanted = {
         term: {term} | {s for s in vocabulary.synonyms(term) if not s.isdigit()}
         for term in question.predicate
     }
-    covered = {term for term, group in wanted.items() if group & set(stems_)}
+    covered = {term for term, group in wanted.items() if group & around}
     # A lead needs the sentence to speak about what was asked: the question's first
     # specific word (its verb or subject: "sell", "stop", "payment") and most of the rest.
     # Not two thirds of the rest without it: "Are you responsible for third-party
     # websites?" x "Data provided to these third-party sites is beyond WorkAllies'
     # control" then read as "Yes." (measured, dropped).
     head = question.predicate[0]
-    if head not in covered or len(covered) * 2 < len(question.predicate):
+    if not wanted[head] & set(stems_) or len(covered) * 2 < len(question.predicate):
         return None
     at = next(i for i, s in enumerate(stems_) if s in wanted[head])
     if SUBORDINATORS & set(tokens[max(0, at - 2) : at]):

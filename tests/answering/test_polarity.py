@@ -25,11 +25,14 @@ GUARANTEE = "security-1.6"  # "Despite our efforts, we cannot guarantee the secu
 COURTS = "sharing-personal-information-with-third-3.2.1"  # "... may be disclosed in response to"
 IDENTITY = "your-data-protection-rights-7"  # "... confirm your identity ... before fulfilling"
 ACCESS = "your-data-protection-rights-2"  # "You can request a copy ... how and why it's processed"
+OVERSEE = "external-links-5.3"  # "Workallies does not oversee these terms ..." (social network)
 LINKED = "external-links-2"  # "Data provided to ... these third-party sites is beyond ... control"
 
 CASES = [
     # words that frame the question ("find out", "being") are not what it asks about
     ("Can I find out why my data is being processed?", ACCESS, "Yes."),
+    # "social networks" is in the item's lead-in, "oversee" (the head) in the sentence
+    ("Does WorkAllies oversee the privacy policies of social networks?", OVERSEE, "No."),
     # "you can / you have the right" answers "Can I ...?" with yes
     ("Can I opt out of marketing emails?", OPT_OUT, "Yes."),
     ("Can I opt out of marketing?", OPT_OUT, "Yes."),
