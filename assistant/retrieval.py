@@ -76,6 +76,7 @@ class Retriever(Protocol):
 # ---------------------------------------------------------------- query understanding
 
 WORD_RE = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+CHAT_WORD_RE = re.compile(r"(?<![\w'’.])[A-Za-z0-9]+(?![\w'’]|\.\w)")  # not in "U.S."
 STOPWORDS = frozenset(
     # bm25s's English list plus the words questions are made of
     {"a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is"}
@@ -150,6 +151,16 @@ class QueryExpander:
         self._fingerprint = hashlib.sha256("\n".join(self.vocabulary).encode()).hexdigest()
         # A word is known if any form of it is ("browse" is known from "browsing").
         self._known_stems = set(stem(self.vocabulary)) | set(stem(sorted(STOPWORDS)))
+
+    def rewrite_chat_speak(self, text: str) -> str:
+        """The text with chat-speak words spelled out ("do u sell" -> "do you sell"), its
+        punctuation and sentences kept, for readers that parse sentences."""
+
+        def spelled(match: re.Match[str]) -> str:
+            replacement = self.rules.chat_speak.get(match.group(0).lower())
+            return replacement if replacement is not None else match.group(0)
+
+        return CHAT_WORD_RE.sub(spelled, text)
 
     def normalise(self, query: str) -> list[str]:
         out: list[str] = []

@@ -302,3 +302,12 @@ def test_hybrid_beats_its_parts_and_the_baseline(
             assert hybrid.recall_at_1 >= scores[other].recall_at_1, (split, other)
             assert hybrid.mrr >= scores[other].mrr, (split, other)
         assert hybrid.recall_at_3 >= scores["langchain_baseline"].recall_at_3, split
+
+
+def test_chat_speak_is_spelled_out_keeping_sentences_and_abbreviations(
+    lexical: LexicalIndex,
+) -> None:
+    rewrite = lexical.expander.rewrite_chat_speak
+    assert rewrite("do u sell my data? r u sure") == "do you sell my data? are you sure"
+    assert rewrite("Is my data sent to the U.S.?") == "Is my data sent to the U.S.?"
+    assert rewrite("Do you use cookies?") == "Do you use cookies?"

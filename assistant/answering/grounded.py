@@ -129,7 +129,8 @@ class GroundedGenerator:
 
     def answer(self, question: str, hits: Sequence[Hit]) -> Answer:
         try:
-            return self._answer(question, hits)
+            # "do u sell my data": "u" is not a word the policy could cover
+            return self._answer(self.expander.rewrite_chat_speak(question), hits)
         except Exception:  # an answer must never take the chat down; abstaining is honest
             log.warning("grounded answer failed; abstaining", exc_info=True)
             return self.abstain(out_of_scope=False, confidence=0.0, notes=("internal error",))

@@ -57,6 +57,9 @@ RESTRICTIVE = frozenset(["solely", "exclusively"])
 # fulfilled ("Will you fulfil a request that exposes another user's data?" got "In some
 # cases, yes." from it, in blind batch 2).
 SUBORDINATORS = frozenset(["before", "after", "until", "unless", "without", "once", "upon"])
+# A negation in a clause that opens with a condition denies nothing: "if you'd rather not
+# receive marketing messages" does not answer "Do you personalise ads?" with "No.".
+CONDITIONS = SUBORDINATORS | {"if", "when", "whenever", "whether", "where"}
 # "Is it possible to ...", "Am I able to ...", "Is it true that ...": the modality of the
 # question, not what it asks about.
 MODALITY = frozenset(stem(["possible", "able", "allowed", "permitted", "true", "ok", "okay"]))
@@ -130,7 +133,10 @@ def lead_for(
     # Polarity is judged where the sentence speaks of the question's head word, in that
     # clause only: "If you'd rather not receive marketing ..., you can opt-out" affirms
     # opting out; "Minors under 18 are prohibited from accessing" negates it for minors.
-    holds = not _negated_at(tokens, at)
+    negated = _negated_at(tokens, at)
+    if negated and tokens[_segment(tokens, at)[0]] in CONDITIONS:
+        return None  # a negated condition denies nothing
+    holds = not negated
     if question.contrastive and RESTRICTIVE & set(tokens):
         holds = not holds  # "Does it apply to other websites?" x "applies solely to our Site"
     if question.negated:

@@ -31,6 +31,7 @@ LINKED = "external-links-2"  # "Data provided to ... these third-party sites is 
 CASES = [
     # words that frame the question ("find out", "being") are not what it asks about
     ("Can I find out why my data is being processed?", ACCESS, "Yes."),
+    ("do u sell my data", NO_SALE, "No."),  # chat-speak is spelled out first
     # "social networks" is in the item's lead-in, "oversee" (the head) in the sentence
     ("Does WorkAllies oversee the privacy policies of social networks?", OVERSEE, "No."),
     # "you can / you have the right" answers "Can I ...?" with yes
@@ -94,6 +95,8 @@ def test_leads_follow_question_and_clause_polarity(
         ("Will you fulfil a request that would expose another user's data?", IDENTITY),
         # the sentence never says whether WorkAllies is responsible: no "Yes."
         ("Are you responsible for third-party websites linked from your site?", LINKED),
+        # "if you'd rather not receive marketing": a negated condition denies nothing
+        ("do u personalise ads using my data", OPT_OUT),
     ],
 )
 def test_no_lead_when_the_question_or_the_sentence_does_not_call_for_one(
