@@ -27,8 +27,6 @@ DIRECTIONS: dict[str, Direction] = {
     "abstention_precision": "higher",
     "abstention_recall": "higher",
     "answer_rate": "higher",
-    "closest_rate": "lower",  # replies that only offer the closest passage
-    "closest_gold_rate": "higher",  # ... whose passage is the gold one, when there is one
     "lead_accuracy": "higher",
     "scope_accuracy": "higher",
     "type_accuracy": "higher",
@@ -42,6 +40,9 @@ DIRECTIONS: dict[str, Direction] = {
     "latency_p50_ms": "lower",
     "latency_p95_ms": "lower",
 }
+# Reported, not gated: closest_rate (replies that only offer the closest passage) and
+# closest_gold_rate (those whose passage is gold) move both ways when a passage becomes an
+# answer, which is an improvement.
 ANSWER_CATEGORIES = frozenset({"answerable", "unanswerable", "multi_turn"})
 ROLL_UPS = ("answers", "questions", "rights_all", "overall")  # narrowest first
 LATENCY_METRICS = frozenset({"latency_p50_ms", "latency_p95_ms"})

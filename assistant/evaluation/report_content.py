@@ -18,6 +18,8 @@ QUESTION_METRICS = (
     "citation_validity",
     "verbatim_rate",
     "answer_rate",
+    "closest_rate",
+    "closest_gold_rate",
     "abstention_precision",
     "abstention_recall",
     "lead_accuracy",
