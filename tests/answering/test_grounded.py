@@ -367,3 +367,14 @@ def test_capitalised_sentence_starts_are_not_taken_for_names(
         make_hits("sharing-personal-information-with-third-1"),
     )
     assert "doesn't mention" not in answer.text, answer.text
+
+
+def test_whom_to_email_is_answered_by_the_sentence_that_invites_questions(
+    grounded: GroundedGenerator, make_hits: MakeHits
+) -> None:
+    # retrieval ranks the consent-withdrawal sentence (it has the address) first
+    hits = make_hits("sharing-personal-information-with-third-4", "contact-us-2")
+    answer = grounded.answer("who do I email about privacy stuff", hits)
+    assert not answer.abstained  # "stuff" is chat filler, not a topic the policy lacks
+    assert answer.citations[0].clause_id == "contact-us-2"
+    assert "privacy@workallies.com" in answer.text
