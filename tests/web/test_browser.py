@@ -128,6 +128,33 @@ def test_abstention_looks_different(page: Page, web_app: RunningApp, shots: Path
     page.screenshot(path=shots / "abstention.png")
 
 
+def test_a_closest_passage_is_badged_as_such_with_its_source(
+    page: Page, web_app: RunningApp, shots: Path
+) -> None:
+    from assistant.answering import GroundedGenerator
+    from assistant.answering.abstention import AbstentionModel
+
+    # This app embeds by hashing, so force the band between "answer" and "not covered".
+    assistant = web_app.assistant
+    unsure = AbstentionModel(threshold=1.0, closest_threshold=0.0)
+    original, assistant.generator = (
+        assistant.generator,
+        GroundedGenerator(assistant.policy, model=unsure),
+    )
+    try:
+        page.goto(web_app.url + "/")
+        send(page, "Do you handle refunds?")
+        answer = last_answer(page)
+        expect(answer).to_contain_text("I'm not sure")  # type: ignore[arg-type]
+    finally:
+        assistant.generator = original
+    badge = answer.locator(".wa-badge-abstain")  # type: ignore[attr-defined]
+    expect(badge).to_have_text("Closest match: the policy may not answer this")
+    expect(answer).to_contain_text("the policy answers exactly that")  # type: ignore[arg-type]
+    expect(answer.locator(".wa-sources")).to_have_count(1)  # type: ignore[attr-defined]
+    page.screenshot(path=shots / "closest-passage.png")
+
+
 def test_thumbs_feedback_is_stored(page: Page, web_app: RunningApp) -> None:
     page.goto(web_app.url + "/")
     question = "Do you share my data with third parties?"
