@@ -205,6 +205,20 @@ def test_another_policy_gets_its_own_contact_route(policy: Policy) -> None:
     assert "dpo@example.org" in quote and other.text[answer.citations[0].start :].startswith(quote)
 
 
+def test_a_policy_without_a_contact_address_still_offers_its_closest_passage() -> None:
+    from assistant.policy import parse_policy
+    from assistant.retrieval import Hit
+
+    other = parse_policy("Privacy\n\nData\n\nWe keep data for five years.\n")
+    unsure = GroundedGenerator(other, model=AbstentionModel(threshold=1.0, closest_threshold=0.0))
+    hits = [Hit(c, 0.5, 0.5) for c in other.clauses if "five years" in c.text]
+    answer = unsure.answer("How long do you keep my data?", hits)
+    assert answer.abstained and answer.closest
+    assert answer.text.startswith("I'm not sure the policy answers exactly that.")
+    assert "five years" in answer.text and "@" not in answer.text
+    assert verify(answer, hits, other, unsure.wording.is_meta) == []
+
+
 @pytest.mark.parametrize(
     ("sentence", "reported"),
     [
