@@ -137,6 +137,8 @@ PRO_WH_RE = re.compile(
     r"(?: (?:do|doing|done|go about|go about doing) (?:that|it|this|so))?$"
 )
 OBJECT_PRONOUN_RE = re.compile(r"\b(?:it|them)\b", re.IGNORECASE)
+SUBJECT_THEY_RE = re.compile(r"\bthey\b", re.IGNORECASE)
+COPULAS = frozenset(["is", "are", "was", "were"])
 MAX_POSSESSED_WORDS = 3
 # Words that only make sense against what was said before ("... signs up anyway?").
 FOLLOWUP_MARKERS = frozenset(["anyway", "instead", "either", "too", "though"])
@@ -217,14 +219,34 @@ def _possessed(question: str) -> str | None:
                 if word in STOPWORDS or (phrase and word.endswith("ed")):  # "my data stored"
                     break
                 phrase.append(word)
+            # "Is my portfolio public?": the last word of a copula question is what is
+            # said of the thing, not part of it
+            if tokens[0] in COPULAS and len(phrase) > 1 and i + 1 + len(phrase) == len(tokens):
+                phrase.pop()
             if phrase:
                 return " ".join([token, *phrase])
+    return None
+
+
+def _recipient(question: str) -> str | None:
+    """Whom the question names as receiving something: "payment vendors" in "Do you share
+    my information with payment vendors?", so "can they use it?" can be read."""
+    tokens = words(question)
+    for i in range(len(tokens) - 1, -1, -1):
+        if tokens[i] in ("with", "to"):
+            phrase = tokens[i + 1 : i + 1 + MAX_POSSESSED_WORDS]
+            if phrase and not STOPWORDS & set(phrase) and i + 1 + len(phrase) == len(tokens):
+                return " ".join(phrase)
+            return None
     return None
 
 
 def _resolve_pronoun(body: str, previous: str) -> str:
     """ "who do you share it with?" after "Do you collect my payment information?" ->
     "who do you share my payment information with?"; left alone when unclear."""
+    recipient = _recipient(previous)
+    if recipient and len(SUBJECT_THEY_RE.findall(body)) == 1:
+        body = SUBJECT_THEY_RE.sub(recipient, body)
     thing = _possessed(previous)
     if thing is None or len(OBJECT_PRONOUN_RE.findall(body)) != 1:
         return body

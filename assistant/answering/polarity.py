@@ -112,22 +112,30 @@ def lead_for(
     policies of social networks?"."""
     tokens = _tokens_with_breaks(sentence)
     stems_ = [stem([t])[0] if t not in CLAUSE_BREAKS else t for t in tokens]
-    around = set(stem(words(context))) | set(stems_)
-    # A number is no evidence of the subject: "users aged 18 and above" is not about minors.
+    in_context = set(stem(words(context)))
+    # A number is no evidence of the subject: "users aged 18 and above" is not about minors;
+    # nor is another word of the question ("advertise" and "vendors" share a synonym group,
+    # so "vendors" cannot also stand for "advertise").
+    asked = set(question.predicate)
     wanted = {
-        term: {term} | {s for s in vocabulary.synonyms(term) if not s.isdigit()}
+        term: {term} | {s for s in vocabulary.synonyms(term) if not s.isdigit()} - (asked - {term})
         for term in question.predicate
     }
-    covered = {term for term, group in wanted.items() if group & around}
+    # the context counts by the word itself: a section titled "... Third Parties" does not
+    # speak of "advertise" because the two share a synonym group
+    covered = {t for t, group in wanted.items() if group & set(stems_) or t in in_context}
     # A lead needs the sentence to speak about what was asked: the question's first
     # specific word (its verb or subject: "sell", "stop", "payment") and most of the rest.
     # Not two thirds of the rest without it: "Are you responsible for third-party
     # websites?" x "Data provided to these third-party sites is beyond WorkAllies'
     # control" then read as "Yes." (measured, dropped).
     head = question.predicate[0]
-    if not wanted[head] & set(stems_) or len(covered) * 2 < len(question.predicate):
+    if not wanted[head] & set(stems_) or not _most_of(covered, question.predicate):
         return None
-    at = next(i for i, s in enumerate(stems_) if s in wanted[head])
+    # The word itself before its synonyms: "payment" is "payment vendors may collect ...",
+    # not "we don't collect credit information" earlier in the sentence.
+    exact = [i for i, s in enumerate(stems_) if s == head]
+    at = exact[0] if exact else next(i for i, s in enumerate(stems_) if s in wanted[head])
     if SUBORDINATORS & set(tokens[max(0, at - 2) : at]):
         return None
     # Polarity is judged where the sentence speaks of the question's head word, in that
@@ -145,6 +153,15 @@ def lead_for(
         return "no"
     hedged = bool(hedges & set(stems_))
     return "qualified_yes" if hedged else "yes"
+
+
+def _most_of(covered: set[str], predicate: tuple[str, ...]) -> bool:
+    """Half of a short predicate, more than half of one of four words or more: "Can payment
+    vendors use my information to advertise?" is not answered by a sentence about payment
+    vendors that says nothing of advertising."""
+    if len(predicate) >= 4:
+        return len(covered) * 2 > len(predicate)
+    return len(covered) * 2 >= len(predicate)
 
 
 def _tokens_with_breaks(sentence: str) -> list[str]:

@@ -169,3 +169,33 @@ def test_a_message_that_leans_on_the_last_one_is_merged_even_with_topic_words() 
     history = [Turn("user", "Do you collect data from children?")]
     query = standalone_question("what if a child signs up anyway?", history)
     assert query.startswith("Do you collect data from children?"), query
+
+
+@pytest.mark.parametrize(
+    ("previous", "message", "expected"),
+    [
+        # "it" is the thing, not what the question said of it
+        (
+            "Is my portfolio public?",
+            "what if I delete it later?",
+            "Is my portfolio public? What if I delete my portfolio later?",
+        ),
+        # "they" is whom the previous question named as receiving it
+        (
+            "Do you share my information with payment vendors?",
+            "can they use it to advertise to me?",
+            "Do you share my information with payment vendors? "
+            "Can payment vendors use my information to advertise to me?",
+        ),
+        # not a copula question: the phrase is kept whole
+        (
+            "Do you collect my payment information?",
+            "who do you share it with?",
+            "Do you collect my payment information? Who do you share my payment information with?",
+        ),
+    ],
+)
+def test_pronouns_in_a_follow_up_are_read_against_the_previous_question(
+    previous: str, message: str, expected: str
+) -> None:
+    assert standalone_question(message, [Turn("user", previous)]) == expected

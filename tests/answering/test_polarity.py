@@ -97,6 +97,8 @@ def test_leads_follow_question_and_clause_polarity(
         ("Are you responsible for third-party websites linked from your site?", LINKED),
         # "if you'd rather not receive marketing": a negated condition denies nothing
         ("do u personalise ads using my data", OPT_OUT),
+        # about payment vendors, silent on advertising: "vendors" cannot stand for "advertise"
+        ("Can payment vendors use my information to advertise to me?", CREDIT),
     ],
 )
 def test_no_lead_when_the_question_or_the_sentence_does_not_call_for_one(
