@@ -16,7 +16,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.answering.text import STOPWORDS, content_words, words
+from assistant.answering.text import AUXILIARIES, STOPWORDS, content_words, words
 from assistant.templates import load_template
 
 Role = Literal["user", "assistant"]
@@ -107,26 +107,6 @@ ANAPHORS = frozenset(
 )
 BARE_WH = frozenset(
     {"why", "how", "when", "where", "who", "how so", "how come", "what for", "since when", "really"}
-)
-AUXILIARIES = frozenset(
-    [
-        "do",
-        "does",
-        "did",
-        "can",
-        "could",
-        "will",
-        "would",
-        "is",
-        "are",
-        "was",
-        "were",
-        "may",
-        "might",
-        "should",
-        "have",
-        "has",
-    ]
 )
 # "what if you do by accident?": the verb stands for the previous question's.
 PRO_VERB_RE = re.compile(r"\bif (?:i|you|we|they|it) (?:do|does|did|don't|do not|didn't)\b")

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from assistant.answering.text import AUXILIARIES as BASE_AUXILIARIES
 from assistant.answering.text import (
     Vocabulary,
     expand_abbreviations,
@@ -24,28 +25,9 @@ from assistant.answering.text import (
 
 Lead = Literal["yes", "no", "qualified_yes"]
 
-AUXILIARIES = frozenset(
-    [
-        "do",
-        "does",
-        "did",
-        "can",
-        "could",
-        "will",
-        "would",
-        "is",
-        "are",
-        "was",
-        "were",
-        "may",
-        "might",
-        "should",
-        "shall",
-        "have",
-        "has",
-        "am",
-    ]
-)
+# Plus "Shall I ...?" and "Am I ...?". Follow-up reading (conversation.py) keeps the
+# shorter list: adding these there would change which follow-ups stand alone.
+AUXILIARIES = BASE_AUXILIARIES | {"shall", "am"}
 NEGATORS = frozenset(["not", "no", "never", "cannot", "neither", "nor"])
 PROHIBITIONS = frozenset(
     ["prohibit", "prohibits", "prohibited", "forbid", "forbids", "forbidden", "barred"]

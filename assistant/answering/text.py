@@ -49,6 +49,13 @@ EXTRA_STOPWORDS = frozenset(
 ALL_STOPWORDS = STOPWORDS | EXTRA_STOPWORDS
 
 
+# The verbs a yes/no question opens with ("Do you ...?", "Can I ...?").
+AUXILIARIES = frozenset(
+    {"do", "does", "did", "can", "could", "will", "would", "is", "are", "was", "were"}
+    | {"may", "might", "should", "have", "has"}
+)
+
+
 # Capitalised abbreviations that lower-case into stopwords ("US" -> "us").
 ABBREVIATIONS = {"US": "United States", "USA": "United States", "U.S.": "United States"}
 ABBREVIATION_RE = re.compile(r"(?<![\w.])(?:U\.S\.|USA|US)(?![\w])")
