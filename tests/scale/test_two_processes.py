@@ -31,7 +31,6 @@ def worker_config(data_dir: Path, chroma_port: int, database_url: str) -> dict[s
             "chroma_port": chroma_port,
             "database_url": database_url,
         },
-        "sql_sessions": True,
     }
 
 

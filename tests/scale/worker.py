@@ -2,10 +2,9 @@
 
     python worker.py '<json config>'
 
-Config: ``settings`` (Settings fields: data_dir, chroma_host/port, database_url, ...) and
-``sql_sessions`` (keep conversation state in the tickets database, so any worker can take
-the next turn). Prints ``{"ready": pid}`` once built, then serves ``assistant.cli.chat``'s
-JSON-lines protocol: one ``{"session", "message"}`` per stdin line, one Reply per line.
+Config: ``settings`` (Settings fields: data_dir, chroma_host/port, database_url, ...).
+Prints ``{"ready": pid}`` once built, then serves ``assistant.cli.chat``'s JSON-lines
+protocol: one ``{"session", "message"}`` per stdin line, one Reply per line.
 """
 
 from __future__ import annotations
@@ -17,26 +16,13 @@ from typing import Any
 
 
 def build(config: dict[str, Any]) -> Any:
-    from assistant.answering import build_generator
+    """The app's own wiring (``Assistant.from_settings``): with a ``database_url`` the
+    conversations live in that database too, so any worker can take the next turn."""
     from assistant.config import Settings
     from assistant.embedding import HashingEmbedder
-    from assistant.retrieval import load_retriever
     from assistant.session import Assistant
-    from assistant.sessions import SqlSessionStore
-    from assistant.ticket_store import TicketStore
 
-    settings = Settings(**config["settings"])
-    retriever = load_retriever(settings, embedder=HashingEmbedder())
-    tickets = TicketStore.from_settings(settings)
-    sessions = SqlSessionStore(tickets.engine) if config.get("sql_sessions") else None
-    return Assistant(
-        settings=settings,
-        policy=retriever.policy,
-        retriever=retriever,
-        generator=build_generator(settings, policy=retriever.policy),
-        tickets=tickets,
-        sessions=sessions,
-    )
+    return Assistant.from_settings(Settings(**config["settings"]), embedder=HashingEmbedder())
 
 
 def main() -> int:

@@ -9,14 +9,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from assistant.answering import build_generator
 from assistant.config import Settings
 from assistant.contract import Reply
 from assistant.embedding import HashingEmbedder
-from assistant.retrieval import load_retriever
 from assistant.session import Assistant
 from assistant.sessions import SqlSessionStore
-from assistant.ticket_store import TicketStore
 from assistant.tickets import Channel, Correction, RequestType, TicketDraft
 
 SECRETS = {
@@ -51,18 +48,13 @@ def assert_clean(where: str, blob: str) -> None:
 
 @pytest.fixture()
 def assistant(data_dir: Path) -> Assistant:
-    # The SQL session store, so transcripts are on disk where they can be inspected.
-    settings = Settings(data_dir=data_dir)
-    retriever = load_retriever(settings, embedder=HashingEmbedder())
-    tickets = TicketStore.from_settings(settings)
-    return Assistant(
-        settings=settings,
-        policy=retriever.policy,
-        retriever=retriever,
-        generator=build_generator(settings, policy=retriever.policy),
-        tickets=tickets,
-        sessions=SqlSessionStore(tickets.engine),
-    )
+    # A database URL puts the conversations in the SQL session store too, so transcripts
+    # are on disk where they can be inspected.
+    url = f"sqlite:///{(data_dir / 'tickets.sqlite3').resolve()}"
+    settings = Settings(data_dir=data_dir, database_url=url)
+    assistant = Assistant.from_settings(settings, embedder=HashingEmbedder())
+    assert isinstance(assistant.sessions, SqlSessionStore)
+    return assistant
 
 
 def dump_database(assistant: Assistant) -> str:
