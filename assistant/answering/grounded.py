@@ -185,8 +185,9 @@ class GroundedGenerator:
         action = self._procedure_action(question)
         if action is not None:  # "How do I ...?" is answered by a sentence that says how
             candidates.sort(key=lambda c: -(c.score + PROCEDURE_BONUS * self._tells(c, action)))
-        intent = frozenset(Question.parse(question, self.vocabulary, self.intents).intent)
-        statements = self._plan(candidates, intent, self._asked_item(question, hits))
+        parsed = Question.parse(question, self.vocabulary, self.intents)
+        asked = self._asked_item(parsed, hits)
+        statements = self._plan(candidates, frozenset(parsed.intent), asked)
         if action is not None and not any(self._says_how(s.primary.text) for s in statements):
             statements += self._how(candidates, statements, action)
         if action is not None and not any(
@@ -273,7 +274,7 @@ class GroundedGenerator:
             return Statement(span, None, Span.whole(parent), tuple(Span.whole(c) for c in items))
         return Statement(span, self._continuation(span) or self._next_item(span))
 
-    def _asked_item(self, question: str, hits: Sequence[Hit]) -> frozenset[str]:
+    def _asked_item(self, parsed: Question, hits: Sequence[Hit]) -> frozenset[str]:
         """The list item a question singles out: the top hit, when it is an item (not a
         lead-in itself) and the question asks for something its lead-in does not say
         ("do you keep my info if I owe money": "owe", "money" -> "Recover outstanding
@@ -282,7 +283,6 @@ class GroundedGenerator:
         parent = self.policy.parent(top) if top else None
         if top is None or parent is None or top.text.rstrip().endswith(":"):
             return frozenset()
-        parsed = Question.parse(question, self.vocabulary, self.intents)
         specific = {t for t in parsed.terms if t not in self.vocabulary.generic}
         _, said, _ = self.scorer.match_weights(parsed, frozenset(stems(parent.text)), frozenset())
         return frozenset([top.id]) if specific - said else frozenset()
