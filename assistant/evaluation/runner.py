@@ -147,11 +147,11 @@ class Runner:
         last = played.replies[-1]
         resolved = [resolve_gold(self.policy, g) for g in case.gold]
         cited = cited_ids(last.citations)
+        first_gold = _first_gold_rank(cited, resolved)
         # An abstention claims no answer: a passage it offers as the closest is not ranked.
-        rank = None if last.abstained else _first_gold_rank(cited, resolved)
-        closest_gold = None
-        if case.answerable and last.closest_passage:
-            closest_gold = _first_gold_rank(cited, resolved) is not None
+        rank = None if last.abstained else first_gold
+        offered = case.answerable and last.closest_passage
+        closest_gold = first_gold is not None if offered else None
         failures = [f"gold phrase not in the policy: {g.phrase!r}" for g in resolved if not g.found]
         if case.answerable and not failures:
             if last.abstained:
