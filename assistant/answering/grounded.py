@@ -20,6 +20,7 @@ from assistant.answering import compose
 from assistant.answering.abstention import AbstentionModel, Signals, word_flag
 from assistant.answering.citations import MARKER_RE, cite
 from assistant.answering.polarity import lead_for, yes_no_question
+from assistant.answering.reasons import ReasonWording
 from assistant.answering.selection import (
     ANAPHORS,
     LABEL_RE,
@@ -122,6 +123,7 @@ class GroundedGenerator:
         self.intents = [Intent.build(i.pattern, i.add) for i in words_.intents]
         self.hedges = frozenset(stem([w.lower() for w in words_.hedges]))
         self.procedure_cues = frozenset(w.lower() for w in words_.procedure_cues)
+        self.reasons = ReasonWording.build(words_.reason_questions, words_.reason_cues)
         self.contact = self._contact_span()
         self.expander = QueryExpander(expansion_vocabulary(policy))
 
@@ -180,7 +182,7 @@ class GroundedGenerator:
         if not candidates or not self.model.answers(signals):
             oos = self.model.out_of_scope(signals)
             if candidates and not oos and self.model.shows_closest(signals):
-                return self._closest(candidates, confidence, signals)
+                return self._closest(question, candidates, confidence, signals)
             return self.abstain(oos, confidence, notes=(f"signals {signals}",))
         action = self._procedure_action(question)
         if action is not None:  # "How do I ...?" is answered by a sentence that says how
@@ -195,9 +197,14 @@ class GroundedGenerator:
         ):
             # The policy mentions the topic ("closed accounts") but not how to do it.
             return self.abstain(False, confidence, notes=("no procedure described",))
+        asks_why = self.reasons.asks_why(question)
+        if asks_why and not self._gives_reason(statements):
+            statements = self._with_reason(statements, candidates)
         numbering = _Numbering()
         parts = [self._render(s, numbering) for s in statements]
         notes = self._partial(question, parts)
+        if asks_why and not self._gives_reason(statements):
+            notes.append(self.wording.partial.no_reason)
         # A lead would overstate an answer that leaves part of the question open.
         lead = None if notes else self._lead(question, statements[0])
         text = " ".join([*([lead] if lead else []), *parts, *notes])
@@ -273,6 +280,15 @@ class GroundedGenerator:
             items = sorted(self._with_antecedents(chosen), key=lambda c: c.position)
             return Statement(span, None, Span.whole(parent), tuple(Span.whole(c) for c in items))
         return Statement(span, self._continuation(span) or self._next_item(span))
+
+    @staticmethod
+    def _antecedent_sentence(span: Span) -> Span | None:
+        """The sentence before one that points back at it: "This involves collecting ..."
+        says nothing without "... we've introduced impression reporting."."""
+        if span.text.split(" ", 1)[0] not in ANAPHORS:
+            return None
+        before = [(s, e) for s, e in iter_sentences(span.clause.text) if e <= span.start]
+        return Span(span.clause, *before[-1]) if before else None
 
     def _asked_item(self, parsed: Question, hits: Sequence[Hit]) -> frozenset[str]:
         """The list item a question singles out: the top hit, when it is an item (not a
@@ -362,6 +378,34 @@ class GroundedGenerator:
                 return [self._statement(candidate, candidates)]
         return []
 
+    def _gives_reason(self, statements: list[Statement]) -> bool:
+        return any(self.reasons.gives_reason(s.text) for st in statements for s in st.spans())
+
+    def _with_reason(
+        self, statements: list[Statement], candidates: list[Candidate]
+    ) -> list[Statement]:
+        """The statements plus the sentence that says why: the next one or two after a
+        statement's own ("... Username and Password." -> "This information enables us to
+        ..."), or the one a "This ..." statement points back at; else the best candidate
+        that gives a reason and still covers the question."""
+        for i, statement in enumerate(statements):
+            last = statement.spans()[-1]
+            found = self.reasons.reason_after(last.clause.text, last.end)
+            reason = Span(last.clause, *found) if found else None
+            previous = self._antecedent_sentence(statement.primary)
+            if reason is None and previous and self.reasons.gives_reason(previous.text):
+                reason = previous
+            if reason is not None:
+                return [*statements[: i + 1], Statement(reason), *statements[i + 1 :]]
+        used = {(s.clause.id, s.start) for st in statements for s in st.spans()}
+        floor = HOW_MIN_COVERAGE * candidates[0].coverage
+        for candidate in candidates[1:]:
+            if (candidate.clause.id, candidate.start) in used or candidate.coverage < floor:
+                continue
+            if self.reasons.gives_reason(candidate.text):
+                return [*statements, self._statement(candidate, candidates)]
+        return statements
+
     def _tells(self, candidate: Candidate, action: str) -> bool:
         """Says how, and about the thing to do when the question names it."""
         return (not action or action in candidate.own_matched) and self._says_how(candidate.text)
@@ -433,12 +477,17 @@ class GroundedGenerator:
         citation = cite(self.policy, self.contact.clause, self.contact.start, self.contact.end)
         return Answer(text, (citation,), True, False, confidence, notes)
 
-    def _closest(self, candidates: list[Candidate], confidence: float, signals: Signals) -> Answer:
+    def _closest(
+        self, question: str, candidates: list[Candidate], confidence: float, signals: Signals
+    ) -> Answer:
         """The best passage, offered as the closest the policy comes, not as the answer.
         Colloquial questions the policy does answer often land here ("how did u get my
         phone number"), and so do near misses it does not ("Who is your DPO?")."""
         numbering = _Numbering()
-        passage = self._render(self._statement(candidates[0], candidates), numbering)
+        statements = [self._statement(candidates[0], candidates)]
+        if self.reasons.asks_why(question) and not self._gives_reason(statements):
+            statements = self._with_reason(statements, candidates)[:2]
+        passage = " ".join(self._render(s, numbering) for s in statements)
         notes = ("closest passage", f"signals {signals}")
         if self.contact is None:
             text = self.wording.closest_no_contact.format(passage=passage)

@@ -23,6 +23,7 @@ class Leads(_Strict):
 class Partial(_Strict):
     unknown_terms: str
     no_period: str
+    no_reason: str
 
 
 class IntentWords(_Strict):
@@ -46,6 +47,8 @@ class VocabularyWords(_Strict):
     procedure_questions: list[str]
     procedure_cues: list[str]
     ability_phrases: list[str]
+    reason_questions: list[str]
+    reason_cues: list[str]
     intents: list[IntentWords] = []
     synonyms: list[list[str]] = Field(min_length=1)
 
@@ -78,6 +81,7 @@ class Wording(_Strict):
             self.list_more,
             self.partial.unknown_terms,
             self.partial.no_period,
+            self.partial.no_reason,
             self.abstention,
             self.abstention_no_contact,
             self.closest,
