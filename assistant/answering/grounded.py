@@ -44,7 +44,7 @@ from assistant.answering.types import Answer, Citation
 from assistant.answering.wording import Wording, load_wording
 from assistant.index import clause_context
 from assistant.policy import Clause, Policy, iter_sentences
-from assistant.retrieval import QueryExpander, expanded_text, expansion_vocabulary
+from assistant.retrieval import QueryExpander, expansion_vocabulary
 
 if TYPE_CHECKING:
     from assistant.retrieval import Hit
@@ -147,8 +147,8 @@ class GroundedGenerator:
         counts; the sentences chosen for the answer still come from the literal question.
         """
         signals, candidates = self._literal_signals(question, hits)
-        reading = expanded_text(self.expander.expand(question))
-        if reading.strip().lower() != question.strip().lower():
+        reading = self._expanded_reading(question)
+        if reading.lower() != question.strip().lower():
             expanded, _ = self._literal_signals(reading, hits)
             signals = replace(
                 signals,
@@ -156,6 +156,17 @@ class GroundedGenerator:
                 uncovered=min(signals.uncovered, expanded.uncovered),
             )
         return signals, candidates
+
+    def _expanded_reading(self, question: str) -> str:
+        """The question with typos and chat-speak fixed and its concepts' policy
+        vocabulary added to its last sentence. Sentence by sentence, because the last one
+        is what a follow-up asks (`Question.focus`): appended as a sentence of their own,
+        the added phrases became the focus and the user's own words counted half."""
+        sentences = question_sentences(question) or [question]
+        fixed = [" ".join(self.expander.normalise(s)) for s in sentences]
+        phrases = ", ".join(dict.fromkeys(self.expander.expand(question).phrases))
+        last = f"{fixed[-1]} {phrases}" if phrases else fixed[-1]
+        return ". ".join([*fixed[:-1], last]) + "?"
 
     def _literal_signals(
         self, question: str, hits: Sequence[Hit]

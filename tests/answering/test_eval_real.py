@@ -125,8 +125,8 @@ def test_the_shipped_abstention_model_does_as_well_as_a_dev_refit(
 
     recall, wrong = rates(shipped)
     # The signal model alone, with signals read through the query expansion (see
-    # GroundedGenerator.signals). That reading trades some recall here (measured 0.865)
-    # for answering colloquial questions (0.50 -> 0.79), so the shipped model is no longer
+    # GroundedGenerator.signals). That reading trades some recall here (measured 0.919)
+    # for answering colloquial questions (0.50 -> 0.78), so the shipped model is no longer
     # the refit's optimum on answers.yaml alone; it must stay within reach of it.
     assert recall >= 0.85 and wrong <= 0.03
     fitted_recall, fitted_wrong = rates(fitted)
@@ -180,15 +180,9 @@ def test_real_hits_give_verified_verbatim_answers(
     assert verify(answer, hits, retriever.policy, generator.wording.is_meta) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="trade-off measured by the lead: reading abstention signals through the query "
-    "expansion lifted answers to the 115 colloquial retrieval questions from 0.50 to 0.79 "
-    "but abstention recall on answers.yaml fell from 1.00 to 0.92 (0.946 = 35/37 since the "
-    "question is embedded twice beside its vocabulary); these signals cannot reach both "
-    "issue targets at once",
-)
 def test_issue_target_abstention_on_every_unanswerable_case(results: list[CaseResult]) -> None:
+    # 0.946 while the expansion phrases were read as a sentence of their own (and so as
+    # the question's focus, the user's words counting half); 0.973 read as part of it.
     assert answer_metrics(results).abstention_recall >= 0.95
 
 
@@ -203,4 +197,4 @@ def test_colloquial_questions_are_answered_not_abstained_on(
     answered = [
         not generator.answer(c.question, retriever.search(c.question, 6)).abstained for c in cases
     ]
-    assert sum(answered) / len(answered) >= 0.75  # measured 0.79; it was 0.50 before
+    assert sum(answered) / len(answered) >= 0.75  # measured 0.78; it was 0.50 before

@@ -10,6 +10,7 @@ from assistant.answering import GroundedGenerator, verify
 from assistant.answering.abstention import AbstentionModel
 from assistant.answering.citations import MARKER_RE
 from assistant.answering.compose import reported_speech
+from assistant.answering.selection import Question
 from assistant.policy import Policy
 from tests.answering.conftest import MakeHits
 
@@ -392,3 +393,16 @@ def test_whom_to_email_is_answered_by_the_sentence_that_invites_questions(
     assert not answer.abstained  # "stuff" is chat filler, not a topic the policy lacks
     assert answer.citations[0].clause_id == "contact-us-2"
     assert "privacy@workallies.com" in answer.text
+
+
+def test_the_expanded_reading_keeps_the_users_words_in_focus(grounded: GroundedGenerator) -> None:
+    # A concept adds policy vocabulary ("sell" -> "rent", ...); the additions join the
+    # question's own sentence, so they never become a follow-up's "last question".
+    question = "do you sell my stuff?"
+    assert grounded.expander.expand(question).phrases
+    reading = grounded._expanded_reading(question)
+    parsed = Question.parse(reading, grounded.vocabulary, grounded.intents)
+    assert parsed.focus == frozenset()  # one sentence: every word counts fully
+    followup = grounded._expanded_reading("Where is my data stored? Do you sell it?")
+    parsed = Question.parse(followup, grounded.vocabulary, grounded.intents)
+    assert "sell" in parsed.focus and "store" not in parsed.focus
