@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from langchain_chroma import Chroma
 
 # Bump when `records` changes what is embedded: it is part of the collection name.
-EMBEDDING_RECIPE = "sec-sent-1"
+EMBEDDING_RECIPE = "sec-sent-2"
 MANIFEST_SCHEMA = 1
 EMBED_BATCH = 16
 COSINE_SPACE: dict[str, Any] = {"hnsw": {"space": "cosine"}}
@@ -124,7 +124,11 @@ def records(policy: Policy) -> list[Record]:
     A clause's similarity is the best of its vectors."""
     out = []
     for clause in policy.clauses:
-        heading = _heading(clause)
+        # The introduction has no title of its own: the document's stands in, so the
+        # bare "Last Updated: Jun 7, 2024" line is found for "When was the privacy policy
+        # last updated?" (answers.yaml gold top-3 of retrieval 0.966 -> 0.983; the other
+        # labelled sets unchanged).
+        heading = _heading(clause) or policy.title
         out.append(Record(clause.id, clause, f"{heading}\n{clause.text}".strip()))
         spans = list(iter_sentences(clause.text))
         if len(spans) > 1:

@@ -271,3 +271,14 @@ def test_http_and_local_clients_are_chosen_from_settings(data_dir: Path) -> None
     local = chroma_client(Settings(data_dir=data_dir))
     assert local.heartbeat() > 0
     assert (data_dir / "chroma").is_dir()
+
+
+def test_every_record_has_a_heading_the_introduction_borrows_the_title(policy_path: Path) -> None:
+    # A bare "Last Updated: Jun 7, 2024" says nothing of what was updated; under the
+    # document's title it is found for "When was the privacy policy last updated?".
+    policy = load_policy(policy_path)
+    texts = {r.id: r.text for r in records(policy)}
+    dated = next(c for c in policy.clauses if c.text.startswith("Last Updated"))
+    assert texts[dated.id] == f"{policy.title}\n{dated.text}"
+    other = next(c for c in policy.clauses if c.section_id != "introduction")
+    assert texts[other.id].startswith(f"{other.section}\n")
