@@ -12,6 +12,7 @@ import re
 from assistant.answering.selection import LABEL_RE
 from assistant.answering.wording import Wording
 
+MIN_LABELLED_WORDS = 4  # a labelled body this long is a sentence of its own
 FIRST_PERSON_RE = re.compile(r"\b(?:[Ww]e|[Uu]s|[Oo]urs?|[Oo]urselves)\b")
 MODALS = frozenset(
     ["may", "might", "will", "would", "can", "cannot", "could", "must", "should", "shall"]
@@ -116,8 +117,11 @@ def with_marker(text: str, markers: str) -> str:
 
 
 def render_sentence(sentence: str, markers: str, wording: Wording) -> str:
-    if match := LABEL_RE.match(sentence):  # "Erasure: Under certain ..." reads as its body
-        sentence = sentence[match.end("label") + 1 :].strip()
+    match = LABEL_RE.match(sentence)
+    body = sentence[match.end("label") + 1 :].strip() if match else ""
+    # "Erasure: Under certain ..." reads as its body; "Last Updated: Jun 7, 2024" does not
+    if len(body.split()) >= MIN_LABELLED_WORDS:
+        sentence = body
     if connective := CONNECTIVE_RE.match(sentence):
         rest = sentence[connective.end() :]
         sentence = rest[:1].upper() + rest[1:]

@@ -58,6 +58,13 @@ RELATIVE_SCORE = 0.8  # a further statement must score this close to the best on
 CRYPTIC_WORDS = 8  # a list item this short needs its lead-in to make sense
 CONTINUE_BELOW_WORDS = 25
 PROCEDURE_BONUS = 0.35
+DATE_BONUS = 0.35
+MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+DATE_RE = re.compile(
+    rf"\b(?:{MONTH} \d{{1,2}},? \d{{4}}|\d{{1,2}} {MONTH},? \d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}"
+    rf"|\d{{1,2}}/\d{{1,2}}/\d{{2,4}})\b",
+    re.IGNORECASE,
+)
 LIGHT_VERBS = frozenset(["use", "do", "make", "get", "have", "go"])  # "How do I use them?"
 HOW_MIN_COVERAGE = 0.5  # of the best sentence's coverage, for a sentence added to say how
 CONDITIONAL_RE = re.compile(r"(?:If|When|Where|Unless|In case)\b")  # a lead-in that sets terms
@@ -124,6 +131,7 @@ class GroundedGenerator:
         self.hedges = frozenset(stem([w.lower() for w in words_.hedges]))
         self.procedure_cues = frozenset(w.lower() for w in words_.procedure_cues)
         self.reasons = ReasonWording.build(words_.reason_questions, words_.reason_cues)
+        self.date_questions = [re.compile(p) for p in words_.date_questions]
         self.contact = self._contact_span()
         self.expander = QueryExpander(expansion_vocabulary(policy))
 
@@ -198,6 +206,8 @@ class GroundedGenerator:
         action = self._procedure_action(question)
         if action is not None:  # "How do I ...?" is answered by a sentence that says how
             candidates.sort(key=lambda c: -(c.score + PROCEDURE_BONUS * self._tells(c, action)))
+        if self._asks_date(question):  # "When was it last updated?": the sentence with a date
+            candidates.sort(key=lambda c: -(c.score + DATE_BONUS * bool(DATE_RE.search(c.text))))
         parsed = Question.parse(question, self.vocabulary, self.intents)
         asked = self._asked_item(parsed, hits)
         statements = self._plan(candidates, frozenset(parsed.intent), asked)
@@ -361,6 +371,10 @@ class GroundedGenerator:
             if clause not in chosen:
                 chosen.append(clause)
         return sorted(chosen, key=lambda c: c.position)
+
+    def _asks_date(self, question: str) -> bool:
+        asked = " ".join(words(focus_sentence(question)))
+        return any(pattern.search(asked) for pattern in self.date_questions)
 
     def _procedure_action(self, question: str) -> str | None:
         """For "How do I close my account?" the thing to do ("close"), "" when it is not

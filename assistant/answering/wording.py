@@ -47,6 +47,7 @@ class VocabularyWords(_Strict):
     procedure_questions: list[str]
     procedure_cues: list[str]
     ability_phrases: list[str]
+    date_questions: list[str]
     reason_questions: list[str]
     reason_cues: list[str]
     intents: list[IntentWords] = []

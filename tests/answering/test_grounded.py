@@ -406,3 +406,17 @@ def test_the_expanded_reading_keeps_the_users_words_in_focus(grounded: GroundedG
     followup = grounded._expanded_reading("Where is my data stored? Do you sell it?")
     parsed = Question.parse(followup, grounded.vocabulary, grounded.intents)
     assert "sell" in parsed.focus and "store" not in parsed.focus
+
+
+def test_asked_when_the_policy_was_updated_the_dated_line_answers(
+    grounded: GroundedGenerator, policy: Policy, make_hits: MakeHits
+) -> None:
+    # Retrieval ranks the sentence that mentions the date above the date itself.
+    hits = make_hits("introduction-3", "introduction-1")
+    answer = grounded.answer("When was the privacy policy last updated?", hits)
+    assert answer.citations[0].clause_id == "introduction-1"
+    assert "Jun 7, 2024" in answer.text and "Last Updated" in answer.text
+    assert verify(answer, hits, policy, grounded.wording.is_meta) == []
+    # not a date question: the same hits answer with what the policy says of changes
+    changes = grounded.answer("Will you tell me about changes to the policy?", hits)
+    assert changes.citations[0].clause_id == "introduction-3"
