@@ -70,7 +70,7 @@ def test_dataset_size(dataset: AnswerDataset) -> None:
 def test_answer_metrics(results: list[CaseResult], split: str, top3: float, first: float) -> None:
     metrics = answer_metrics([r for r in results if r.split == split])
     assert metrics.verbatim == 1.0
-    # Regression floor; the issue's 0.95 is the strict xfail below (a measured trade-off).
+    # Regression floor per split; the issue's targets over the whole set are pinned below.
     assert metrics.abstention_recall >= 0.90
     assert metrics.wrong_abstention <= 0.03
     assert metrics.gold_top3 >= top3
@@ -180,10 +180,14 @@ def test_real_hits_give_verified_verbatim_answers(
     assert verify(answer, hits, retriever.policy, generator.wording.is_meta) == []
 
 
-def test_issue_target_abstention_on_every_unanswerable_case(results: list[CaseResult]) -> None:
-    # 0.946 while the expansion phrases were read as a sentence of their own (and so as
-    # the question's focus, the user's words counting half); 0.973 read as part of it.
-    assert answer_metrics(results).abstention_recall >= 0.95
+def test_issue_targets_on_the_whole_answer_set(results: list[CaseResult]) -> None:
+    # Measured: top-3 0.973, first 0.945, verbatim 1.00, abstention 0.973, wrong 0.00.
+    # Abstention was 0.946 while the expansion phrases were read as a sentence of their
+    # own (and so as the question's focus, the user's words counting half).
+    metrics = answer_metrics(results)
+    assert metrics.gold_top3 >= 0.97 and metrics.gold_first >= 0.90
+    assert metrics.verbatim == 1.0
+    assert metrics.abstention_recall >= 0.95 and metrics.wrong_abstention <= 0.03
 
 
 def test_colloquial_questions_are_answered_not_abstained_on(
