@@ -222,7 +222,9 @@ def test_asking_about_my_own_requests_is_not_refused(fast_assistant: Assistant) 
     assert "other people" not in reply.reply
 
 
-def test_a_closest_passage_reaches_the_reply_as_an_abstention(fast_assistant: Assistant) -> None:
+def test_a_closest_passage_reaches_the_reply_as_an_abstention(
+    fast_assistant: Assistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from assistant.answering import Answer, Citation
     from assistant.answering.types import QueuedGenerator
 
@@ -230,7 +232,8 @@ def test_a_closest_passage_reaches_the_reply_as_an_abstention(fast_assistant: As
     start = clause.start
     quoted = Citation(clause.id, clause.section, clause.text, start, start + len(clause.text))
     offered = Answer("I'm not sure ... [1].", (quoted,), abstained=True, closest=True)
-    fast_assistant.generator = QueuedGenerator([offered])
+    # the assistant is shared by the session: the fake must not outlive this test
+    monkeypatch.setattr(fast_assistant, "generator", QueuedGenerator([offered]))
     reply = fast_assistant.respond("closest", "is my stuff safe with u")
     assert reply.abstained and reply.closest_passage
     assert [c.clause_id for c in reply.citations] == [clause.id]
