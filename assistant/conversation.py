@@ -16,7 +16,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.answering.text import AUXILIARIES, STOPWORDS, content_words, words
+from assistant.answering.text import (
+    AUXILIARIES,
+    STOPWORDS,
+    content_words,
+    question_sentences,
+    words,
+)
 from assistant.templates import load_template
 
 Role = Literal["user", "assistant"]
@@ -86,6 +92,36 @@ def classify_chitchat(message: str) -> ChitchatKind | None:
 
 def chitchat_reply(kind: ChitchatKind) -> str:
     return _chitchat().kinds[kind].reply
+
+
+# ---------------------------------------------------------------- several questions
+
+MAX_QUESTIONS = 3  # answered in one reply; a longer list gets the first ones and a note
+
+
+@dataclass(frozen=True)
+class Questions:
+    parts: list[str]  # each question with the statements before it ("I left. Is it kept?")
+    dropped: int = 0  # questions past MAX_QUESTIONS
+
+
+def separate_questions(message: str) -> Questions:
+    """The questions a message asks, to be answered one by one: sentences ending in "?",
+    each with any statements just before it. A message asking one question, or none,
+    is one part."""
+    sentences = question_sentences(message)
+    parts: list[str] = []
+    pending: list[str] = []
+    for sentence in sentences:
+        pending.append(sentence)
+        if sentence.endswith("?") and content_words(sentence):
+            parts.append(" ".join(pending))
+            pending = []
+    if len(parts) < 2:
+        return Questions([message])
+    if pending:  # statements after the last question belong to it
+        parts[-1] = " ".join([parts[-1], *pending])
+    return Questions(parts[:MAX_QUESTIONS], max(len(parts) - MAX_QUESTIONS, 0))
 
 
 # ---------------------------------------------------------------- follow-ups

@@ -10,15 +10,22 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
 from assistant import rights
 from assistant.answering import Answer, Generator, build_generator
+from assistant.answering.combine import combine_answers
 from assistant.config import Settings
 from assistant.contract import Citation, ErrorInfo, Reply, RequestState, TicketSummary
-from assistant.conversation import Turn, chitchat_reply, classify_chitchat, standalone_question
+from assistant.conversation import (
+    Turn,
+    chitchat_reply,
+    classify_chitchat,
+    separate_questions,
+    standalone_question,
+)
 from assistant.drafting import Draft, draft_reply
 from assistant.feedback import FeedbackStore
 from assistant.inputs import check_session_id, clean_message
@@ -197,9 +204,7 @@ class Assistant:
     def _answer(self, turn: _Turn, text: str) -> _TurnResult:
         session_id, state = turn.session_id, turn.state
         history = [Turn(t.role, t.text) for t in state.turns]
-        query = standalone_question(text, history)
-        hits = self.retriever.search(query, k=self.settings.retrieval_k)
-        answer = self.generator.answer(query, hits)
+        query, answer = self._answer_each(text, history)
         body = answer.text
         if state.pending_request is not None:
             body = f"{body}\n\n{rights.resume_prompt(rights.load_state(state.pending_request))}"
@@ -221,6 +226,25 @@ class Assistant:
             request=_request_state(state),
         )
         return _TurnResult(reply, remember_question=None if answer.abstained else query)
+
+    def _answer_each(self, text: str, history: list[Turn]) -> tuple[str, Answer]:
+        """The question to remember and the answer: one per question the message asks,
+        each read after the ones before it ("... my data? How long do you keep it?")."""
+        questions = separate_questions(text)
+        answered: list[tuple[str, Answer]] = []
+        query = text
+        for part in questions.parts:
+            query = standalone_question(part, history)
+            hits = self.retriever.search(query, k=self.settings.retrieval_k)
+            answered.append((part, self.generator.answer(query, hits)))
+            history = [*history, Turn("user", part)]
+        if len(answered) == 1:
+            return query, answered[0][1]
+        answer = combine_answers(answered, self._text["question_part"])
+        if questions.dropped:
+            note = self._text["questions_dropped"].format(count=len(questions.parts))
+            answer = replace(answer, text=f"{answer.text}\n\n{note}")
+        return query, answer
 
     # ------------------------------------------------------------ rights requests
 

@@ -237,3 +237,23 @@ def test_a_closest_passage_reaches_the_reply_as_an_abstention(
     reply = fast_assistant.respond("closest", "is my stuff safe with u")
     assert reply.abstained and reply.closest_passage
     assert [c.clause_id for c in reply.citations] == [clause.id]
+
+
+def test_each_question_of_a_message_is_answered_in_one_reply(assistant: Assistant) -> None:
+    from assistant.answering import Answer, Citation
+    from assistant.answering.types import QueuedGenerator
+
+    first, second = assistant.policy.clauses[3], assistant.policy.clauses[5]
+    cite = [
+        Citation(c.id, c.section, c.text, c.start, c.start + len(c.text)) for c in (first, second)
+    ]
+    fake = QueuedGenerator([Answer("No [1].", (cite[0],)), Answer("A while [1].", (cite[1],))])
+    assistant.generator = fake
+    reply = assistant.respond("several", "Do you sell my data? How long do you keep it?")
+    asked = [question for question, _ in fake.calls]
+    # the second is read after the first, as a follow-up would be
+    assert asked == ["Do you sell my data?", "Do you sell my data? How long do you keep my data?"]
+    assert "“Do you sell my data?”: No [1]." in reply.reply
+    assert "“How long do you keep it?”: A while [2]." in reply.reply
+    assert [c.clause_id for c in reply.citations] == [first.id, second.id]
+    assert not reply.abstained and reply.intent == "question"

@@ -10,6 +10,7 @@ from assistant.conversation import (
     chitchat_reply,
     classify_chitchat,
     contextualise,
+    separate_questions,
     standalone_question,
 )
 
@@ -199,3 +200,26 @@ def test_pronouns_in_a_follow_up_are_read_against_the_previous_question(
     previous: str, message: str, expected: str
 ) -> None:
     assert standalone_question(message, [Turn("user", previous)]) == expected
+
+
+@pytest.mark.parametrize(
+    ("message", "parts", "dropped"),
+    [
+        ("Do you sell my data?", ["Do you sell my data?"], 0),
+        ("Do you sell my data? How long do you keep it?",
+         ["Do you sell my data?", "How long do you keep it?"], 0),
+        # statements go with the question after them
+        ("I closed my account. Do you keep my data? And my invoices?",
+         ["I closed my account. Do you keep my data?", "And my invoices?"], 0),
+        ("Do you use cookies? Why?", ["Do you use cookies? Why?"], 0),  # "why?" alone: one part
+        ("Hi! Do you sell my data?", ["Hi! Do you sell my data?"], 0),
+        ("Do you sell it? Do you share it? Do you keep it? Do you rent it?",
+         ["Do you sell it?", "Do you share it?", "Do you keep it?"], 1),
+    ],
+)  # fmt: skip
+def test_a_message_asking_several_questions_is_separated(
+    message: str, parts: list[str], dropped: int
+) -> None:
+    questions = separate_questions(message)
+    assert questions.parts == parts
+    assert questions.dropped == dropped
