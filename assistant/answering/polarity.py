@@ -41,6 +41,10 @@ RESTRICTIVE = frozenset(["solely", "exclusively"])
 SUBORDINATORS = frozenset(["before", "after", "until", "unless", "without", "once", "upon"])
 # A negation in a clause that opens with a condition denies nothing: "if you'd rather not
 # receive marketing messages" does not answer "Do you personalise ads?" with "No.".
+# How far before the head word a subordinator still governs it: "without adequate data
+# protection" does not say data is protected (it read as "Yes." to "Is my data safe
+# there?").
+SUBORDINATOR_REACH = 3
 CONDITIONS = SUBORDINATORS | {"if", "when", "whenever", "whether", "where"}
 # "Is it possible to ...", "Am I able to ...", "Is it true that ...": the modality of the
 # question, not what it asks about.
@@ -118,7 +122,7 @@ def lead_for(
     # not "we don't collect credit information" earlier in the sentence.
     exact = [i for i, s in enumerate(stems_) if s == head]
     at = exact[0] if exact else next(i for i, s in enumerate(stems_) if s in wanted[head])
-    if SUBORDINATORS & set(tokens[max(0, at - 2) : at]):
+    if SUBORDINATORS & set(tokens[max(0, at - SUBORDINATOR_REACH) : at]):
         return None
     # Polarity is judged where the sentence speaks of the question's head word, in that
     # clause only: "If you'd rather not receive marketing ..., you can opt-out" affirms

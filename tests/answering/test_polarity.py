@@ -134,3 +134,12 @@ def test_a_predicate_in_an_adverbial_clause_is_not_asserted(grounded: GroundedGe
     assert lead_for(asked, condition, grounded.vocabulary, grounded.hedges) is None
     statement = "We will fulfil your request within one month."
     assert lead_for(asked, statement, grounded.vocabulary, grounded.hedges) == "yes"
+
+
+def test_what_a_sentence_is_without_is_not_asserted(grounded: GroundedGenerator) -> None:
+    asked = yes_no_question("Is my data safe there?", grounded.vocabulary)
+    assert asked is not None
+    lacking = "Transfers to countries without adequate data protection are governed by clauses."
+    assert lead_for(asked, lacking, grounded.vocabulary, grounded.hedges) is None
+    stated = "Your data is kept safe by our security measures."
+    assert lead_for(asked, stated, grounded.vocabulary, grounded.hedges) == "yes"
