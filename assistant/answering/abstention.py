@@ -43,9 +43,9 @@ class AbstentionModel:
     # Between this and `threshold` the policy may or may not answer: the reply says so and
     # shows the closest passage (still an abstention: it claims no answer). Fitted by
     # `evaluation.fit_closest_threshold` so that a flat "not covered" hits at most 3% of the
-    # answerable questions of evals/answers.yaml and the colloquial evals/retrieval.yaml
-    # together, and of the spent blind batches (measured 2.0% on all of them; with
-    # `threshold` alone 22% of the colloquial ones got it).
+    # answerable questions of evals/answers.yaml, the colloquial evals/retrieval.yaml and
+    # the spent blind batches together (measured 1.6% of 306; with `threshold` alone 17%
+    # of the colloquial ones got it).
     closest_threshold: float = 0.25
     # Below this similarity with no privacy word, nothing in the policy is even close: the
     # question is out of scope, not a gap in the policy ("What is the capital of France?").

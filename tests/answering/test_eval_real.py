@@ -125,8 +125,8 @@ def test_the_shipped_abstention_model_does_as_well_as_a_dev_refit(
 
     recall, wrong = rates(shipped)
     # The signal model alone, with signals read through the query expansion (see
-    # GroundedGenerator.signals). That reading trades some recall here (measured 0.919)
-    # for answering colloquial questions (0.50 -> 0.78), so the shipped model is no longer
+    # GroundedGenerator.signals). That reading trades some recall here (measured 0.892)
+    # for answering colloquial questions (0.50 -> 0.83), so the shipped model is no longer
     # the refit's optimum on answers.yaml alone; it must stay within reach of it.
     assert recall >= 0.85 and wrong <= 0.03
     fitted_recall, fitted_wrong = rates(fitted)
@@ -137,12 +137,17 @@ def test_a_flat_not_covered_is_rare_on_questions_the_policy_answers(
     dataset: AnswerDataset, retriever: HybridRetriever, generator: GroundedGenerator
 ) -> None:
     """Below `closest_threshold` the reply is a flat "not covered"; above it the closest
-    passage is shown. A refit on the answerable questions of answers.yaml and the
-    colloquial retrieval set must land within one grid step of the shipped value."""
+    passage is shown. A refit on every labelled answerable question (answers.yaml, the
+    colloquial retrieval set and the spent blind batches) must land on the shipped value."""
+    blind = Path(RETRIEVAL_DATASET).parent / "blind"
     questions = [
         *(c.question for c in dataset.answerable),
         *(c.question for c in load_cases(retriever.policy, RETRIEVAL_DATASET)),
-    ]
+        *(c.question for p in sorted(blind.glob("retrieval-*.yaml"))
+          for c in load_cases(retriever.policy, p)),
+        *(c.question for p in sorted(blind.glob("answers-*.yaml"))
+          for c in load_answer_dataset(p).answerable),
+    ]  # fmt: skip
     model = AbstentionModel()
     probabilities = [
         model.probability(generator.signals(q, retriever.search(q, 6))[0]) for q in questions
@@ -150,11 +155,9 @@ def test_a_flat_not_covered_is_rare_on_questions_the_policy_answers(
     flat = sum(p < model.closest_threshold for p in probabilities) / len(probabilities)
     answered = sum(p >= model.threshold for p in probabilities) / len(probabilities)
     assert flat <= 0.03 < 1 - answered  # the closest-passage band is doing work
-    # The shipped value sits one step under the refit here (0.30): it also keeps the
-    # spent blind batches (evals/blind/) within 3% (measured 2.7% there at 0.25, 4.8% at
-    # 0.30), and a shown passage costs a user less than a wrong "not covered".
-    assert fit_closest_threshold(probabilities) - 0.05 <= model.closest_threshold
-    assert model.closest_threshold <= fit_closest_threshold(probabilities)
+    # Measured 0.25 on all of them (0.35 on answers.yaml and the colloquial set alone:
+    # the blind batches' wording is further from the policy's).
+    assert fit_closest_threshold(probabilities) == model.closest_threshold
 
 
 VOCABULARY = (
@@ -201,4 +204,4 @@ def test_colloquial_questions_are_answered_not_abstained_on(
     answered = [
         not generator.answer(c.question, retriever.search(c.question, 6)).abstained for c in cases
     ]
-    assert sum(answered) / len(answered) >= 0.75  # measured 0.78; it was 0.50 before
+    assert sum(answered) / len(answered) >= 0.80  # measured 0.83; it was 0.50 before
