@@ -70,7 +70,7 @@ class YesNoQuestion:
 def yes_no_question(question: str, vocabulary: Vocabulary) -> YesNoQuestion | None:
     """The yes/no question asked, judged on the last question of a message: after
     "Do you collect data from children? What if you do by accident?" no Yes/No fits."""
-    question = expand_abbreviations(focus_sentence(question))
+    question = _main_clause(expand_abbreviations(focus_sentence(question)))
     tokens = words(question)
     if len(tokens) < 2 or tokens[0] not in AUXILIARIES:
         return None
@@ -83,6 +83,19 @@ def yes_no_question(question: str, vocabulary: Vocabulary) -> YesNoQuestion | No
     )
     contrastive = bool(CONTRASTIVE & set(tokens))
     return YesNoQuestion(terms, negated, contrastive) if terms else None
+
+
+# "If I delete my portfolio, could copies still exist?": the question after the condition
+CONDITION_PREFIX_RE = re.compile(r"^\s*(?:if|when|once|after)\b[^,?]*,\s*(?P<main>.+)$", re.I)
+
+
+def _main_clause(question: str) -> str:
+    """The question without a leading condition, when what follows it is a yes/no question
+    of its own; the condition's words are not what the question asks about."""
+    match = CONDITION_PREFIX_RE.match(question)
+    if match and words(match["main"])[:1] and words(match["main"])[0] in AUXILIARIES:
+        return match["main"]
+    return question
 
 
 def lead_for(
@@ -122,7 +135,9 @@ def lead_for(
     # not "we don't collect credit information" earlier in the sentence.
     exact = [i for i, s in enumerate(stems_) if s == head]
     at = exact[0] if exact else next(i for i, s in enumerate(stems_) if s in wanted[head])
-    if SUBORDINATORS & set(tokens[max(0, at - SUBORDINATOR_REACH) : at]):
+    # an "if" or "when" clause states a condition, not a fact: "If you delete your UGC,
+    # copies may still be accessible" says nothing about posts being gone
+    if CONDITIONS & set(tokens[max(0, at - SUBORDINATOR_REACH) : at]):
         return None
     # Polarity is judged where the sentence speaks of the question's head word, in that
     # clause only: "If you'd rather not receive marketing ..., you can opt-out" affirms

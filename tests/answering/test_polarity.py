@@ -143,3 +143,22 @@ def test_what_a_sentence_is_without_is_not_asserted(grounded: GroundedGenerator)
     assert lead_for(asked, lacking, grounded.vocabulary, grounded.hedges) is None
     stated = "Your data is kept safe by our security measures."
     assert lead_for(asked, stated, grounded.vocabulary, grounded.hedges) == "yes"
+
+
+def test_a_question_after_a_condition_is_still_a_yes_no_question(
+    grounded: GroundedGenerator,
+) -> None:
+    asked = yes_no_question(
+        "If I delete my portfolio, could copies still exist?", grounded.vocabulary
+    )
+    assert asked is not None and asked.predicate[0] == "copi"  # the condition is not asked
+    sentence = "If you delete your content, copies may still be accessible in cached pages."
+    assert lead_for(asked, sentence, grounded.vocabulary, grounded.hedges) == "qualified_yes"
+    assert yes_no_question("If I delete my portfolio, what happens?", grounded.vocabulary) is None
+
+
+def test_a_predicate_inside_an_if_clause_is_not_asserted(grounded: GroundedGenerator) -> None:
+    asked = yes_no_question("If I delete my posts, are they gone for good?", grounded.vocabulary)
+    assert asked is not None
+    sentence = "If you delete your content from the Site, copies may still be accessible."
+    assert lead_for(asked, sentence, grounded.vocabulary, grounded.hedges) is None
