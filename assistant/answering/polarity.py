@@ -54,9 +54,16 @@ MODALITY = frozenset(stem(["possible", "able", "allowed", "permitted", "true", "
 # As the head word they demanded a sentence that repeats them (blind batch 2: 14 of 23
 # yes/no leads withheld, no wrong one).
 FRAMING = frozenset(
-    stem(["make", "sure", "find", "out", "try", "get", "let", "help", "really", "ever"])
+    stem(["make", "sure", "find", "out", "try", "get", "let", "help", "really", "ever", "based"])
     + stem(["be", "being", "been", *AUXILIARIES])
 )
+# "Will you use my data for other purposes without asking me?": yes and no both mislead
+# about a question that carries its own exception.
+EXCEPTIONS = frozenset(["without", "unless", "except"])
+# "Do you use my data to publish content tailored to me?" asks about publishing: a verb
+# that only says something is used for what follows is not the question's head word
+# (it still counts among the words the sentence should cover).
+INSTRUMENTAL = frozenset(stem(["use", "using", "utilize"]))
 CLAUSE_BREAKS = frozenset({",", ";", ":"})
 
 
@@ -72,7 +79,7 @@ def yes_no_question(question: str, vocabulary: Vocabulary) -> YesNoQuestion | No
     "Do you collect data from children? What if you do by accident?" no Yes/No fits."""
     question = _main_clause(expand_abbreviations(focus_sentence(question)))
     tokens = words(question)
-    if len(tokens) < 2 or tokens[0] not in AUXILIARIES:
+    if len(tokens) < 2 or tokens[0] not in AUXILIARIES or EXCEPTIONS & set(tokens):
         return None
     # "Don't you sell ...?" asks the same as "Do you sell ...?"; "Do you not ...?" is negated.
     negated = len(tokens) > 2 and tokens[1] != "not" and tokens[2] == "not"
@@ -82,6 +89,8 @@ def yes_no_question(question: str, vocabulary: Vocabulary) -> YesNoQuestion | No
         if t not in vocabulary.generic and t not in MODALITY and t not in FRAMING
     )
     contrastive = bool(CONTRASTIVE & set(tokens))
+    if len(terms) > 1 and terms[0] in INSTRUMENTAL:  # "use my data to publish ...": publish
+        terms = (*terms[1:], terms[0])
     return YesNoQuestion(terms, negated, contrastive) if terms else None
 
 

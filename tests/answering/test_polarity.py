@@ -162,3 +162,22 @@ def test_a_predicate_inside_an_if_clause_is_not_asserted(grounded: GroundedGener
     assert asked is not None
     sentence = "If you delete your content from the Site, copies may still be accessible."
     assert lead_for(asked, sentence, grounded.vocabulary, grounded.hedges) is None
+
+
+def test_use_is_not_the_head_of_what_it_is_used_for(grounded: GroundedGenerator) -> None:
+    asked = yes_no_question("Do you use my data to publish content for me?", grounded.vocabulary)
+    assert asked is not None and asked.predicate[0] == "publish"
+    sentence = "Creating and publishing content tailored to you."
+    context = "Using your personal information for various business purposes:"
+    lead = lead_for(asked, sentence, grounded.vocabulary, grounded.hedges, context)
+    assert lead == "yes"
+    cookies = yes_no_question("Do you use cookies?", grounded.vocabulary)
+    assert cookies is not None and cookies.predicate[0] == "cooki"
+
+
+def test_a_question_with_its_own_exception_gets_no_lead(grounded: GroundedGenerator) -> None:
+    for question in (
+        "Will you use my data for other purposes without asking me?",
+        "Do you share my data unless I object?",
+    ):
+        assert yes_no_question(question, grounded.vocabulary) is None
