@@ -59,6 +59,7 @@ CRYPTIC_WORDS = 8  # a list item this short needs its lead-in to make sense
 CONTINUE_BELOW_WORDS = 25
 PROCEDURE_BONUS = 0.35
 DATE_BONUS = 0.35
+CONSEQUENCE_BONUS = 0.2
 MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 DATE_RE = re.compile(
     rf"\b(?:{MONTH} \d{{1,2}},? \d{{4}}|\d{{1,2}} {MONTH},? \d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}"
@@ -132,6 +133,7 @@ class GroundedGenerator:
         self.procedure_cues = frozenset(w.lower() for w in words_.procedure_cues)
         self.reasons = ReasonWording.build(words_.reason_questions, words_.reason_cues)
         self.date_questions = [re.compile(p) for p in words_.date_questions]
+        self.consequence_questions = [re.compile(p) for p in words_.consequence_questions]
         self.contact = self._contact_span()
         self.expander = QueryExpander(expansion_vocabulary(policy))
 
@@ -206,8 +208,13 @@ class GroundedGenerator:
         action = self._procedure_action(question)
         if action is not None:  # "How do I ...?" is answered by a sentence that says how
             candidates.sort(key=lambda c: -(c.score + PROCEDURE_BONUS * self._tells(c, action)))
-        if self._asks_date(question):  # "When was it last updated?": the sentence with a date
+        if self._asks(self.date_questions, question):  # the sentence that gives a date
             candidates.sort(key=lambda c: -(c.score + DATE_BONUS * bool(DATE_RE.search(c.text))))
+        if self._asks(self.consequence_questions, question):  # "what if ...?": "If ..., we"
+            floor = HOW_MIN_COVERAGE * candidates[0].coverage
+            candidates.sort(
+                key=lambda c: -(c.score + CONSEQUENCE_BONUS * _states_consequence(c, floor))
+            )
         parsed = Question.parse(question, self.vocabulary, self.intents)
         asked = self._asked_item(parsed, hits)
         statements = self._plan(candidates, frozenset(parsed.intent), asked)
@@ -372,9 +379,10 @@ class GroundedGenerator:
                 chosen.append(clause)
         return sorted(chosen, key=lambda c: c.position)
 
-    def _asks_date(self, question: str) -> bool:
+    @staticmethod
+    def _asks(patterns: list[re.Pattern[str]], question: str) -> bool:
         asked = " ".join(words(focus_sentence(question)))
-        return any(pattern.search(asked) for pattern in self.date_questions)
+        return any(pattern.search(asked) for pattern in patterns)
 
     def _procedure_action(self, question: str) -> str | None:
         """For "How do I close my account?" the thing to do ("close"), "" when it is not
@@ -539,6 +547,12 @@ class GroundedGenerator:
                 if best is None or key > best[:2]:
                     best = (*key, Span(clause, start, end))
         return best[2] if best else None
+
+
+def _states_consequence(candidate: Candidate, floor: float) -> bool:
+    """Opens with a condition and still covers the question: "If we accidentally collect
+    personal data from a minor under 18, we promptly delete it."""
+    return candidate.coverage >= floor and bool(CONDITIONAL_RE.match(candidate.text))
 
 
 def _names(question: str) -> list[str]:

@@ -48,6 +48,7 @@ class VocabularyWords(_Strict):
     procedure_cues: list[str]
     ability_phrases: list[str]
     date_questions: list[str]
+    consequence_questions: list[str]
     reason_questions: list[str]
     reason_cues: list[str]
     intents: list[IntentWords] = []

@@ -420,3 +420,15 @@ def test_asked_when_the_policy_was_updated_the_dated_line_answers(
     # not a date question: the same hits answer with what the policy says of changes
     changes = grounded.answer("Will you tell me about changes to the policy?", hits)
     assert changes.citations[0].clause_id == "introduction-3"
+
+
+def test_what_if_is_answered_by_a_sentence_that_states_the_consequence(
+    grounded: GroundedGenerator, policy: Policy, make_hits: MakeHits
+) -> None:
+    hits = make_hits("children-1")
+    answer = grounded.answer("Is WorkAllies for teenagers? What if my son already signed up?", hits)
+    assert answer.citations[0].quote.startswith("If "), answer.text
+    assert verify(answer, hits, policy, grounded.wording.is_meta) == []
+    # asked what the topic is, the consequence does not jump the queue
+    plain = grounded.answer("Is WorkAllies for teenagers?", hits)
+    assert not plain.citations[0].quote.startswith("If ")
