@@ -296,7 +296,15 @@ class GroundedGenerator:
         if parent and before and sentence_items and not CONDITIONAL_RE.match(parent.text):
             first = Span(before, *next(iter_sentences(before.text)))
             return Statement(first, span)
-        if parent and parent.text.rstrip().endswith(":") and _cryptic(best.text):
+        # A short item needs its lead-in to make sense, and so does one that answers the
+        # question only through it ("Compliance with legal obligations" answers "On what
+        # legal basis ...?" under "processing is justified based on:").
+        leans = _cryptic(best.text) or (
+            parent is not None
+            and not _heading_like(parent.text)
+            and len(best.own_matched) * 2 <= len(best.matched)
+        )
+        if parent and parent.text.rstrip().endswith(":") and leans:
             siblings = [
                 c
                 for c in candidates
@@ -547,6 +555,13 @@ class GroundedGenerator:
                 if best is None or key > best[:2]:
                     best = (*key, Span(clause, start, end))
         return best[2] if best else None
+
+
+def _heading_like(text: str) -> bool:
+    """A lead-in that titles its items ("Business Transitions:") rather than opening a
+    sentence they complete ("In most cases, processing is justified based on:")."""
+    tokens = text.rstrip(":").split()
+    return all(t[:1].isupper() or t.lower() in ("and", "or", "of", "with", "for") for t in tokens)
 
 
 def _states_consequence(candidate: Candidate, floor: float) -> bool:

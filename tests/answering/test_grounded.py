@@ -432,3 +432,16 @@ def test_what_if_is_answered_by_a_sentence_that_states_the_consequence(
     # asked what the topic is, the consequence does not jump the queue
     plain = grounded.answer("Is WorkAllies for teenagers?", hits)
     assert not plain.citations[0].quote.startswith("If ")
+
+
+def test_an_item_that_answers_only_through_its_lead_in_is_shown_with_it(
+    grounded: GroundedGenerator, policy: Policy, make_hits: MakeHits
+) -> None:
+    hits = make_hits("how-do-we-use-the-collected-information-3.3")
+    answer = grounded.answer("On what legal basis do you process my data?", hits)
+    assert answer.citations[0].clause_id == "how-do-we-use-the-collected-information-3"
+    assert verify(answer, hits, policy, grounded.wording.is_meta) == []
+    # a heading-like lead-in ("Business Transitions:") titles the item; it is not needed
+    hits = make_hits("sharing-personal-information-with-third-3.4.1")
+    merger = grounded.answer("What happens to my data in a merger or sale?", hits)
+    assert merger.citations[0].clause_id == "sharing-personal-information-with-third-3.4.1"
