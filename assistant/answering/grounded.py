@@ -34,6 +34,7 @@ from assistant.answering.selection import (
 )
 from assistant.answering.text import (
     Vocabulary,
+    content_words,
     focus_sentence,
     question_sentences,
     stem,
@@ -60,6 +61,7 @@ CONTINUE_BELOW_WORDS = 25
 PROCEDURE_BONUS = 0.35
 DATE_BONUS = 0.35
 CONSEQUENCE_BONUS = 0.2
+THING_END_RE = re.compile(r" (?:of|that|who|which|for|in|at|on|with) ")
 MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 DATE_RE = re.compile(
     rf"\b(?:{MONTH} \d{{1,2}},? \d{{4}}|\d{{1,2}} {MONTH},? \d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}"
@@ -134,6 +136,7 @@ class GroundedGenerator:
         self.reasons = ReasonWording.build(words_.reason_questions, words_.reason_cues)
         self.date_questions = [re.compile(p) for p in words_.date_questions]
         self.consequence_questions = [re.compile(p) for p in words_.consequence_questions]
+        self.identity_questions = [re.compile(p) for p in words_.identity_questions]
         self.contact = self._contact_span()
         self.expander = QueryExpander(expansion_vocabulary(policy))
 
@@ -200,6 +203,8 @@ class GroundedGenerator:
     def _answer(self, question: str, hits: Sequence[Hit]) -> Answer:
         signals, candidates = self.signals(question, hits)
         confidence = self.model.probability(signals)
+        if (unnamed := self._unnamed(question)) is not None:
+            return self.abstain(False, confidence, notes=(f"never mentions {unnamed!r}",))
         if not candidates or not self.model.answers(signals):
             oos = self.model.out_of_scope(signals)
             if candidates and not oos and self.model.shows_closest(signals):
@@ -386,6 +391,19 @@ class GroundedGenerator:
             if clause not in chosen:
                 chosen.append(clause)
         return sorted(chosen, key=lambda c: c.position)
+
+    def _unnamed(self, question: str) -> str | None:
+        """What an identity question asks about when the policy never uses its last word:
+        "officer" in "Who is your data protection officer?"."""
+        asked = " ".join(words(focus_sentence(question)))
+        for pattern in self.identity_questions:
+            match = pattern.search(asked)
+            # the head noun ends the noun phrase: "ceo" in "the ceo of workallies"
+            phrase = THING_END_RE.split(match["thing"], maxsplit=1)[0] if match else ""
+            thing = content_words(phrase)
+            if thing and not self.vocabulary.known(stem([thing[-1]])[0]):
+                return thing[-1]
+        return None
 
     @staticmethod
     def _asks(patterns: list[re.Pattern[str]], question: str) -> bool:

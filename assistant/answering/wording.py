@@ -49,6 +49,7 @@ class VocabularyWords(_Strict):
     ability_phrases: list[str]
     date_questions: list[str]
     consequence_questions: list[str]
+    identity_questions: list[str]
     reason_questions: list[str]
     reason_cues: list[str]
     intents: list[IntentWords] = []

@@ -445,3 +445,23 @@ def test_an_item_that_answers_only_through_its_lead_in_is_shown_with_it(
     hits = make_hits("sharing-personal-information-with-third-3.4.1")
     merger = grounded.answer("What happens to my data in a merger or sale?", hits)
     assert merger.citations[0].clause_id == "sharing-personal-information-with-third-3.4.1"
+
+
+@pytest.mark.parametrize(
+    ("question", "abstains"),
+    [
+        ("Who is your data protection officer?", True),  # "officer": never in the policy
+        ("What's the phone number of your data protection officer?", True),
+        ("Who is the CEO of WorkAllies?", True),
+        ("Who are your service providers?", False),  # the policy names them
+        ("Who are the outside vendors that handle my info?", False),
+    ],
+)
+def test_asked_who_someone_is_the_policy_must_at_least_name_them(
+    policy: Policy, make_hits: MakeHits, question: str, abstains: bool
+) -> None:
+    # close hits and a model that would answer: only the identity rule can abstain here
+    answering = GroundedGenerator(policy, model=AbstentionModel(threshold=0.0))
+    hits = make_hits("sharing-personal-information-with-third-3.1.1", similarity=0.8)
+    answer = answering.answer(question, hits)
+    assert answer.abstained is abstains, answer.text
