@@ -127,22 +127,26 @@ def test_the_yes_no_question_is_read_from_the_last_sentence(
     assert yes_no_question("Do you sell my data? Who to?", vocabulary) is None
 
 
-def test_a_predicate_in_an_adverbial_clause_is_not_asserted(grounded: GroundedGenerator) -> None:
-    asked = yes_no_question("Will you fulfil my request?", grounded.vocabulary)
+@pytest.mark.parametrize(
+    ("question", "not_asserted", "asserted"),
+    [
+        # a predicate inside an adverbial clause is a condition or a time
+        ("Will you fulfil my request?",
+         "We may need to confirm your identity before fulfilling your request.",
+         "We will fulfil your request within one month."),
+        # what a sentence says something is without
+        ("Is my data safe there?",
+         "Transfers to countries without adequate data protection are governed by clauses.",
+         "Your data is kept safe by our security measures."),
+    ],
+)  # fmt: skip
+def test_a_predicate_the_sentence_does_not_assert_gives_no_lead(
+    grounded: GroundedGenerator, question: str, not_asserted: str, asserted: str
+) -> None:
+    asked = yes_no_question(question, grounded.vocabulary)
     assert asked is not None
-    condition = "We may need to confirm your identity before fulfilling your request."
-    assert lead_for(asked, condition, grounded.vocabulary, grounded.hedges) is None
-    statement = "We will fulfil your request within one month."
-    assert lead_for(asked, statement, grounded.vocabulary, grounded.hedges) == "yes"
-
-
-def test_what_a_sentence_is_without_is_not_asserted(grounded: GroundedGenerator) -> None:
-    asked = yes_no_question("Is my data safe there?", grounded.vocabulary)
-    assert asked is not None
-    lacking = "Transfers to countries without adequate data protection are governed by clauses."
-    assert lead_for(asked, lacking, grounded.vocabulary, grounded.hedges) is None
-    stated = "Your data is kept safe by our security measures."
-    assert lead_for(asked, stated, grounded.vocabulary, grounded.hedges) == "yes"
+    assert lead_for(asked, not_asserted, grounded.vocabulary, grounded.hedges) is None
+    assert lead_for(asked, asserted, grounded.vocabulary, grounded.hedges) == "yes"
 
 
 def test_a_question_after_a_condition_is_still_a_yes_no_question(
