@@ -44,7 +44,8 @@ EXTRA_STOPWORDS = frozenset(
     anything something everything thing things happen happens find out other another own
     sort way ways up take takes go goes going make one much many some all every each get
     got ask asking after before until during since while within between them those itself
-    themselves""".split()  # noqa: SIM905
+    themselves over under onto upon across around toward towards than too very even already
+    yet""".split()  # noqa: SIM905
 )
 ALL_STOPWORDS = STOPWORDS | EXTRA_STOPWORDS
 
