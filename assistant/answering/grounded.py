@@ -188,8 +188,10 @@ class GroundedGenerator:
         candidates = self.scorer.candidates(parsed, hits)
         specific = [t for t in parsed.terms if t not in self.vocabulary.generic]
         mentioned = set().union(*(c.matched for c in candidates))
-        total = sum(self.vocabulary.weight(t) for t in specific)
-        missing = sum(self.vocabulary.weight(t) for t in specific if t not in mentioned)
+        # weighed like coverage: the sentences before the question only set the scene
+        weight = {t: self.vocabulary.weight(t) * parsed.emphasis(t) for t in specific}
+        total = sum(weight.values())
+        missing = sum(w for t, w in weight.items() if t not in mentioned)
         vocab = self.wording.vocabulary
         signals = Signals(
             similarity=max((h.similarity for h in hits), default=0.0),
