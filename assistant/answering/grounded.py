@@ -20,7 +20,6 @@ from assistant.answering import compose
 from assistant.answering.abstention import AbstentionModel, Signals, word_flag
 from assistant.answering.citations import MARKER_RE, cite
 from assistant.answering.polarity import lead_for, yes_no_question
-from assistant.answering.reasons import ReasonWording
 from assistant.answering.selection import (
     ANAPHORS,
     LABEL_RE,
@@ -32,9 +31,9 @@ from assistant.answering.selection import (
     continued_by,
     list_items,
 )
+from assistant.answering.shapes import QuestionShapes
 from assistant.answering.text import (
     Vocabulary,
-    content_words,
     focus_sentence,
     question_sentences,
     stem,
@@ -61,16 +60,8 @@ CONTINUE_BELOW_WORDS = 25
 PROCEDURE_BONUS = 0.35
 DATE_BONUS = 0.35
 CONSEQUENCE_BONUS = 0.2
-THING_END_RE = re.compile(r" (?:of|that|who|which|for|in|at|on|with) ")
-MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
-DATE_RE = re.compile(
-    rf"\b(?:{MONTH} \d{{1,2}},? \d{{4}}|\d{{1,2}} {MONTH},? \d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}"
-    rf"|\d{{1,2}}/\d{{1,2}}/\d{{2,4}})\b",
-    re.IGNORECASE,
-)
 LIGHT_VERBS = frozenset(["use", "do", "make", "get", "have", "go"])  # "How do I use them?"
 HOW_MIN_COVERAGE = 0.5  # of the best sentence's coverage, for a sentence added to say how
-CONDITIONAL_RE = re.compile(r"(?:If|When|Where|Unless|In case)\b")  # a lead-in that sets terms
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
@@ -133,10 +124,7 @@ class GroundedGenerator:
         self.intents = [Intent.build(i.pattern, i.add) for i in words_.intents]
         self.hedges = frozenset(stem([w.lower() for w in words_.hedges]))
         self.procedure_cues = frozenset(w.lower() for w in words_.procedure_cues)
-        self.reasons = ReasonWording.build(words_.reason_questions, words_.reason_cues)
-        self.date_questions = [re.compile(p) for p in words_.date_questions]
-        self.consequence_questions = [re.compile(p) for p in words_.consequence_questions]
-        self.identity_questions = [re.compile(p) for p in words_.identity_questions]
+        self.shapes = QuestionShapes.build(words_)
         self.contact = self._contact_span()
         self.expander = QueryExpander(expansion_vocabulary(policy))
 
@@ -205,7 +193,8 @@ class GroundedGenerator:
     def _answer(self, question: str, hits: Sequence[Hit]) -> Answer:
         signals, candidates = self.signals(question, hits)
         confidence = self.model.probability(signals)
-        if (unnamed := self._unnamed(question)) is not None:
+        unnamed = self.shapes.unnamed(question, lambda w: self.vocabulary.known(stem([w])[0]))
+        if unnamed is not None:
             return self.abstain(False, confidence, notes=(f"never mentions {unnamed!r}",))
         if not candidates or not self.model.answers(signals):
             oos = self.model.out_of_scope(signals)
@@ -215,13 +204,11 @@ class GroundedGenerator:
         action = self._procedure_action(question)
         if action is not None:  # "How do I ...?" is answered by a sentence that says how
             candidates.sort(key=lambda c: -(c.score + PROCEDURE_BONUS * self._tells(c, action)))
-        if self._asks(self.date_questions, question):  # the sentence that gives a date
-            candidates.sort(key=lambda c: -(c.score + DATE_BONUS * bool(DATE_RE.search(c.text))))
-        if self._asks(self.consequence_questions, question):  # "what if ...?": "If ..., we"
+        if self.shapes.asks_date(question):  # the sentence that gives a date
+            candidates.sort(key=lambda c: -(c.score + DATE_BONUS * self.shapes.gives_date(c.text)))
+        if self.shapes.asks_consequence(question):  # "what if ...?": "If ..., we ..."
             floor = HOW_MIN_COVERAGE * candidates[0].coverage
-            candidates.sort(
-                key=lambda c: -(c.score + CONSEQUENCE_BONUS * _states_consequence(c, floor))
-            )
+            candidates.sort(key=lambda c: -(c.score + CONSEQUENCE_BONUS * self._states(c, floor)))
         parsed = Question.parse(question, self.vocabulary, self.intents)
         asked = self._asked_item(parsed, hits)
         statements = self._plan(candidates, frozenset(parsed.intent), asked)
@@ -232,7 +219,7 @@ class GroundedGenerator:
         ):
             # The policy mentions the topic ("closed accounts") but not how to do it.
             return self.abstain(False, confidence, notes=("no procedure described",))
-        asks_why = self.reasons.asks_why(question)
+        asks_why = self.shapes.asks_why(question)
         if asks_why and not self._gives_reason(statements):
             statements = self._with_reason(statements, candidates)
         numbering = _Numbering()
@@ -300,7 +287,8 @@ class GroundedGenerator:
         # "These communications may be delivered via ..." after the item it continues,
         # both as sentences: a heading-like lead-in adds nothing ("If you ...:" does).
         sentence_items = parent is not None and not _reads_as_list(self.policy.children(parent))
-        if parent and before and sentence_items and not CONDITIONAL_RE.match(parent.text):
+        conditional = self.shapes.states_consequence(parent.text) if parent else False
+        if parent and before and sentence_items and not conditional:
             first = Span(before, *next(iter_sentences(before.text)))
             return Statement(first, span)
         # A short item needs its lead-in to make sense, and so does one that answers the
@@ -394,24 +382,6 @@ class GroundedGenerator:
                 chosen.append(clause)
         return sorted(chosen, key=lambda c: c.position)
 
-    def _unnamed(self, question: str) -> str | None:
-        """What an identity question asks about when the policy never uses its last word:
-        "officer" in "Who is your data protection officer?"."""
-        asked = " ".join(words(focus_sentence(question)))
-        for pattern in self.identity_questions:
-            match = pattern.search(asked)
-            # the head noun ends the noun phrase: "ceo" in "the ceo of workallies"
-            phrase = THING_END_RE.split(match["thing"], maxsplit=1)[0] if match else ""
-            thing = content_words(phrase)
-            if thing and not self.vocabulary.known(stem([thing[-1]])[0]):
-                return thing[-1]
-        return None
-
-    @staticmethod
-    def _asks(patterns: list[re.Pattern[str]], question: str) -> bool:
-        asked = " ".join(words(focus_sentence(question)))
-        return any(pattern.search(asked) for pattern in patterns)
-
     def _procedure_action(self, question: str) -> str | None:
         """For "How do I close my account?" the thing to do ("close"), "" when it is not
         named; None when the question does not ask how to do something."""
@@ -440,7 +410,7 @@ class GroundedGenerator:
         return []
 
     def _gives_reason(self, statements: list[Statement]) -> bool:
-        return any(self.reasons.gives_reason(s.text) for st in statements for s in st.spans())
+        return any(self.shapes.gives_reason(s.text) for st in statements for s in st.spans())
 
     def _with_reason(
         self, statements: list[Statement], candidates: list[Candidate]
@@ -451,10 +421,10 @@ class GroundedGenerator:
         that gives a reason and still covers the question."""
         for i, statement in enumerate(statements):
             last = statement.spans()[-1]
-            found = self.reasons.reason_after(last.clause.text, last.end)
+            found = self.shapes.reason_after(last.clause.text, last.end)
             reason = Span(last.clause, *found) if found else None
             previous = self._antecedent_sentence(statement.primary)
-            if reason is None and previous and self.reasons.gives_reason(previous.text):
+            if reason is None and previous and self.shapes.gives_reason(previous.text):
                 reason = previous
             if reason is not None:
                 return [*statements[: i + 1], Statement(reason), *statements[i + 1 :]]
@@ -463,9 +433,14 @@ class GroundedGenerator:
         for candidate in candidates[1:]:
             if (candidate.clause.id, candidate.start) in used or candidate.coverage < floor:
                 continue
-            if self.reasons.gives_reason(candidate.text):
+            if self.shapes.gives_reason(candidate.text):
                 return [*statements, self._statement(candidate, candidates)]
         return statements
+
+    def _states(self, candidate: Candidate, floor: float) -> bool:
+        """Opens with a condition and still covers the question: "If we accidentally
+        collect personal data from a minor under 18, we promptly delete it."""
+        return candidate.coverage >= floor and self.shapes.states_consequence(candidate.text)
 
     def _tells(self, candidate: Candidate, action: str) -> bool:
         """Says how, and about the thing to do when the question names it."""
@@ -546,7 +521,7 @@ class GroundedGenerator:
         phone number"), and so do near misses it does not ("Who is your DPO?")."""
         numbering = _Numbering()
         statements = [self._statement(candidates[0], candidates)]
-        if self.reasons.asks_why(question) and not self._gives_reason(statements):
+        if self.shapes.asks_why(question) and not self._gives_reason(statements):
             statements = self._with_reason(statements, candidates)[:2]
         passage = " ".join(self._render(s, numbering) for s in statements)
         notes = ("closest passage", f"signals {signals}")
@@ -582,12 +557,6 @@ def _heading_like(text: str) -> bool:
     sentence they complete ("In most cases, processing is justified based on:")."""
     tokens = text.rstrip(":").split()
     return all(t[:1].isupper() or t.lower() in ("and", "or", "of", "with", "for") for t in tokens)
-
-
-def _states_consequence(candidate: Candidate, floor: float) -> bool:
-    """Opens with a condition and still covers the question: "If we accidentally collect
-    personal data from a minor under 18, we promptly delete it."""
-    return candidate.coverage >= floor and bool(CONDITIONAL_RE.match(candidate.text))
 
 
 def _names(question: str) -> list[str]:

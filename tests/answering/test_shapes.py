@@ -1,4 +1,4 @@
-"""Why-questions: recognised by their shape, answered with a sentence that gives a reason."""
+"""Question shapes: why, when, what if, who is; and the sentences that have that shape."""
 
 from __future__ import annotations
 
@@ -6,16 +6,15 @@ import pytest
 
 from assistant.answering import GroundedGenerator, verify
 from assistant.answering.abstention import AbstentionModel
-from assistant.answering.reasons import ReasonWording
+from assistant.answering.shapes import QuestionShapes
 from assistant.answering.wording import load_wording
 from assistant.policy import Policy
 from tests.answering.conftest import MakeHits
 
 
 @pytest.fixture(scope="module")
-def reasons() -> ReasonWording:
-    vocabulary = load_wording().vocabulary
-    return ReasonWording.build(vocabulary.reason_questions, vocabulary.reason_cues)
+def shapes() -> QuestionShapes:
+    return QuestionShapes.build(load_wording().vocabulary)
 
 
 @pytest.mark.parametrize(
@@ -32,24 +31,24 @@ def reasons() -> ReasonWording:
     ],
 )
 def test_why_questions_are_recognised_by_their_last_sentence(
-    reasons: ReasonWording, question: str, why: bool
+    shapes: QuestionShapes, question: str, why: bool
 ) -> None:
-    assert reasons.asks_why(question) is why
+    assert shapes.asks_why(question) is why
 
 
 def test_a_reason_is_found_after_the_sentence_that_names_the_topic(
-    reasons: ReasonWording, policy: Policy
+    shapes: QuestionShapes, policy: Policy
 ) -> None:
     text = policy.clause("information-we-collect-1").text
     first_end = text.index("Password.") + len("Password.")
-    found = reasons.reason_after(text, first_end)
+    found = shapes.reason_after(text, first_end)
     assert found is not None
     assert text[found[0] : found[1]].startswith("This information enables us")
 
 
-def test_no_reason_is_invented_from_a_sentence_without_one(reasons: ReasonWording) -> None:
+def test_no_reason_is_invented_from_a_sentence_without_one(shapes: QuestionShapes) -> None:
     text = "We collect your name. We collect your email address. We store both."
-    assert reasons.reason_after(text, text.index(".") + 1) is None
+    assert shapes.reason_after(text, text.index(".") + 1) is None
 
 
 def test_asked_why_the_answer_adds_the_reason_next_to_the_topic(
@@ -75,3 +74,38 @@ def test_a_why_question_the_policy_gives_no_reason_for_says_so(
     assert not answer.abstained
     assert answering.wording.partial.no_reason in answer.text
     assert verify(answer, hits, policy, answering.wording.is_meta) == []
+
+
+@pytest.mark.parametrize(
+    ("question", "date", "consequence"),
+    [
+        ("When was the privacy policy last updated?", True, False),
+        ("What date is on the policy?", True, False),
+        ("When can I ask you to delete my data?", False, False),  # a condition, not a date
+        ("What if my son already signed up?", False, True),
+        ("Is my portfolio public? What happens if I delete it?", False, True),
+        ("What do you do with my data?", False, False),
+    ],
+)
+def test_date_and_consequence_questions(
+    shapes: QuestionShapes, question: str, date: bool, consequence: bool
+) -> None:
+    assert shapes.asks_date(question) is date
+    assert shapes.asks_consequence(question) is consequence
+
+
+def test_sentences_with_a_date_or_a_consequence(shapes: QuestionShapes) -> None:
+    assert shapes.gives_date("Last Updated: Jun 7, 2024")
+    assert not shapes.gives_date("We may share your data in some cases.")  # "may" is no month
+    assert shapes.states_consequence("If we collect data from a minor, we delete it.")
+    assert not shapes.states_consequence("We delete data collected from minors.")
+
+
+def test_an_identity_question_names_its_head_noun_only_when_the_policy_lacks_it(
+    shapes: QuestionShapes,
+) -> None:
+    known = {"provider", "vendor", "workallies"}.__contains__
+    assert shapes.unnamed("Who is your data protection officer?", known) == "officer"
+    assert shapes.unnamed("Who is the CEO of WorkAllies?", known) == "ceo"
+    assert shapes.unnamed("Who are your service providers?", lambda w: w == "providers") is None
+    assert shapes.unnamed("Do you have a data protection officer?", known) is None  # not "who"
