@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from assistant.answering import compose
@@ -32,6 +32,7 @@ from assistant.answering.selection import (
     list_items,
 )
 from assistant.answering.shapes import QuestionShapes
+from assistant.answering.statements import Numbering, Span, Statement
 from assistant.answering.text import (
     Vocabulary,
     focus_sentence,
@@ -40,7 +41,7 @@ from assistant.answering.text import (
     stems,
     words,
 )
-from assistant.answering.types import Answer, Citation
+from assistant.answering.types import Answer
 from assistant.answering.wording import Wording, load_wording
 from assistant.index import clause_context
 from assistant.policy import Clause, Policy, iter_sentences
@@ -63,48 +64,6 @@ CONSEQUENCE_BONUS = 0.2
 LIGHT_VERBS = frozenset(["use", "do", "make", "get", "have", "go"])  # "How do I use them?"
 HOW_MIN_COVERAGE = 0.5  # of the best sentence's coverage, for a sentence added to say how
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-
-
-@dataclass(frozen=True)
-class Span:
-    clause: Clause
-    start: int
-    end: int
-
-    @classmethod
-    def whole(cls, clause: Clause) -> Span:
-        return cls(clause, 0, len(clause.text))
-
-    @property
-    def text(self) -> str:
-        return self.clause.text[self.start : self.end]
-
-
-@dataclass(frozen=True)
-class Statement:
-    primary: Span  # the sentence the lead is judged on
-    continuation: Span | None = None  # a next sentence that refers back ("This involves")
-    lead_in: Span | None = None  # for a list: rendered first, then the items
-    items: tuple[Span, ...] = ()
-    more: int = 0  # list items not shown
-
-    def spans(self) -> list[Span]:
-        if self.lead_in:
-            return [self.lead_in, *self.items]
-        return [self.primary, *([self.continuation] if self.continuation else [])]
-
-
-@dataclass
-class _Numbering:
-    citations: list[Citation] = field(default_factory=list)
-    keys: dict[tuple[str, int], int] = field(default_factory=dict)
-
-    def marker(self, policy: Policy, span: Span) -> str:
-        key = (span.clause.id, span.start)
-        if key not in self.keys:
-            self.citations.append(cite(policy, span.clause, span.start, span.end))
-            self.keys[key] = len(self.citations)
-        return f"[{self.keys[key]}]"
 
 
 class GroundedGenerator:
@@ -222,7 +181,7 @@ class GroundedGenerator:
         asks_why = self.shapes.asks_why(question)
         if asks_why and not self._gives_reason(statements):
             statements = self._with_reason(statements, candidates)
-        numbering = _Numbering()
+        numbering = Numbering()
         parts = [self._render(s, numbering) for s in statements]
         notes = self._partial(question, parts)
         if asks_why and not self._gives_reason(statements):
@@ -459,7 +418,7 @@ class GroundedGenerator:
 
     # ------------------------------------------------------------ rendering
 
-    def _render(self, statement: Statement, numbering: _Numbering) -> str:
+    def _render(self, statement: Statement, numbering: Numbering) -> str:
         if statement.lead_in is None:
             return " ".join(
                 compose.render_sentence(
@@ -475,7 +434,7 @@ class GroundedGenerator:
         return text
 
     def _preview(self, statement: Statement) -> str:
-        return self._render(statement, _Numbering())
+        return self._render(statement, Numbering())
 
     def _lead(self, question: str, first: Statement) -> str | None:
         asked = yes_no_question(question, self.vocabulary)
@@ -519,7 +478,7 @@ class GroundedGenerator:
         """The best passage, offered as the closest the policy comes, not as the answer.
         Colloquial questions the policy does answer often land here ("how did u get my
         phone number"), and so do near misses it does not ("Who is your DPO?")."""
-        numbering = _Numbering()
+        numbering = Numbering()
         statements = [self._statement(candidates[0], candidates)]
         if self.shapes.asks_why(question) and not self._gives_reason(statements):
             statements = self._with_reason(statements, candidates)[:2]
