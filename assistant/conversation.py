@@ -155,6 +155,14 @@ PRO_WH_RE = re.compile(
 OBJECT_PRONOUN_RE = re.compile(r"\b(?:it|them)\b", re.IGNORECASE)
 SUBJECT_THEY_RE = re.compile(r"\bthey\b", re.IGNORECASE)
 COPULAS = frozenset(["is", "are", "was", "were"])
+DO_AUXILIARIES = frozenset(["do", "does", "did"])
+# Verbs that end the noun phrase before them: "my data stored", "my data gets sold",
+# "my messages stay private" are about "my data" and "my messages".
+LINKING_VERBS = frozenset(
+    """get gets got stay stays remain remains become becomes go goes end ends appear appears
+    seem seems show shows look looks""".split()  # noqa: SIM905
+)
+PHRASE_ENDS = STOPWORDS | LINKING_VERBS
 MAX_POSSESSED_WORDS = 3
 # Words that only make sense against what was said before ("... signs up anyway?").
 FOLLOWUP_MARKERS = frozenset(["anyway", "instead", "either", "too", "though"])
@@ -232,12 +240,17 @@ def _possessed(question: str) -> str | None:
         if token in ("my", "your"):
             phrase: list[str] = []
             for word in tokens[i + 1 : i + 1 + MAX_POSSESSED_WORDS]:
-                if word in STOPWORDS or (phrase and word.endswith("ed")):  # "my data stored"
+                if word in PHRASE_ENDS or (phrase and word.endswith("ed")):
                     break
                 phrase.append(word)
             # "Is my portfolio public?": the last word of a copula question is what is
             # said of the thing, not part of it
             if tokens[0] in COPULAS and len(phrase) > 1 and i + 1 + len(phrase) == len(tokens):
+                phrase.pop()
+            # "Does your site link to other websites?": right after "does" the thing is the
+            # subject, and the word that ends the phrase before "to" is its verb
+            cut = i + 1 + len(phrase) < len(tokens) and len(phrase) < MAX_POSSESSED_WORDS
+            if tokens[0] in DO_AUXILIARIES and i == 1 and len(phrase) > 1 and cut:
                 phrase.pop()
             if phrase:
                 return " ".join([token, *phrase])

@@ -85,6 +85,12 @@ def _history(*questions: str) -> list[Turn]:
         (["How long do you keep my data?", "and after my account is closed?"], "why?",
          ["keep my data", "closed", "Why"]),
         (["Do you use cookies?", "thanks!"], "why?", ["Why do you use cookies"]),
+        # the thing ends before its verb: "your site", not "your site link"
+        (["Does your site link to other websites?"], "does your policy cover it?",
+         ["cover your site?"]),
+        (["Do my messages stay private?"], "who can read them?", ["read my messages?"]),
+        (["Does my credit card number get stored?"], "who sees it?",
+         ["sees my credit card number?"]),
     ],
 )  # fmt: skip
 def test_follow_ups_are_merged_with_the_previous_question(
