@@ -45,7 +45,8 @@ EXTRA_STOPWORDS = frozenset(
     sort way ways up take takes go goes going make one much many some all every each get
     got ask asking after before until during since while within between them those itself
     themselves over under onto upon across around toward towards than too very even already
-    yet""".split()  # noqa: SIM905
+    yet actually basically literally exactly simply totally anyway kind most lot lots bit
+    bits""".split()  # noqa: SIM905
 )
 ALL_STOPWORDS = STOPWORDS | EXTRA_STOPWORDS
 
