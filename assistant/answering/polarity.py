@@ -91,6 +91,8 @@ def yes_no_question(question: str, vocabulary: Vocabulary) -> YesNoQuestion | No
     contrastive = bool(CONTRASTIVE & set(tokens))
     if len(terms) > 1 and terms[0] in INSTRUMENTAL:  # "use my data to publish ...": publish
         terms = (*terms[1:], terms[0])
+    if set(terms) <= INSTRUMENTAL:  # "... how and why you're using my data": "by using the link"
+        return None
     return YesNoQuestion(terms, negated, contrastive) if terms else None
 
 

@@ -177,6 +177,8 @@ def test_use_is_not_the_head_of_what_it_is_used_for(grounded: GroundedGenerator)
     assert lead == "yes"
     cookies = yes_no_question("Do you use cookies?", grounded.vocabulary)
     assert cookies is not None and cookies.predicate[0] == "cooki"
+    # "use" alone names nothing to check a sentence against ("by using the link")
+    assert yes_no_question("Can I find out how you are using my data?", grounded.vocabulary) is None
 
 
 def test_a_question_with_its_own_exception_gets_no_lead(grounded: GroundedGenerator) -> None:
