@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -161,13 +161,8 @@ class GroundedGenerator:
                 return self._closest(question, candidates, confidence, signals)
             return self.abstain(oos, confidence, notes=(f"signals {signals}",))
         action = self._procedure_action(question)
-        if action is not None:  # "How do I ...?" is answered by a sentence that says how
-            candidates.sort(key=lambda c: -(c.score + PROCEDURE_BONUS * self._tells(c, action)))
-        if self.shapes.asks_date(question):  # the sentence that gives a date
-            candidates.sort(key=lambda c: -(c.score + DATE_BONUS * self.shapes.gives_date(c.text)))
-        if self.shapes.asks_consequence(question):  # "what if ...?": "If ..., we ..."
-            floor = HOW_MIN_COVERAGE * candidates[0].coverage
-            candidates.sort(key=lambda c: -(c.score + CONSEQUENCE_BONUS * self._states(c, floor)))
+        if bonus := self._shape_bonus(question, action, candidates):
+            candidates.sort(key=lambda c: -(c.score + bonus(c)))
         parsed = Question.parse(question, self.vocabulary, self.intents)
         asked = self._asked_item(parsed, hits)
         statements = self._plan(candidates, frozenset(parsed.intent), asked)
@@ -396,10 +391,23 @@ class GroundedGenerator:
                 return [*statements, self._statement(candidate, candidates)]
         return statements
 
-    def _states(self, candidate: Candidate, floor: float) -> bool:
-        """Opens with a condition and still covers the question: "If we accidentally
-        collect personal data from a minor under 18, we promptly delete it."""
-        return candidate.coverage >= floor and self.shapes.states_consequence(candidate.text)
+    def _shape_bonus(
+        self, question: str, action: str | None, candidates: list[Candidate]
+    ) -> Callable[[Candidate], float] | None:
+        """What a sentence earns for having the shape the question asks for: "How do I
+        ...?" one that says how, "When was ...?" one with a date, "What if ...?" one that
+        opens with a condition and still covers the question ("If we accidentally collect
+        personal data from a minor under 18, we promptly delete it."). None: no shape."""
+        if action is not None:
+            return lambda c: PROCEDURE_BONUS * self._tells(c, action)
+        if self.shapes.asks_date(question):
+            return lambda c: DATE_BONUS * self.shapes.gives_date(c.text)
+        if self.shapes.asks_consequence(question):
+            floor = HOW_MIN_COVERAGE * candidates[0].coverage
+            return lambda c: (
+                CONSEQUENCE_BONUS * (c.coverage >= floor and self.shapes.states_consequence(c.text))
+            )
+        return None
 
     def _tells(self, candidate: Candidate, action: str) -> bool:
         """Says how, and about the thing to do when the question names it."""
