@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant import rights
+from assistant.answering.citations import renumber_markers
 from assistant.contract import Citation
 from assistant.inputs import clean_message
 from assistant.redaction import redact
@@ -21,7 +22,6 @@ if TYPE_CHECKING:
     from assistant.session import Assistant
 
 MAX_QUESTIONS = 3
-_MARKER_RE = re.compile(r"\[(\d+)\]")
 
 
 class TicketPreview(BaseModel):
@@ -80,7 +80,8 @@ def draft_reply(assistant: Assistant, customer_message: str) -> Draft:
         if answer.abstained:
             continue
         abstained_all = False
-        paragraphs.append(_renumber(answer.text, len(citations)))
+        offset = {n: n + len(citations) for n in range(1, len(answer.citations) + 1)}
+        paragraphs.append(renumber_markers(answer.text, offset))
         citations.extend(
             Citation(
                 clause_id=c.clause_id, section=c.section, quote=c.quote, start=c.start, end=c.end
@@ -98,11 +99,6 @@ def draft_reply(assistant: Assistant, customer_message: str) -> Draft:
         secrets_removed=bool(redacted.found),
         policy_version=assistant.policy.version,
     )
-
-
-def _renumber(answer_text: str, offset: int) -> str:
-    """Shift citation markers so several answers share one numbered source list."""
-    return _MARKER_RE.sub(lambda m: f"[{int(m.group(1)) + offset}]", answer_text)
 
 
 def _preview(detection: rights.Detection) -> TicketPreview:

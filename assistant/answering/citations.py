@@ -7,7 +7,7 @@ so verification demands an exact substring, never a whitespace-normalised match.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -19,6 +19,14 @@ if TYPE_CHECKING:
     from assistant.retrieval import Hit
 
 MARKER_RE = re.compile(r"\[(\d{1,2})\]")
+
+
+def renumber_markers(text: str, numbers: Mapping[int, int]) -> str:
+    """``text`` with its [n] markers renumbered by ``numbers`` (others left alone), so
+    several answers can share one numbered source list."""
+    return MARKER_RE.sub(lambda m: f"[{numbers.get(int(m.group(1)), int(m.group(1)))}]", text)
+
+
 # An opening sentence of at most this many words needs no marker: a lead ("Yes.", "No.").
 MAX_LEAD_WORDS = 4
 _QUOTE_CHARS = "\"'“”‘’`´"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from assistant.answering.citations import MARKER_RE
+from assistant.answering.citations import renumber_markers
 from assistant.answering.types import Answer, Citation
 
 
@@ -28,7 +28,7 @@ def combine_answers(parts: Sequence[tuple[str, Answer]], template: str) -> Answe
                 citations.append(citation)
                 numbers[key] = len(citations)
             renumbered[old] = numbers[key]
-        text = _renumber(answer.text, renumbered)
+        text = renumber_markers(answer.text, renumbered)
         texts.append(template.format(question=question.strip(), answer=text))
     answers = [answer for _, answer in parts]
     answered = [a for a in answers if not a.abstained]
@@ -41,7 +41,3 @@ def combine_answers(parts: Sequence[tuple[str, Answer]], template: str) -> Answe
         notes=tuple(note for a in answers for note in a.notes),
         closest=not answered and any(a.closest for a in answers),
     )
-
-
-def _renumber(text: str, numbers: dict[int, int]) -> str:
-    return MARKER_RE.sub(lambda m: f"[{numbers.get(int(m.group(1)), int(m.group(1)))}]", text)
