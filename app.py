@@ -56,7 +56,7 @@ def start_delivery(assistant: Any, settings: Any) -> threading.Event | None:
     if sender is None:
         return None  # tickets wait in the outbox until a backend is configured
     stop = threading.Event()
-    worker = OutboxWorker(assistant.tickets, sender)
+    worker = OutboxWorker.from_settings(assistant.tickets, sender, settings)
     threading.Thread(
         target=worker.run_forever, args=(stop,), name="dsr-delivery", daemon=True
     ).start()

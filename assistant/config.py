@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     fides_url: str | None = None
     fides_token: SecretStr | None = None
+    # Deliveries run in parallel so a hung backend holds only its own tickets; each attempt
+    # waits at most this many seconds on each of connect, write and read.
+    delivery_workers: int = Field(default=8, ge=1, le=64)
+    delivery_timeout: float = Field(default=10.0, gt=0, le=120)
 
     # Staff side of the app (agent console, tickets view).
     production: bool = False

@@ -1,37 +1,34 @@
 """Delivery of filed tickets to the DSR backend: a transactional-outbox worker and senders.
 
 ``TicketStore.create`` writes each ticket's outbox row in the ticket's own transaction.
-``OutboxWorker`` later claims due rows, hands each ticket to a ``Sender`` and records the
-attempt. Delivery is at-least-once: a crash after sending and before recording resends,
-so every request carries the ticket's idempotency key for the backend to deduplicate.
+``OutboxWorker`` later claims due rows through the store, hands each ticket to a ``Sender``
+on a bounded pool of threads and records every attempt through the store. Delivery is
+at-least-once: a crash after sending and before recording resends, so every request carries
+the ticket's idempotency key (the webhook's ``webhook-id``) for the backend to deduplicate.
 Nothing is ever dropped: there is no attempt limit, only a capped backoff.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import base64
+import binascii
 import json
 import logging
+import math
 import random
 import threading
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
-from sqlalchemy import Connection, Row, insert, select, update
+from standardwebhooks import Webhook
 
-from assistant.redaction import redact
-from assistant.ticket_store import (
-    TicketStore,
-    delivery_attempts_table,
-    outbox_table,
-    with_retry,
-)
+from assistant.ticket_store import DeliveryAttempt, OutboxClaim, TicketStore
 from assistant.tickets import DeliveryState, DsrTicket, RequestType, utcnow
 
 if TYPE_CHECKING:
@@ -57,6 +54,7 @@ class DeliveryResult:
 
 class Sender(Protocol):
     name: str
+    timeout: float  # seconds one attempt may wait on each of connect, write and read
 
     def send(self, ticket: DsrTicket) -> DeliveryResult: ...
 
@@ -93,14 +91,34 @@ def _post(
 # --- generic webhook --------------------------------------------------------------------------
 
 
-def sign(body: bytes, secret: str) -> str:
-    """``X-DSR-Signature`` value: HMAC-SHA256 of the raw body, hex, prefixed ``sha256=``."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+DEFAULT_ATTEMPT_TIMEOUT = 10.0
+SECRET_PREFIX = "whsec_"
 
 
-def verify_signature(body: bytes, secret: str, header: str) -> bool:
-    """For receivers (and tests): constant-time comparison."""
-    return hmac.compare_digest(sign(body, secret), header)
+def webhook_signer(secret: str) -> Webhook:
+    """The Standard Webhooks signer for ``ASSISTANT_WEBHOOK_SECRET``.
+
+    ``whsec_<base64>`` is the standard form (the key is the decoded bytes). Any other value
+    is a secret from before the switch: its UTF-8 bytes are the key, as they always were;
+    ``standard_secret`` gives the ``whsec_`` form to hand to the receiver's library.
+    """
+    key = secret.encode()
+    if secret.startswith(SECRET_PREFIX):
+        encoded = secret.removeprefix(SECRET_PREFIX)
+        try:  # strict, where the library would skip stray characters
+            key = base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True)
+        except binascii.Error as exc:
+            raise DeliveryConfigError(f"the {SECRET_PREFIX} webhook secret is not base64") from exc
+    if not key:
+        raise DeliveryConfigError("a webhook secret is required to sign deliveries")
+    return Webhook(key)
+
+
+def standard_secret(secret: str) -> str:
+    """The ``whsec_`` form of a configured secret (unchanged if it already is one)."""
+    if secret.startswith(SECRET_PREFIX):
+        return secret
+    return SECRET_PREFIX + base64.b64encode(secret.encode()).decode()
 
 
 def webhook_body(ticket: DsrTicket) -> bytes:
@@ -110,9 +128,12 @@ def webhook_body(ticket: DsrTicket) -> bytes:
 
 
 class WebhookSender:
-    """POST the ticket JSON, signed. Receivers must deduplicate on ``Idempotency-Key``.
+    """POST the ticket JSON, signed the Standard Webhooks way.
 
-    Only the body is signed (the backend's contract); ``X-DSR-Timestamp`` is informative.
+    ``webhook-signature`` covers ``webhook-id``, ``webhook-timestamp`` and the body, so a
+    captured request can be neither re-dated nor given a fresh id. ``webhook-id`` is the
+    ticket's idempotency key, the same on every attempt: receivers reject timestamps outside
+    their window and deduplicate on the id (409 for an id they already hold).
     """
 
     name = "webhook"
@@ -121,25 +142,25 @@ class WebhookSender:
         self,
         url: str,
         secret: str,
-        timeout: float = 10.0,
+        timeout: float = DEFAULT_ATTEMPT_TIMEOUT,
         *,
         clock: Callable[[], float] = time.time,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        if not secret:
-            raise DeliveryConfigError("a webhook secret is required to sign deliveries")
         self.url = url
-        self._secret = secret
+        self.timeout = timeout
+        self._signer = webhook_signer(secret)
         self._clock = clock
         self._client = httpx.Client(timeout=timeout, transport=transport)
 
     def headers(self, ticket: DsrTicket, body: bytes) -> dict[str, str]:
+        sent_at = datetime.fromtimestamp(math.floor(self._clock()), UTC)
         return {
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,
-            "X-DSR-Signature": sign(body, self._secret),
-            "X-DSR-Timestamp": str(int(self._clock())),
-            "Idempotency-Key": ticket.idempotency_key,
+            "webhook-id": ticket.idempotency_key,
+            "webhook-timestamp": str(int(sent_at.timestamp())),
+            "webhook-signature": self._signer.sign(ticket.idempotency_key, sent_at, body),
         }
 
     def send(self, ticket: DsrTicket) -> DeliveryResult:
@@ -243,11 +264,12 @@ class FidesSender:
         self,
         base_url: str,
         token: str,
-        timeout: float = 10.0,
+        timeout: float = DEFAULT_ATTEMPT_TIMEOUT,
         *,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
         self._client = httpx.Client(timeout=timeout, transport=transport)
         self._token = token
 
@@ -291,11 +313,17 @@ def build_sender(settings: Settings) -> Sender | None:
     if settings.webhook_url:
         if settings.webhook_secret is None:
             raise DeliveryConfigError("ASSISTANT_WEBHOOK_URL needs ASSISTANT_WEBHOOK_SECRET")
-        return WebhookSender(settings.webhook_url, settings.webhook_secret.get_secret_value())
+        return WebhookSender(
+            settings.webhook_url,
+            settings.webhook_secret.get_secret_value(),
+            settings.delivery_timeout,
+        )
     if settings.fides_url:
         if settings.fides_token is None:
             raise DeliveryConfigError("ASSISTANT_FIDES_URL needs ASSISTANT_FIDES_TOKEN")
-        return FidesSender(settings.fides_url, settings.fides_token.get_secret_value())
+        return FidesSender(
+            settings.fides_url, settings.fides_token.get_secret_value(), settings.delivery_timeout
+        )
     return None
 
 
@@ -320,6 +348,15 @@ class RetryPolicy:
         return step / 2 + jitter * step / 2
 
 
+DEFAULT_WORKERS = 8
+
+
+def claim_lease(timeout: float) -> timedelta:
+    """How long a claimed row stays with its worker: an attempt's connect, write and read
+    waits are each bounded by ``timeout``; the margin covers the database round trips."""
+    return timedelta(seconds=3 * timeout + 5)
+
+
 @dataclass
 class RunReport:
     delivered: int = 0
@@ -329,6 +366,14 @@ class RunReport:
     @property
     def attempted(self) -> int:
         return self.delivered + self.retrying + self.failed
+
+    def add(self, outcome: Outcome) -> None:
+        if outcome is Outcome.DELIVERED:
+            self.delivered += 1
+        elif outcome is Outcome.RETRY:
+            self.retrying += 1
+        else:
+            self.failed += 1
 
 
 @dataclass(frozen=True)
@@ -343,13 +388,17 @@ class AttemptRecord:
     duration_ms: int
 
 
-class OutboxWorker:
-    """Claims due outbox rows, sends them, records every attempt.
+_InFlight = set[Future[Outcome]]
 
-    On PostgreSQL each row is claimed with ``FOR UPDATE SKIP LOCKED`` inside a transaction
-    held across the send, so concurrent workers never send the same row; a worker that dies
-    mid-send releases the lock with its connection and the row is simply due again. SQLite
-    has no row locks: run a single worker there (the CLI and the app each start one).
+
+class OutboxWorker:
+    """Claims due outbox rows through the store and delivers them on ``workers`` threads.
+
+    Each claim is a lease written to the row (``claim_lease`` of the sender's timeout), so
+    any number of workers, in one process or several, on SQLite or PostgreSQL, never hold
+    the same row at once; a worker that dies mid-send leaves its rows due again when their
+    lease ends. A hung backend holds only the threads sending to it, each for at most one
+    attempt's timeout; the other threads keep delivering.
     """
 
     def __init__(
@@ -362,7 +411,10 @@ class OutboxWorker:
         jitter: Callable[[], float] = random.random,
         batch_size: int = 50,
         poll_interval: float = 2.0,
+        workers: int = DEFAULT_WORKERS,
     ) -> None:
+        if workers < 1:
+            raise DeliveryConfigError("the delivery worker pool needs at least one thread")
         self.store = store
         self.sender = sender
         self.policy = policy or RetryPolicy()
@@ -370,82 +422,76 @@ class OutboxWorker:
         self.jitter = jitter
         self.batch_size = batch_size
         self.poll_interval = poll_interval
+        self.workers = workers
+        self.lease = claim_lease(sender.timeout)
+
+    @classmethod
+    def from_settings(cls, store: TicketStore, sender: Sender, settings: Settings) -> OutboxWorker:
+        return cls(store, sender, workers=settings.delivery_workers)
 
     def run_once(self) -> RunReport:
         """Try every row that is due now (up to ``batch_size``); return what happened."""
         now = self.clock()
         report = RunReport()
-        for _ in range(self.batch_size):
-            outcome = self._deliver_next(now)
-            if outcome is None:
-                break
-            if outcome is Outcome.DELIVERED:
-                report.delivered += 1
-            elif outcome is Outcome.RETRY:
-                report.retrying += 1
-            else:
-                report.failed += 1
-        return report
+        claimed = 0
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="dsr-delivery") as pool:
+            in_flight: _InFlight = set()
+            while True:
+                room = min(self.workers - len(in_flight), self.batch_size - claimed)
+                claimed += self._dispatch(pool, in_flight, now, room)
+                if not in_flight:
+                    return report
+                done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+                for future in done:
+                    report.add(future.result())  # a database error surfaces here
 
     def run_forever(self, stop_event: threading.Event) -> None:
-        """For a background thread: poll until ``stop_event`` is set; never dies on errors."""
+        """For a background thread: poll until ``stop_event`` is set; never dies on errors.
+
+        A free thread takes the next due row at once: a row never waits for a batch."""
         failures = 0
-        while not stop_event.is_set():
-            try:
-                report = self.run_once()
-                failures = 0
-            except Exception:  # a database outage must not kill the thread
-                failures += 1
-                log.exception("outbox run failed (%d in a row)", failures)
-                stop_event.wait(min(self.policy.max_delay, self.poll_interval * 2**failures))
-                continue
-            if report.attempted < self.batch_size:
-                stop_event.wait(self.poll_interval)
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="dsr-delivery") as pool:
+            in_flight: _InFlight = set()
+            while not stop_event.is_set():
+                try:
+                    self._dispatch(pool, in_flight, self.clock(), self.workers - len(in_flight))
+                    failures = 0
+                except Exception:  # a database outage must not kill the thread
+                    failures += 1
+                    log.exception("outbox claim failed (%d in a row)", failures)
+                    stop_event.wait(min(self.policy.max_delay, self.poll_interval * 2**failures))
+                    continue
+                if not in_flight:
+                    stop_event.wait(self.poll_interval)
+                    continue
+                done, in_flight = wait(
+                    in_flight, timeout=self.poll_interval, return_when=FIRST_COMPLETED
+                )
+                for future in done:
+                    if future.exception() is not None:  # its lease runs out: retried later
+                        log.error("delivery attempt failed", exc_info=future.exception())
 
     # -- one row --
 
-    def _due(self, now: datetime) -> Any:
-        return (
-            select(outbox_table)
-            .where(
-                outbox_table.c.state != DeliveryState.DELIVERED.value,
-                outbox_table.c.next_attempt_at <= now,
-            )
-            .order_by(outbox_table.c.next_attempt_at, outbox_table.c.ticket_id)
-            .limit(1)
-        )
+    def _dispatch(
+        self, pool: ThreadPoolExecutor, in_flight: _InFlight, now: datetime, room: int
+    ) -> int:
+        if room <= 0:
+            return 0
+        claims = self.store.claim_due_deliveries(now, room, self.clock() + self.lease)
+        in_flight.update(pool.submit(self._attempt, claim) for claim in claims)
+        return len(claims)
 
-    def _deliver_next(self, now: datetime) -> Outcome | None:
-        if self.store.dialect == "postgresql":
-            with self.store.engine.begin() as conn:
-                row = conn.execute(self._due(now).with_for_update(skip_locked=True)).first()
-                if row is None:
-                    return None
-                result, started, duration_ms = self._send(row.ticket_id)
-                self._record(conn, row, result, started, duration_ms)
-                return result.outcome
-
-        def claim() -> Row[Any] | None:
-            with self.store.engine.connect() as conn:
-                return conn.execute(self._due(now)).first()
-
-        row = with_retry(claim)
-        if row is None:
-            return None
-        result, started, duration_ms = self._send(row.ticket_id)
-
-        def record() -> None:
-            with self.store.engine.begin() as conn:
-                self._record(conn, row, result, started, duration_ms)
-
-        with_retry(record)
+    def _attempt(self, claim: OutboxClaim) -> Outcome:
+        result, started, duration_ms = self._send(claim.ticket_id)
+        self._record(claim, result, started, duration_ms)
         return result.outcome
 
     def _send(self, ticket_id: str) -> tuple[DeliveryResult, datetime, int]:
         started = self.clock()
         begun = time.perf_counter()
-        ticket = self.store.get(ticket_id)
         try:
+            ticket = self.store.get(ticket_id)
             if ticket is None:
                 raise LookupError(f"outbox row for missing ticket {ticket_id}")
             result = self.sender.send(ticket)
@@ -455,57 +501,44 @@ class OutboxWorker:
         return result, started, round((time.perf_counter() - begun) * 1000)
 
     def _record(
-        self, conn: Connection, row: Any, result: DeliveryResult, at: datetime, duration_ms: int
+        self, claim: OutboxClaim, result: DeliveryResult, at: datetime, duration_ms: int
     ) -> None:
-        attempts = row.attempts + 1
-        error = redact(result.error[:500]).text if result.error else None
-        values: dict[str, Any] = {"attempts": attempts, "last_error": error}
-        if result.outcome is Outcome.DELIVERED:
-            values.update(state=DeliveryState.DELIVERED.value, delivered_at=at, last_error=None)
-        else:
+        attempts = claim.attempts + 1
+        state, due = DeliveryState.DELIVERED, at
+        if result.outcome is not Outcome.DELIVERED:
             permanent = result.outcome is Outcome.PERMANENT_ERROR
             delay = (
                 self.policy.max_delay if permanent else self.policy.delay(attempts, self.jitter())
             )
             flagged = permanent or attempts >= self.policy.failed_after
             state = DeliveryState.FAILED_RETRYING if flagged else DeliveryState.PENDING
-            values.update(state=state.value, next_attempt_at=at + timedelta(seconds=delay))
-        conn.execute(
-            update(outbox_table).where(outbox_table.c.ticket_id == row.ticket_id).values(**values)
+            due = at + timedelta(seconds=delay)
+        attempt = DeliveryAttempt(
+            ticket_id=claim.ticket_id,
+            attempt=attempts,
+            at=at,
+            sender=self.sender.name,
+            outcome=result.outcome.value,
+            status_code=result.status_code,
+            error=result.error,
+            duration_ms=duration_ms,
         )
-        conn.execute(
-            insert(delivery_attempts_table).values(
-                ticket_id=row.ticket_id,
-                attempt=attempts,
-                at=at,
-                sender=self.sender.name,
-                outcome=result.outcome.value,
-                status_code=result.status_code,
-                error=error,
-                duration_ms=duration_ms,
-            )
-        )
+        if not self.store.record_delivery_attempt(claim, attempt, state, due):
+            log.warning("lease on %s ran out mid-attempt; another worker took it", claim.ticket_id)
 
 
 def delivery_attempts(store: TicketStore, ticket_id: str) -> list[AttemptRecord]:
     """Every attempt for one ticket, oldest first (for ``tickets show`` and the staff view)."""
-    table = delivery_attempts_table
-    query = select(table).where(table.c.ticket_id == ticket_id).order_by(table.c.seq)
-
-    def read() -> list[AttemptRecord]:
-        with store.engine.connect() as conn:
-            return [
-                AttemptRecord(
-                    ticket_id=r.ticket_id,
-                    attempt=r.attempt,
-                    at=r.at,
-                    sender=r.sender,
-                    outcome=Outcome(r.outcome),
-                    status_code=r.status_code,
-                    error=r.error,
-                    duration_ms=r.duration_ms,
-                )
-                for r in conn.execute(query)
-            ]
-
-    return with_retry(read)
+    return [
+        AttemptRecord(
+            ticket_id=a.ticket_id,
+            attempt=a.attempt,
+            at=a.at,
+            sender=a.sender,
+            outcome=Outcome(a.outcome),
+            status_code=a.status_code,
+            error=a.error,
+            duration_ms=a.duration_ms,
+        )
+        for a in store.delivery_attempts(ticket_id)
+    ]

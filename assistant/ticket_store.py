@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -172,6 +173,33 @@ delivery_attempts_table = Table(
     Column("error", Text),
     Column("duration_ms", Integer, nullable=False),
 )
+
+
+@dataclass(frozen=True)
+class OutboxClaim:
+    """One due outbox row taken by one delivery worker until ``lease_until``.
+
+    The claim is written to the row itself (``next_attempt_at = lease_until``), so every
+    worker in every process sees it; a worker that dies simply lets the lease run out.
+    """
+
+    ticket_id: str
+    attempts: int  # attempts recorded before this one
+    lease_until: datetime
+
+
+@dataclass(frozen=True)
+class DeliveryAttempt:
+    """What one attempt did, as the outbox records it (``outcome``: ``delivery.Outcome``)."""
+
+    ticket_id: str
+    attempt: int
+    at: datetime
+    sender: str
+    outcome: str
+    status_code: int | None
+    error: str | None
+    duration_ms: int
 
 
 def _ticket_row(ticket: DsrTicket) -> dict[str, Any]:
@@ -440,6 +468,108 @@ class TicketStore:
                 return False
             conn.execute(insert(audit_table).values(ticket_id=ticket.id, **_audit_row(entry)))
             return True
+
+    # -- the outbox: delivery asks for due rows and records attempts only through these --
+
+    def claim_due_deliveries(
+        self, now: datetime, limit: int, lease_until: datetime
+    ) -> list[OutboxClaim]:
+        """Claim up to ``limit`` rows due at ``now`` until ``lease_until``.
+
+        One ``UPDATE ... RETURNING`` over the due rows: SQLite runs it under its write lock,
+        PostgreSQL picks the rows with ``FOR UPDATE SKIP LOCKED``; either way, of several
+        workers or processes that see the same due row exactly one claims it.
+        """
+        if limit <= 0:
+            return []
+        due = (
+            select(outbox_table.c.ticket_id)
+            .where(
+                outbox_table.c.state != DeliveryState.DELIVERED.value,
+                outbox_table.c.next_attempt_at <= now,
+            )
+            .order_by(outbox_table.c.next_attempt_at, outbox_table.c.ticket_id)
+            .limit(limit)
+        )
+        if self.dialect == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        claim = (
+            update(outbox_table)
+            .where(outbox_table.c.ticket_id.in_(due.scalar_subquery()))
+            .values(next_attempt_at=lease_until)
+            .returning(outbox_table.c.ticket_id, outbox_table.c.attempts)
+        )
+
+        def run() -> list[OutboxClaim]:
+            with self.engine.begin() as conn:
+                rows = conn.execute(claim).all()
+            return [OutboxClaim(row.ticket_id, row.attempts, lease_until) for row in rows]
+
+        return with_retry(run)
+
+    def record_delivery_attempt(
+        self,
+        claim: OutboxClaim,
+        attempt: DeliveryAttempt,
+        state: DeliveryState,
+        next_attempt_at: datetime,
+    ) -> bool:
+        """Record an attempt with the row's new state and when it is due again.
+
+        Only while the claim still holds: False when the lease ran out and another worker
+        claimed the row (that worker records its own attempt; the receiver deduplicates).
+        """
+        error = redact(attempt.error[:500]).text if attempt.error else None
+        values: dict[str, Any] = {
+            "attempts": attempt.attempt,
+            "last_error": error,
+            "state": state.value,
+            "next_attempt_at": next_attempt_at,
+        }
+        if state is DeliveryState.DELIVERED:
+            values["delivered_at"] = attempt.at
+
+        def record() -> bool:
+            with self.engine.begin() as conn:
+                held = conn.execute(
+                    update(outbox_table)
+                    .where(
+                        outbox_table.c.ticket_id == claim.ticket_id,
+                        outbox_table.c.attempts == claim.attempts,
+                        outbox_table.c.next_attempt_at == claim.lease_until,
+                    )
+                    .values(**values)
+                ).rowcount
+                if held != 1:
+                    return False
+                row = {**attempt.__dict__, "error": error}
+                conn.execute(insert(delivery_attempts_table).values(**row))
+                return True
+
+        return with_retry(record)
+
+    def delivery_attempts(self, ticket_id: str) -> list[DeliveryAttempt]:
+        """Every attempt for one ticket, oldest first."""
+        table = delivery_attempts_table
+        query = select(table).where(table.c.ticket_id == ticket_id).order_by(table.c.seq)
+
+        def read() -> list[DeliveryAttempt]:
+            with self.engine.connect() as conn:
+                return [
+                    DeliveryAttempt(
+                        ticket_id=r.ticket_id,
+                        attempt=r.attempt,
+                        at=r.at,
+                        sender=r.sender,
+                        outcome=r.outcome,
+                        status_code=r.status_code,
+                        error=r.error,
+                        duration_ms=r.duration_ms,
+                    )
+                    for r in conn.execute(query)
+                ]
+
+        return with_retry(read)
 
     # -- reading --
 

@@ -318,7 +318,7 @@ def run_deliver(args: argparse.Namespace) -> int:
             "or ASSISTANT_FIDES_URL and ASSISTANT_FIDES_TOKEN"
         )
     with _store() as store:
-        worker = OutboxWorker(store, sender)
+        worker = OutboxWorker.from_settings(store, sender, settings)
         if args.once:
             report = worker.run_once()
             print(

@@ -1,5 +1,7 @@
-"""A DSR backend on 127.0.0.1 that can be down, slow, or fine, and deduplicates deliveries
-on ``Idempotency-Key`` like the real one must (409 for a key it already holds)."""
+"""A DSR backend on 127.0.0.1 that can be down, slow, or fine, and checks deliveries the way
+SECURITY.md tells a real one to: the Standard Webhooks library verifies the signature over
+id, timestamp and body and the timestamp window (401 otherwise), and deliveries are
+deduplicated on ``webhook-id`` (409 for an id it already holds)."""
 
 from __future__ import annotations
 
@@ -10,18 +12,29 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from servers import free_port
+from standardwebhooks import Webhook, WebhookVerificationError
 
-from assistant.delivery import verify_signature
+# A secret in the standard whsec_<base64> form (32 random-looking bytes).
+SECRET = "whsec_ZmF1bHRzLXdlYmhvb2stc2VjcmV0LTAxMjM0NTY3ODk="
 
-SECRET = "faults-webhook-secret"
+
+def verified(headers: dict[str, str], body: bytes) -> bool:
+    try:
+        Webhook(SECRET).verify(body, headers, json_parse=False)
+    except WebhookVerificationError:
+        return False
+    return True
 
 
 @dataclass
 class DsrBackend:
     port: int = field(default_factory=free_port)
     delay: float = 0.0  # seconds to sit on each request AFTER accepting it (a slow backend)
+    hang_on: set[str] = field(default_factory=set)  # bodies holding one of these hang...
+    released: threading.Event = field(default_factory=threading.Event)  # ...until this is set
     accepted: Counter[str] = field(default_factory=Counter)  # key -> times stored (must be 1)
-    requests: int = 0
+    arrived: int = 0  # requests received, hung ones included
+    requests: int = 0  # requests answered (or about to be)
     bad_signatures: int = 0
     _server: ThreadingHTTPServer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -36,10 +49,12 @@ class DsrBackend:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                status = backend._store(
-                    self.headers.get("Idempotency-Key", ""),
-                    verify_signature(body, SECRET, self.headers.get("X-DSR-Signature", "")),
-                )
+                with backend._lock:
+                    backend.arrived += 1
+                if any(marker.encode() in body for marker in backend.hang_on):
+                    backend.released.wait(60)  # hung before looking at the request
+                headers = dict(self.headers.items())
+                status = backend._store(self.headers.get("webhook-id", ""), verified(headers, body))
                 time.sleep(backend.delay)
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
@@ -65,6 +80,7 @@ class DsrBackend:
             return 201
 
     def stop(self) -> None:
+        self.released.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 from scale.harness import chat_process
+from sqlalchemy import select
 
-from assistant.ticket_store import TicketStore
-from assistant.tickets import DeliveryState
+from assistant.ticket_store import TicketStore, outbox_table
+from assistant.tickets import DeliveryState, utcnow
 
 from .backend import SECRET, DsrBackend
 
@@ -36,6 +37,7 @@ def delivery_env(data_dir: Path, backend: DsrBackend) -> dict[str, str]:
         "ASSISTANT_DATA_DIR": str(data_dir),
         "ASSISTANT_WEBHOOK_URL": backend.url,
         "ASSISTANT_WEBHOOK_SECRET": SECRET,
+        "ASSISTANT_DELIVERY_TIMEOUT": "3",  # a claim's lease: 3 x 3 s + 5 s
         "HF_HUB_OFFLINE": "1",
     }
 
@@ -111,6 +113,12 @@ def test_worker_killed_mid_send_the_retry_is_deduplicated(
         running.wait()
 
     backend.delay = 0.0
+    # The dead worker's claim holds the row until its lease ends; then any worker may take it.
+    with TicketStore(f"sqlite:///{data_dir / 'tickets.sqlite3'}") as store:
+        with store.engine.connect() as conn:
+            leased_until = conn.execute(select(outbox_table.c.next_attempt_at)).scalar_one()
+        assert leased_until > utcnow()
+        wait_for(lambda: utcnow() >= leased_until, timeout=30)
     fresh = deliver(data_dir, backend, "--once")
     assert fresh.wait(timeout=120) == 0
 

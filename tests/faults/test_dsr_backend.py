@@ -1,5 +1,6 @@
-"""The DSR backend down or slow: chat keeps filing tickets (they wait in the outbox), the
-delivery worker keeps retrying, and once the backend is back every ticket arrives once."""
+"""The DSR backend down, slow or hung: chat keeps filing tickets (they wait in the outbox),
+the delivery worker keeps retrying, a hung delivery holds up only its own ticket, and once
+the backend is back every ticket arrives once. Deliveries cannot be replayed."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from pydantic import SecretStr
 
@@ -114,3 +116,81 @@ def test_backend_slow_times_out_chat_unaffected_and_each_ticket_stored_once(
     wait_until(lambda: delivered(assistant, [first, second]))
     assert len(backend.accepted) == 2
     assert set(backend.accepted.values()) == {1}
+
+
+HUNG_TIMEOUT = 2.0  # the per-attempt timeout in the hung-backend test
+
+
+@pytest.fixture()
+def patient_delivery(assistant: Assistant, backend: DsrBackend) -> Iterator[OutboxWorker]:
+    """The worker as the app runs it (default pool size), with a 2 s attempt timeout."""
+    sender = WebhookSender(backend.url, SECRET, timeout=HUNG_TIMEOUT)
+    worker = OutboxWorker(assistant.tickets, sender, policy=FAST_RETRIES, poll_interval=0.05)
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run_forever, args=(stop,), daemon=True)
+    thread.start()
+    yield worker
+    backend.released.set()
+    stop.set()
+    thread.join(timeout=30)
+    sender.close()
+
+
+def test_hung_deliveries_do_not_hold_up_a_healthy_ticket(
+    assistant: Assistant, backend: DsrBackend, patient_delivery: OutboxWorker
+) -> None:
+    backend.hang_on = {f"hung-{n}@example.com" for n in range(4)}
+    backend.start()
+    hung = [file_one(assistant, f"hung-{n}") for n in range(4)]
+    wait_until(lambda: backend.arrived >= 4)  # all four sends sit on the hung backend
+
+    filed_at = time.monotonic()
+    healthy = file_one(assistant, "healthy")
+    wait_until(lambda: delivered(assistant, [healthy]))
+    waited = time.monotonic() - filed_at
+    # Delivered one at a time it waited for the hung sends' timeouts (4 x 2 s); in parallel
+    # it goes out at once, well inside one attempt's timeout.
+    assert waited < HUNG_TIMEOUT, f"healthy ticket waited {waited:.1f}s behind hung ones"
+
+    backend.hang_on = set()
+    backend.released.set()  # the hung sends are answered late; their retries get 409
+    wait_until(lambda: delivered(assistant, hung))
+    assert len(backend.accepted) == 5
+    assert set(backend.accepted.values()) == {1}
+    assert backend.bad_signatures == 0
+
+
+class Recorder(httpx.BaseTransport):
+    """Captures what the sender puts on the wire, as an attacker on the path could."""
+
+    def __init__(self) -> None:
+        self.requests: list[httpx.Request] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        request.read()
+        self.requests.append(request)
+        return httpx.Response(201)
+
+
+def test_a_captured_delivery_cannot_be_replayed(assistant: Assistant, backend: DsrBackend) -> None:
+    backend.start()
+    ticket_id = file_one(assistant, "replay")
+    ticket = assistant.tickets.get(ticket_id)
+    assert ticket is not None
+    recorder = Recorder()
+    WebhookSender(backend.url, SECRET, transport=recorder).send(ticket)
+    (captured,) = recorder.requests
+    headers = dict(captured.headers)
+
+    def replay(**changed: str) -> int:
+        sent = {**headers, **changed}
+        return httpx.post(backend.url, content=captured.content, headers=sent).status_code
+
+    assert replay() == 201  # the genuine delivery, as it would have arrived
+    assert replay() == 409  # the same id again: recognised, not stored twice
+    later = str(int(time.time()) + 60)  # re-dated, still inside the window
+    assert replay(**{"webhook-id": "fresh-id", "Idempotency-Key": "fresh-id"}) == 401
+    assert replay(**{"webhook-timestamp": later, "X-DSR-Timestamp": later}) == 401
+    stale = WebhookSender(backend.url, SECRET, clock=lambda: time.time() - 600)
+    assert stale.send(ticket).status_code == 401  # outside the receiver's window
+    assert backend.accepted == {ticket.idempotency_key: 1}

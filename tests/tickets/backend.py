@@ -11,8 +11,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from servers import free_port
+from standardwebhooks import Webhook, WebhookVerificationError
 
-from assistant.delivery import verify_signature
+from assistant.delivery import standard_secret
 
 WEBHOOK_SECRET = "test-webhook-secret"
 
@@ -26,13 +27,26 @@ class Received:
     signature_ok: bool
 
 
+def verified(secret: str, headers: dict[str, str], body: bytes) -> bool:
+    """What a DSR backend does with the off-the-shelf library: signature over id, timestamp
+    and body, timestamp within the library's window (5 minutes)."""
+    try:
+        Webhook(standard_secret(secret)).verify(body, headers, json_parse=False)
+    except WebhookVerificationError:
+        return False
+    return True
+
+
 @dataclass
 class Receiver:
-    """A stdlib HTTP server playing the DSR backend: checks the HMAC, deduplicates on
-    ``Idempotency-Key`` (409 for a key it already holds), and can be told to fail."""
+    """A stdlib HTTP server playing the DSR backend: verifies Standard Webhooks signatures
+    (401 when they fail), deduplicates on ``webhook-id`` (409 for an id it already holds),
+    and can be told to fail. As Fides (``fides=True``) it checks no signature and
+    deduplicates on ``Idempotency-Key``."""
 
     port: int = field(default_factory=free_port)
-    secret: str = WEBHOOK_SECRET
+    secret: str = WEBHOOK_SECRET  # a pre-whsec_ value: the receiver uses its whsec_ form
+    fides: bool = False
     fail_next: int = 0  # answer this many requests with 500 first
     status_override: int | None = None  # answer everything with this status
     response_json: Any = None
@@ -51,18 +65,11 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                status = receiver._answer(self.headers.get("Idempotency-Key", ""), body)
-                signature = self.headers.get("X-DSR-Signature", "")
+                headers = dict(self.headers.items())
+                signed = receiver.fides or verified(receiver.secret, headers, body)
+                status = receiver._answer(receiver.key(headers), body) if signed else 401
                 with receiver._lock:
-                    receiver.requests.append(
-                        Received(
-                            self.path,
-                            dict(self.headers.items()),
-                            body,
-                            status,
-                            verify_signature(body, receiver.secret, signature),
-                        )
-                    )
+                    receiver.requests.append(Received(self.path, headers, body, status, signed))
                 payload = json.dumps(receiver.response_json or {"ok": status < 300}).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -77,6 +84,10 @@ class Receiver:
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
         return self
+
+    def key(self, headers: dict[str, str]) -> str:
+        lowered = {name.lower(): value for name, value in headers.items()}
+        return lowered.get("idempotency-key" if self.fides else "webhook-id", "")
 
     def _answer(self, key: str, body: bytes) -> int:
         with self._lock:
@@ -97,9 +108,7 @@ class Receiver:
             self._server = None
 
     def successes(self) -> Counter[str]:
-        return Counter(
-            r.headers.get("Idempotency-Key", "") for r in self.requests if 200 <= r.status < 300
-        )
+        return Counter(self.key(r.headers) for r in self.requests if 200 <= r.status < 300)
 
 
 class FakeClock:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import subprocess
 import sys
@@ -11,13 +9,14 @@ import textwrap
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import SecretStr
 from sqlalchemy import select, update
+from standardwebhooks import Webhook, WebhookVerificationError
 
 from assistant.config import Settings
 from assistant.delivery import (
@@ -34,10 +33,10 @@ from assistant.delivery import (
     classify_status,
     delivery_attempts,
     fides_payload,
-    sign,
+    standard_secret,
     webhook_body,
 )
-from assistant.ticket_store import TicketStore, outbox_table
+from assistant.ticket_store import DeliveryAttempt, TicketStore, outbox_table
 from assistant.tickets import (
     Correction,
     DeliveryState,
@@ -64,6 +63,7 @@ class ScriptedSender:
     """For backoff arithmetic only: answers from a script, never touches the network."""
 
     name = "scripted"
+    timeout = 1.0
 
     def __init__(self, *results: DeliveryResult | Exception) -> None:
         self.results = list(results)
@@ -125,10 +125,13 @@ def test_the_request_is_signed_and_carries_the_idempotency_key(
     made = store.create(make_draft(details="please send me everything"))
     OutboxWorker(store, webhook(receiver)).run_once()
     (request,) = receiver.requests
-    expected = hmac.new(WEBHOOK_SECRET.encode(), request.body, hashlib.sha256).hexdigest()
-    assert request.headers["X-DSR-Signature"] == f"sha256={expected}"
-    assert request.headers["Idempotency-Key"] == made.idempotency_key
-    assert abs(int(request.headers["X-DSR-Timestamp"]) - time.time()) < 60
+    assert request.status == 201 and request.signature_ok
+    # What a DSR backend runs: the off-the-shelf library, given the secret's whsec_ form.
+    Webhook(standard_secret(WEBHOOK_SECRET)).verify(request.body, request.headers)
+    assert request.headers["webhook-id"] == made.idempotency_key
+    assert abs(int(request.headers["webhook-timestamp"]) - time.time()) < 60
+    assert request.headers["webhook-signature"].startswith("v1,")
+    assert not {"X-DSR-Signature", "Idempotency-Key"} & set(request.headers)
     assert request.headers["Content-Type"] == "application/json"
     sent = json.loads(request.body)
     assert sent["id"] == made.id and sent["details"] == "please send me everything"
@@ -136,10 +139,68 @@ def test_the_request_is_signed_and_carries_the_idempotency_key(
     assert DsrTicket.model_validate(sent | {"delivery": made.delivery.model_dump()}).id == made.id
 
 
-def test_a_wrong_secret_fails_verification(receiver: Receiver) -> None:
-    body = b'{"id":"DSR-2026-AAAAAAAA"}'
-    assert sign(body, "right") != sign(body, "wrong")
-    assert sign(body, "right") == "sha256=" + hmac.new(b"right", body, hashlib.sha256).hexdigest()
+def test_a_wrong_secret_is_refused_by_the_receiver(
+    store: TicketStore, make_draft: MakeDraft, receiver: Receiver
+) -> None:
+    receiver.start()
+    made = store.create(make_draft())
+    assert webhook(receiver, secret="not-the-secret").send(made).status_code == 401
+    assert webhook(receiver).send(made).status_code == 201
+    assert [r.signature_ok for r in receiver.requests] == [False, True]
+
+
+def test_the_signature_covers_id_timestamp_and_body(
+    store: TicketStore, make_draft: MakeDraft
+) -> None:
+    made = store.create(make_draft())
+    body = webhook_body(made)
+    headers = WebhookSender("http://127.0.0.1:9/x", WEBHOOK_SECRET).headers(made, body)
+    verifier = Webhook(standard_secret(WEBHOOK_SECRET))
+    verifier.verify(body, headers, json_parse=False)
+    later = str(int(headers["webhook-timestamp"]) + 30)
+    for changed, forged in [
+        ({"webhook-id": "another-key"}, body),
+        ({"webhook-timestamp": later}, body),
+        ({}, body.replace(b"ada@example.com", b"eve@example.com")),
+    ]:
+        with pytest.raises(WebhookVerificationError):
+            verifier.verify(forged, headers | changed, json_parse=False)
+
+
+def test_a_delivery_outside_the_receivers_window_is_refused(
+    store: TicketStore, make_draft: MakeDraft, receiver: Receiver
+) -> None:
+    receiver.start()
+    made = store.create(make_draft())
+    stale = WebhookSender(receiver.url, WEBHOOK_SECRET, clock=lambda: time.time() - 400)
+    result = stale.send(made)
+    assert (result.outcome, result.status_code) == (Outcome.PERMANENT_ERROR, 401)
+    assert receiver.accepted == {}
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        WEBHOOK_SECRET,  # a secret from before Standard Webhooks: its UTF-8 bytes are the key
+        "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",  # the standard form, used as given
+    ],
+)
+def test_configured_secrets_map_to_the_standard_form(
+    secret: str, store: TicketStore, make_draft: MakeDraft
+) -> None:
+    made = store.create(make_draft())
+    body = webhook_body(made)
+    headers = WebhookSender("http://127.0.0.1:9/x", secret).headers(made, body)
+    Webhook(standard_secret(secret)).verify(body, headers, json_parse=False)
+    assert standard_secret(secret).startswith("whsec_")
+    assert standard_secret(standard_secret(secret)) == standard_secret(secret)
+
+
+def test_a_malformed_standard_secret_is_a_configuration_error() -> None:
+    with pytest.raises(DeliveryConfigError, match="base64"):
+        WebhookSender("http://127.0.0.1:9/x", "whsec_not*base64!")
+    with pytest.raises(DeliveryConfigError):
+        WebhookSender("http://127.0.0.1:9/x", "")
 
 
 def test_a_resend_after_a_lost_acknowledgement_is_deduplicated(
@@ -251,11 +312,11 @@ def test_run_forever_delivers_in_the_background_and_stops(
     assert set(receiver.accepted) == {made.idempotency_key}
 
 
-@pytest.mark.postgres
-def test_two_workers_on_postgresql_never_send_the_same_ticket(
-    pg_url: str, make_draft: MakeDraft
+def test_two_workers_with_thread_pools_never_send_the_same_ticket(
+    db_url: str, make_draft: MakeDraft
 ) -> None:
-    with TicketStore(pg_url, delivery_configured=True) as one, TicketStore(pg_url) as two:
+    """Two workers on separate engines (as two processes would be), four threads each."""
+    with TicketStore(db_url, delivery_configured=True) as one, TicketStore(db_url) as two:
         filed = {one.create(make_draft()).id for _ in range(30)}
         sent: list[str] = []
         lock = threading.Lock()
@@ -263,6 +324,7 @@ def test_two_workers_on_postgresql_never_send_the_same_ticket(
 
         class SlowSender:
             name = "slow"
+            timeout = 1.0
 
             def __init__(self) -> None:
                 self.count = 0
@@ -270,12 +332,14 @@ def test_two_workers_on_postgresql_never_send_the_same_ticket(
             def send(self, ticket: DsrTicket) -> DeliveryResult:
                 with lock:
                     sent.append(ticket.id)
-                self.count += 1
+                    self.count += 1
                 time.sleep(0.01)  # widen the race window
                 return DeliveryResult(Outcome.DELIVERED, 201)
 
         senders = [SlowSender(), SlowSender()]
-        workers = [OutboxWorker(store, s) for store, s in zip((one, two), senders, strict=True)]
+        workers = [
+            OutboxWorker(store, s, workers=4) for store, s in zip((one, two), senders, strict=True)
+        ]
 
         def run(worker: OutboxWorker) -> None:
             start.wait()
@@ -289,6 +353,33 @@ def test_two_workers_on_postgresql_never_send_the_same_ticket(
         assert sorted(sent) == sorted(filed)  # all sent, none twice
         assert all(s.count > 0 for s in senders)  # and both workers really worked
         assert {t.delivery.state for t in one.list()} == {DeliveryState.DELIVERED}
+
+
+def test_a_claim_holds_until_its_lease_ends_and_a_late_result_is_not_recorded(
+    store: TicketStore, make_draft: MakeDraft
+) -> None:
+    made = store.create(make_draft(), now=T0)
+    lease = timedelta(seconds=20)
+    (first,) = store.claim_due_deliveries(T0, 10, T0 + lease)
+    assert store.claim_due_deliveries(T0 + lease / 2, 10, T0 + 2 * lease) == []  # held
+    # The first worker hung past its lease (or died): the row is anyone's again.
+    (second,) = store.claim_due_deliveries(T0 + lease, 10, T0 + 2 * lease)
+    done = DeliveryAttempt(made.id, 1, T0 + lease, "webhook", "delivered", 201, None, 7)
+    assert not store.record_delivery_attempt(first, done, DeliveryState.DELIVERED, T0 + lease)
+    assert store.record_delivery_attempt(second, done, DeliveryState.DELIVERED, T0 + lease)
+    assert [a.attempt for a in delivery_attempts(store, made.id)] == [1]
+    assert store.get(made.id).delivery.state is DeliveryState.DELIVERED  # type: ignore[union-attr]
+    assert store.claim_due_deliveries(T0 + 10 * lease, 10, T0 + 11 * lease) == []
+
+
+def test_the_pool_size_is_configurable_and_bounded(store: TicketStore) -> None:
+    sender = ScriptedSender(DeliveryResult(Outcome.DELIVERED, 201))
+    worker = OutboxWorker.from_settings(store, sender, Settings(delivery_workers=3))
+    assert worker.workers == 3
+    with pytest.raises(DeliveryConfigError):
+        OutboxWorker(store, sender, workers=0)
+    with pytest.raises(ValueError):
+        Settings(delivery_workers=0)
 
 
 # --- retry policy --------------------------------------------------------------------------
@@ -425,6 +516,7 @@ def test_every_request_type_maps_to_a_fides_route(
 def test_fides_sender_posts_with_the_token_and_reads_bulk_failures(
     store: TicketStore, make_draft: MakeDraft, receiver: Receiver
 ) -> None:
+    receiver.fides = True
     receiver.start()
     made = store.create(make_draft(request_type=RequestType.ACCESS))
     fides = FidesSender(f"http://127.0.0.1:{receiver.port}/", "fides-token")
