@@ -180,7 +180,7 @@ def test_a_captured_delivery_cannot_be_replayed(assistant: Assistant, backend: D
     recorder = Recorder()
     WebhookSender(backend.url, SECRET, transport=recorder).send(ticket)
     (captured,) = recorder.requests
-    headers = dict(captured.headers)
+    headers = dict(captured.headers)  # lower-case names, as httpx keeps them
 
     def replay(**changed: str) -> int:
         sent = {**headers, **changed}
@@ -189,8 +189,8 @@ def test_a_captured_delivery_cannot_be_replayed(assistant: Assistant, backend: D
     assert replay() == 201  # the genuine delivery, as it would have arrived
     assert replay() == 409  # the same id again: recognised, not stored twice
     later = str(int(time.time()) + 60)  # re-dated, still inside the window
-    assert replay(**{"webhook-id": "fresh-id", "Idempotency-Key": "fresh-id"}) == 401
-    assert replay(**{"webhook-timestamp": later, "X-DSR-Timestamp": later}) == 401
+    assert replay(**{"webhook-id": "fresh-id", "idempotency-key": "fresh-id"}) == 401
+    assert replay(**{"webhook-timestamp": later, "x-dsr-timestamp": later}) == 401
     stale = WebhookSender(backend.url, SECRET, clock=lambda: time.time() - 600)
     assert stale.send(ticket).status_code == 401  # outside the receiver's window
     assert backend.accepted == {ticket.idempotency_key: 1}
