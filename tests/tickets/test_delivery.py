@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -380,6 +381,46 @@ def test_the_pool_size_is_configurable_and_bounded(store: TicketStore) -> None:
         OutboxWorker(store, sender, workers=0)
     with pytest.raises(ValueError):
         Settings(delivery_workers=0)
+
+
+DELIVER_IN_A_PROCESS = textwrap.dedent(
+    """
+    import pathlib, sys, time
+    from assistant.delivery import DeliveryResult, OutboxWorker, Outcome
+    from assistant.ticket_store import TicketStore
+
+    class Recording:
+        name, timeout = "recording", 1.0
+        def send(self, ticket):
+            with open(sys.argv[2], "a") as out:
+                out.write(ticket.id + "\\n")
+            time.sleep(0.05)
+            return DeliveryResult(Outcome.DELIVERED, 201)
+
+    with TicketStore(sys.argv[1]) as store:
+        pathlib.Path(sys.argv[2] + ".ready").touch()
+        deadline = time.monotonic() + 60
+        while len(list(pathlib.Path(sys.argv[2]).parent.glob("*.ready"))) < int(sys.argv[3]):
+            assert time.monotonic() < deadline
+            time.sleep(0.005)  # start together
+        OutboxWorker(store, Recording(), workers=4).run_once()
+    """
+)
+
+
+def test_worker_processes_sharing_a_database_never_send_the_same_ticket(
+    store: TicketStore, db_url: str, make_draft: MakeDraft, tmp_path: Path
+) -> None:
+    filed = {store.create(make_draft()).id for _ in range(40)}
+    logs = [tmp_path / f"sent-{n}.txt" for n in range(3)]
+    processes = [
+        subprocess.Popen([sys.executable, "-c", DELIVER_IN_A_PROCESS, db_url, str(log), "3"])
+        for log in logs
+    ]
+    assert [p.wait(timeout=120) for p in processes] == [0, 0, 0]
+    sent = [line for log in logs if log.exists() for line in log.read_text().split()]
+    assert sorted(sent) == sorted(filed)  # every ticket sent, none by two processes
+    assert sum(log.exists() for log in logs) >= 2  # the work really was shared
 
 
 # --- retry policy --------------------------------------------------------------------------
