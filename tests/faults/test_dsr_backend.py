@@ -144,8 +144,8 @@ def test_hung_deliveries_do_not_hold_up_a_healthy_ticket(
     hung = [file_one(assistant, f"hung-{n}") for n in range(4)]
     wait_until(lambda: backend.arrived >= 4)  # all four sends sit on the hung backend
 
-    filed_at = time.monotonic()
     healthy = file_one(assistant, "healthy")
+    filed_at = time.monotonic()  # committed to the outbox: from here on it is delivery's time
     wait_until(lambda: delivered(assistant, [healthy]))
     waited = time.monotonic() - filed_at
     # Delivered one at a time it waited for the hung sends' timeouts (4 x 2 s); in parallel
