@@ -160,17 +160,20 @@ class Assistant:
         with self._locks.hold(session_id):
             state = self.sessions.load(session_id)
             redacted = redact(cleaned.text)
+            # Passwords stated in words ("my bank login is ...") go too, before anything
+            # reads or stores the message.
+            text, stated = rights.scrub_stated_passwords(redacted.text)
             try:
-                result = self._route(_Turn(session_id, state, channel), redacted.text)
+                result = self._route(_Turn(session_id, state, channel), text)
             except Exception:  # one bad turn must never take the session down
                 log.exception("turn failed for a session")
                 return self._error_reply(session_id, "internal_error", self._text["internal_error"])
             reply = result.reply
-            if redacted.found:
+            if redacted.found or stated:
                 reply = reply.model_copy(
                     update={"reply": f"{self._text['secret_removed']}\n\n{reply.reply}"}
                 )
-            state.add("user", redacted.text)
+            state.add("user", text)
             state.add("assistant", reply.reply)
             if result.remember_question:
                 state.last_question = result.remember_question
@@ -316,6 +319,8 @@ class Assistant:
                 text = rights.filed_message(request, ticket)
         done = request.status in ("filed", "cancelled")
         state.pending_request = None if done else rights.dump_state(request)
+        if request.status == "cancelled":  # "actually, file it" starts it again, cleanly
+            state.offered_request = str(request.request_type)
         reply = self._reply(
             session_id,
             text,

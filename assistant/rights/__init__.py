@@ -31,6 +31,7 @@ from assistant.rights.recognition import (
     says_yes,
     suggest_request,
 )
+from assistant.rights.secrets import scrub_stated_passwords
 from assistant.rights.state import RequestInProgress, Status, dump_state, load_state
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
     "request_label",
     "resume_prompt",
     "says_yes",
+    "scrub_stated_passwords",
     "start",
     "suggest_request",
     "to_draft",
