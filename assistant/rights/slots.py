@@ -329,7 +329,7 @@ def _correction(text: str, field: str | None) -> tuple[str | None, str | None]:
 # Each field takes one kind of value: an email is never saved as a phone number, a phone
 # number never as an email or a name.
 FieldKind = Literal["email", "phone", "date", "name", "text"]
-_KIND_OF_FIELD = (
+_KIND_OF_FIELD: tuple[tuple[FieldKind, re.Pattern[str]], ...] = (
     ("email", re.compile(r"^e-?mail(?: address)?$")),
     ("phone", re.compile(r"^(?:phone|mobile|telephone|cell)(?: number)?$")),
     ("date", re.compile(r"^(?:date of birth|birth date|birthday|dob)$")),
