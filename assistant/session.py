@@ -44,7 +44,6 @@ from assistant.ticket_store import TicketStore
 from assistant.tickets import (
     Channel,
     DsrTicket,
-    RequestType,
     TicketDraft,
     TicketValidationError,
 )
@@ -182,9 +181,11 @@ class Assistant:
 
     def _route(self, turn: _Turn, text: str) -> _TurnResult:
         offered, turn.state.offered_request = turn.state.offered_request, None
-        if offered and turn.state.pending_request is None and rights.says_yes(text):
-            accepted = rights.detection_for(RequestType(offered), text)
-            return self._start_request(turn, accepted)
+        if offered and turn.state.pending_request is None:
+            offered_kind, after_cancel = rights.read_offer(offered)
+            # After a cancel only "file it" restarts: "ok thanks" just acknowledges it.
+            if rights.says_yes(text) and (not after_cancel or rights.says_file_it(text)):
+                return self._start_request(turn, rights.detection_for(offered_kind, text))
         if mentioned := TICKET_ID_RE.search(text):
             return self._ticket_status(turn, mentioned.group(0).upper())
         bulk = BULK_REQUESTS_RE.search(text)
@@ -320,7 +321,7 @@ class Assistant:
         done = request.status in ("filed", "cancelled")
         state.pending_request = None if done else rights.dump_state(request)
         if request.status == "cancelled":  # "actually, file it" starts it again, cleanly
-            state.offered_request = str(request.request_type)
+            state.offered_request = rights.restart_offer(request.request_type)
         reply = self._reply(
             session_id,
             text,

@@ -28,6 +28,13 @@ def test_file_it_after_a_cancel_starts_the_request_again(assistant: Assistant) -
     assert filed.ticket is not None and filed.ticket.email == "restart@example.com"
 
 
+def test_ok_after_a_cancel_does_not_restart_it(assistant: Assistant) -> None:
+    assistant.respond("s4", "Please delete my account")
+    assistant.respond("s4", "cancel")
+    reply = assistant.respond("s4", "ok thanks")
+    assert reply.request is None
+
+
 def test_a_question_after_a_cancel_is_just_a_question(assistant: Assistant) -> None:
     assistant.respond("s2", "Please delete my account")
     assistant.respond("s2", "forget it")

@@ -159,6 +159,13 @@ def is_affirmative(norm: str) -> bool:
     return _made_of(_CHANGED_TO_YES.sub("", norm.strip()), _AFFIRM)
 
 
+_FILING_WORDS = re.compile(r"\b(?:file|submit|send|go ahead|do it|proceed|restart)\b")
+
+
+def is_file_it(norm: str) -> bool:
+    return is_affirmative(norm) and _FILING_WORDS.search(norm) is not None
+
+
 def is_cancel(norm: str) -> bool:
     text = norm.strip()
     if _CHANGED_TO_YES.search(text):

@@ -197,3 +197,24 @@ def says_yes(message: str) -> bool:
     from assistant.rights.answers import is_affirmative
 
     return is_affirmative(normalise(clean(message)))
+
+
+def says_file_it(message: str) -> bool:
+    """A yes that names the filing ("file it", "actually, go ahead"), not a bare "ok"."""
+    from assistant.rights.answers import is_file_it
+
+    return is_file_it(normalise(clean(message)))
+
+
+# An offer to file again after a cancel is kept as "again:<type>" between turns.
+_AGAIN = "again:"
+
+
+def restart_offer(kind: RequestType) -> str:
+    return f"{_AGAIN}{kind.value}"
+
+
+def read_offer(offer: str) -> tuple[RequestType, bool]:
+    """(the offered type, whether the offer is a restart after a cancel)."""
+    again = offer.startswith(_AGAIN)
+    return RequestType(offer.removeprefix(_AGAIN)), again
