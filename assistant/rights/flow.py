@@ -1,10 +1,13 @@
 """The slot-filling and confirmation flow: one user message in, one ``FlowStep`` out.
 
 Reading a message while a request is pending, in order:
-1. a whole-message "no"/"cancel" cancels (but "no" to an optional question skips it);
+1. "no", "cancel", "never mind", "forget it" (alone, or opening the message) cancel at
+   any step (but "no" to an optional question skips it; "never mind, just unsubscribe
+   me" is a switch);
 2. at confirmation, a whole-message "yes" means file it (``filed_ready``);
 3. details stated explicitly ("my email is ...", "it should be Smith") update the slots,
-   also at confirmation, which then re-summarises;
+   also at confirmation, which then re-summarises; a correction's value must be of its
+   field's kind (``slots.fit_value``): an email is never a phone number's new value;
 4. a different rights request ("actually just unsubscribe me") is a ``switch``;
 5. otherwise the message may be a bare answer to the last question ("jane@x.org",
    "Smith", "I'm his coach");
@@ -139,6 +142,8 @@ def _explicit(state: RequestInProgress, text: str, norm: str) -> _Reading:
         problem = s.check_emails(text).problem
         if problem:
             reading.problem = fill(wording().problems.invalid_email, {"reason": problem})
+            if state.asked == s.CORRECTION_VALUE:  # a bad new address: ask for it again
+                reading.problem_slot = s.CORRECTION_VALUE
     return reading
 
 

@@ -70,6 +70,13 @@ def test_a_phone_number_is_never_saved_as_an_email() -> None:
     assert step.slot == "email" and "email" not in state.slots
 
 
+def test_a_bad_new_address_is_asked_for_again() -> None:
+    state, _ = begin("please correct my email address")
+    step = advance(state, "jane@@example")
+    assert step.slot == "correction_value" and "doesn't look right" in step.message
+    assert "correction_value" not in state.slots and "email" not in state.slots
+
+
 @pytest.mark.parametrize(
     ("field", "value", "fits"),
     [
