@@ -157,7 +157,6 @@ def build_chat(controller: ChatController, texts: WebTexts) -> gr.Blocks:
             [resume],
             [session, chatbot, *controls],
             js=_READ_TOKEN_JS,
-            queue=False,
             api_visibility="private",
         ).then(answer, [session], answer_outputs, api_visibility="private")
 
