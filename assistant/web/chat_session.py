@@ -3,7 +3,9 @@
 Nothing here trusts the browser. The session id is minted here and lives in server-side
 state (``gr.State``), never in a field the client sends; the history shown is rebuilt
 from this object, never read back from the chat component's value; feedback is looked up
-by message index in this session's own replies only. The module does not import Gradio.
+by message index in this session's own replies only. A reloaded tab presents only a
+separate random resume token (``ResumableChats``), which finds its own chat or nothing.
+The module does not import Gradio.
 """
 
 from __future__ import annotations

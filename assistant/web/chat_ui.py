@@ -7,6 +7,10 @@ Event wiring: a typed message (Enter, Send, an example, Confirm, Cancel) is firs
 at once (``_show``, off the queue), then answered on the queue (``_answer``). Clients of
 the HTTP API get one public endpoint, ``/chat`` (message in; chat history and the Reply
 JSON out), on a hidden trigger so the UI's two-step flow stays private.
+
+A reload keeps the conversation: the tab holds a resume token in sessionStorage, and the
+page's load event gets the chat (and any pending request) back by it. Cancel shows from
+the first step of a rights request; Confirm once the summary is shown.
 """
 
 from __future__ import annotations
