@@ -44,7 +44,6 @@ from assistant.ticket_store import TicketStore
 from assistant.tickets import (
     Channel,
     DsrTicket,
-    RequestType,
     TicketDraft,
     TicketValidationError,
 )
@@ -160,17 +159,20 @@ class Assistant:
         with self._locks.hold(session_id):
             state = self.sessions.load(session_id)
             redacted = redact(cleaned.text)
+            # Passwords stated in words ("my bank login is ...") go too, before anything
+            # reads or stores the message.
+            text, stated = rights.scrub_stated_passwords(redacted.text)
             try:
-                result = self._route(_Turn(session_id, state, channel), redacted.text)
+                result = self._route(_Turn(session_id, state, channel), text)
             except Exception:  # one bad turn must never take the session down
                 log.exception("turn failed for a session")
                 return self._error_reply(session_id, "internal_error", self._text["internal_error"])
             reply = result.reply
-            if redacted.found:
+            if redacted.found or stated:
                 reply = reply.model_copy(
                     update={"reply": f"{self._text['secret_removed']}\n\n{reply.reply}"}
                 )
-            state.add("user", redacted.text)
+            state.add("user", text)
             state.add("assistant", reply.reply)
             if result.remember_question:
                 state.last_question = result.remember_question
@@ -179,9 +181,11 @@ class Assistant:
 
     def _route(self, turn: _Turn, text: str) -> _TurnResult:
         offered, turn.state.offered_request = turn.state.offered_request, None
-        if offered and turn.state.pending_request is None and rights.says_yes(text):
-            accepted = rights.detection_for(RequestType(offered), text)
-            return self._start_request(turn, accepted)
+        if offered and turn.state.pending_request is None:
+            offered_kind, after_cancel = rights.read_offer(offered)
+            # After a cancel only "file it" restarts: "ok thanks" just acknowledges it.
+            if rights.says_yes(text) and (not after_cancel or rights.says_file_it(text)):
+                return self._start_request(turn, rights.detection_for(offered_kind, text))
         if mentioned := TICKET_ID_RE.search(text):
             return self._ticket_status(turn, mentioned.group(0).upper())
         bulk = BULK_REQUESTS_RE.search(text)
@@ -316,6 +320,8 @@ class Assistant:
                 text = rights.filed_message(request, ticket)
         done = request.status in ("filed", "cancelled")
         state.pending_request = None if done else rights.dump_state(request)
+        if request.status == "cancelled":  # "actually, file it" starts it again, cleanly
+            state.offered_request = rights.restart_offer(request.request_type)
         reply = self._reply(
             session_id,
             text,

@@ -28,9 +28,13 @@ from assistant.rights.recognition import (
     detect_request,
     detection_for,
     mentions_other_person,
+    read_offer,
+    restart_offer,
+    says_file_it,
     says_yes,
     suggest_request,
 )
+from assistant.rights.secrets import scrub_stated_passwords
 from assistant.rights.state import RequestInProgress, Status, dump_state, load_state
 
 __all__ = [
@@ -48,9 +52,13 @@ __all__ = [
     "mentions_other_person",
     "opening_step",
     "policy_query",
+    "read_offer",
     "request_label",
+    "restart_offer",
     "resume_prompt",
+    "says_file_it",
     "says_yes",
+    "scrub_stated_passwords",
     "start",
     "suggest_request",
     "to_draft",

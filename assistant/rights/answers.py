@@ -70,6 +70,22 @@ _NEGATE = (
     "leave it",
     "i changed my mind",
     "changed my mind",
+    "never mind that",
+    "forget that",
+    "forget this",
+    "forget all that",
+    "do not bother",
+    "no do not",
+    "no need",
+    "not anymore",
+    "let us not",
+    "let's not",
+    "stop it",
+    "stop that",
+    "cancel everything",
+    "cancel the whole thing",
+    "drop it",
+    "leave it then",
 )
 _SKIP = (
     "skip",
@@ -91,10 +107,24 @@ _SKIP = (
     "i would rather not",
     "rather not say",
 )
-_POLITE = words("please thanks thank you it all is that the request now great sorry and then")
+# Words that change nothing in a short answer: politeness, hedges, "actually", "after all".
+_POLITE = words(
+    """please thanks thank you it all is that the request now great sorry and then actually
+    after anyway again ok okay oh ah hmm um wait on second thought thoughts go ahead can
+    could just"""
+)
 _CANCEL_ANYWHERE = re.compile(
-    r"\b(?:cancel|withdraw|drop|abandon|scrap) (?:the|this|that|my) (?:request|ticket)\b"
-    r"|\bdo not (?:file|submit|send) (?:it|that|this|the request)\b|\bchanged my mind\b"
+    r"\b(?:cancel|withdraw|drop|abandon|scrap|stop) (?:the|this|that|my) (?:request|ticket)\b"
+    r"|\bdo not (?:file|submit|send) (?:it|that|this|the request|anything)\b|\bchanged my mind\b"
+    r"|\bi do not want to (?:file|submit|continue|go ahead|proceed|do this|do that)\b"
+    r"|\bi do not want (?:this|that|the request) any ?more\b"
+)
+# "never mind, I'll do it myself": a cancel phrase opening the message cancels, whatever
+# follows (a new request in what follows is a switch; the flow checks that first).
+_CANCEL_OPENING = re.compile(
+    r"^(?:(?:oh|ah|ok|okay|hmm|um|no|nah|actually|wait|sorry|please)[ ,.!]+){0,3}"
+    r"(?:never ?mind|forget (?:it|about it|that|this|all that)|scratch that|cancel (?:it|that|"
+    r"this|everything|please)|cancel$|abort|do not bother)\b"
 )
 _LONGEST_ANSWER = 80  # a whole-message answer is short; anything longer is a sentence
 
@@ -119,12 +149,32 @@ def _made_of(norm: str, phrases: tuple[str, ...]) -> bool:
     return seen_phrase
 
 
+# "I changed my mind, file it" says yes (after a cancel), not no.
+_CHANGED_TO_YES = re.compile(
+    r"^(?:\w+ )?(?:i )?changed my mind\W+(?=(?:\w+ ){0,2}?(?:file|submit|send|go|do it|proceed))"
+)
+
+
 def is_affirmative(norm: str) -> bool:
-    return _made_of(norm, _AFFIRM)
+    return _made_of(_CHANGED_TO_YES.sub("", norm.strip()), _AFFIRM)
+
+
+_FILING_WORDS = re.compile(r"\b(?:file|submit|send|go ahead|do it|proceed|restart)\b")
+
+
+def is_file_it(norm: str) -> bool:
+    return is_affirmative(norm) and _FILING_WORDS.search(norm) is not None
 
 
 def is_cancel(norm: str) -> bool:
-    return _made_of(norm, _NEGATE) or _CANCEL_ANYWHERE.search(norm) is not None
+    text = norm.strip()
+    if _CHANGED_TO_YES.search(text):
+        return False
+    return (
+        _made_of(text, _NEGATE)
+        or _CANCEL_ANYWHERE.search(text) is not None
+        or _CANCEL_OPENING.search(text) is not None
+    )
 
 
 def is_skip(norm: str) -> bool:

@@ -1,10 +1,13 @@
 """The slot-filling and confirmation flow: one user message in, one ``FlowStep`` out.
 
 Reading a message while a request is pending, in order:
-1. a whole-message "no"/"cancel" cancels (but "no" to an optional question skips it);
+1. "no", "cancel", "never mind", "forget it" (alone, or opening the message) cancel at
+   any step (but "no" to an optional question skips it; "never mind, just unsubscribe
+   me" is a switch);
 2. at confirmation, a whole-message "yes" means file it (``filed_ready``);
 3. details stated explicitly ("my email is ...", "it should be Smith") update the slots,
-   also at confirmation, which then re-summarises;
+   also at confirmation, which then re-summarises; a correction's value must be of its
+   field's kind (``slots.fit_value``): an email is never a phone number's new value;
 4. a different rights request ("actually just unsubscribe me") is a ``switch``;
 5. otherwise the message may be a bare answer to the last question ("jane@x.org",
    "Smith", "I'm his coach");
@@ -28,7 +31,7 @@ from assistant.rights.acts import is_question
 from assistant.rights.recognition import Detection, detect_request
 from assistant.rights.secrets import MASK_PREFIX, scrub
 from assistant.rights.state import RequestInProgress, missing_slots, refresh
-from assistant.rights.templates import fill, question, summary, wording
+from assistant.rights.templates import fill, question, self_service, summary, wording
 from assistant.rights.text import clean, normalise
 from assistant.tickets import (
     Channel,
@@ -65,7 +68,8 @@ class FlowStep:
 @dataclass
 class _Reading:
     updates: dict[str, str] = field(default_factory=dict)
-    problem: str | None = None  # why the email was rejected
+    problem: str | None = None  # why the answer was rejected
+    problem_slot: str = s.EMAIL  # the slot asked again after a problem
     skipped: str | None = None  # an optional slot the user declined
     reask: bool = False  # an answer too vague to keep ("the processing")
 
@@ -97,8 +101,9 @@ def _next_step(state: RequestInProgress, prefix: str = "") -> FlowStep:
     refresh(state)
     if state.missing:
         state.asked = state.missing[0]
-        text = question(state.asked, state.slots)
-        return FlowStep("asked", f"{prefix} {text}".strip(), slot=state.asked)
+        text = question(state.asked, state.slots, state.request_type)
+        joint = "\n\n" if "\n" in prefix else " "  # a question after a paragraph stands alone
+        return FlowStep("asked", f"{prefix}{joint}{text}".strip(), slot=state.asked)
     state.asked = None
     return FlowStep("confirm", f"{prefix}\n\n{summary(state.request_type, state.slots)}".strip())
 
@@ -106,25 +111,53 @@ def _next_step(state: RequestInProgress, prefix: str = "") -> FlowStep:
 def opening_step(state: RequestInProgress) -> FlowStep:
     """The first reply to a new request: the first question, or straight to the summary."""
     label = wording().labels[state.request_type]
-    return _next_step(state, fill(wording().opening, {"label": label}))
+    opening = fill(wording().opening, {"label": label})
+    return _next_step(
+        state, "\n\n".join(p for p in (opening, self_service(state.request_type)) if p)
+    )
 
 
 def _explicit(state: RequestInProgress, text: str, norm: str) -> _Reading:
     """Details the message states in so many words, whatever was asked."""
     minor = state.request_type is RequestType.MINOR_DATA_DELETION
-    found = s.extract(text, norm, state.request_type, minor=minor)
-    if s.CORRECTION_VALUE not in found and state.slots.get(s.CORRECTION_WHAT):
+    field = state.slots.get(s.CORRECTION_WHAT)
+    found = s.extract(text, norm, state.request_type, minor=minor, field=field)
+    if s.CORRECTION_VALUE not in found and field:
         found.pop(s.CORRECTION_WHAT, None)  # "my email is ..." must not rename the field
-    if state.asked in (s.CHILD_ACCOUNT, s.CORRECTION_VALUE) and s.EMAIL in found:
-        # An address given in answer to "the child's account?" or "the correct value?"
-        # is that answer, not the requester's contact email.
-        found.setdefault(state.asked, found.pop(s.EMAIL))
+    if state.asked == s.CHILD_ACCOUNT and s.EMAIL in found:
+        # An address given in answer to "the child's account?" is that answer, not the
+        # requester's contact email.
+        found.setdefault(s.CHILD_ACCOUNT, found.pop(s.EMAIL))
+    if state.asked == s.CORRECTION_VALUE and s.CORRECTION_VALUE not in found:
+        # The bare new value, when it is of the field's kind ("+44 7700 900123" for a
+        # phone number); an address given for a phone number stays the contact email.
+        own_slot = {"email": s.EMAIL, "phone": s.PHONE}.get(s.field_kind(field))
+        if own_slot and own_slot in found:
+            found[s.CORRECTION_VALUE] = found.pop(own_slot)
+        elif own_slot and found.keys() & {s.EMAIL, s.PHONE}:
+            wrong = fill(wording().problems.wrong_kind, {"field": field or ""})
+            return _Reading(_keep(found), problem=wrong, problem_slot=s.CORRECTION_VALUE)
     reading = _Reading(updates=_keep(found))
     if s.EMAIL not in found:
         problem = s.check_emails(text).problem
         if problem:
             reading.problem = fill(wording().problems.invalid_email, {"reason": problem})
+            if state.asked == s.CORRECTION_VALUE:  # a bad new address: ask for it again
+                reading.problem_slot = s.CORRECTION_VALUE
     return reading
+
+
+def _bare_value(state: RequestInProgress, text: str) -> _Reading:
+    """The correct value, checked against the kind of field it corrects."""
+    field = state.slots.get(s.CORRECTION_WHAT)
+    raw = answers.bare_value(text)
+    value = s.fit_value(field, raw) if raw else None
+    if value:
+        return _Reading(updates=_keep({s.CORRECTION_VALUE: value}))
+    if raw is None or s.field_kind(field) == "text":
+        return _Reading(reask=True)
+    problem = fill(wording().problems.wrong_kind, {"field": field or ""})
+    return _Reading(problem=problem, problem_slot=s.CORRECTION_VALUE)
 
 
 def _bare(state: RequestInProgress, text: str, norm: str) -> _Reading:
@@ -145,10 +178,11 @@ def _bare(state: RequestInProgress, text: str, norm: str) -> _Reading:
             return _Reading()
         updates = {slot: role[0].value, **({s.REQUESTER_NOTE: role[1]} if role[1] else {})}
         return _Reading(updates=_keep(updates))
-    value = {
-        s.CORRECTION_WHAT: answers.bare_field,
-        s.CORRECTION_VALUE: answers.bare_value,
-    }.get(slot, lambda t: t.strip() if s.meaningful(t) else None)(text)
+    if slot == s.CORRECTION_VALUE:
+        return _bare_value(state, text)
+    value = {s.CORRECTION_WHAT: answers.bare_field}.get(
+        slot, lambda t: t.strip() if s.meaningful(t) else None
+    )(text)
     return _Reading(updates=_keep({slot: value})) if value else _Reading(reask=True)
 
 
@@ -157,8 +191,12 @@ def _apply(state: RequestInProgress, reading: _Reading) -> FlowStep:
     if reading.skipped:
         state.declined.append(reading.skipped)
     if reading.problem:
-        state.asked = s.EMAIL
-        return FlowStep("asked", f"{reading.problem} {question(s.EMAIL, state.slots)}", s.EMAIL)
+        slot = reading.problem_slot
+        refresh(state)
+        state.asked = slot
+        return FlowStep(
+            "asked", f"{reading.problem} {question(slot, state.slots, state.request_type)}", slot
+        )
     return _next_step(state)
 
 
@@ -179,6 +217,9 @@ def _switch_or_restated(state: RequestInProgress, text: str) -> FlowStep | None:
 def _decide(state: RequestInProgress, text: str, norm: str) -> FlowStep:
     optional_asked = state.asked == s.CHILD_ACCOUNT
     if answers.is_cancel(norm) and not (optional_asked and answers.is_skip(norm)):
+        switched = _switch_or_restated(state, text)  # "never mind, just unsubscribe me"
+        if switched is not None and switched.kind == "switch":
+            return switched
         state.status, state.asked = "cancelled", None
         return FlowStep("cancelled", wording().cancelled)
     if state.status == "awaiting_confirmation" and answers.is_affirmative(norm):
@@ -215,7 +256,7 @@ def resume_prompt(state: RequestInProgress) -> str:
     if state.status == "awaiting_confirmation":
         return fill(text.resume.awaiting_confirmation, {"label": label})
     if state.status == "needs_info" and state.missing:
-        ask = question(state.missing[0], state.slots)
+        ask = question(state.missing[0], state.slots, state.request_type)
         return fill(text.resume.needs_info, {"label": label, "question": ask})
     return ""
 

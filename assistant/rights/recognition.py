@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from assistant.rights import slots as slot_readers
 from assistant.rights.acts import NEGATED, Act, sentence_acts
-from assistant.rights.cues import mentions_child, topic_scores
+from assistant.rights.cues import mentions_child, parent_asks_deletion, topic_scores
 from assistant.rights.text import Sentence, clean, normalise, sentences
 from assistant.tickets import RequestType
 
@@ -141,6 +141,8 @@ def detect_request(message: str) -> Detection | None:
     if _OTHER_PERSON.search(norm):
         return _other_person(parts)
     acts = [act for _s, found in parts for _c, act in found]
+    if not acts and parent_asks_deletion(norm):
+        return _minor_deletion(text, norm)
     if not acts:
         return None
     scores = _score(parts)
@@ -153,6 +155,16 @@ def detect_request(message: str) -> Detection | None:
         kind = RequestType.MINOR_DATA_DELETION
     slots = slot_readers.extract(text, norm, kind, minor=kind is RequestType.MINOR_DATA_DELETION)
     return Detection(kind, confidence, slots, _evidence(parts))
+
+
+# A parent's "how do I get his stuff deleted?" asks for exactly one thing.
+_PARENT_QUESTION_CONFIDENCE = 0.8
+
+
+def _minor_deletion(text: str, norm: str) -> Detection:
+    kind = RequestType.MINOR_DATA_DELETION
+    slots = slot_readers.extract(text, norm, kind, minor=True)
+    return Detection(kind, _PARENT_QUESTION_CONFIDENCE, slots, ("parent asks for deletion",))
 
 
 def suggest_request(message: str) -> RequestType | None:
@@ -185,3 +197,24 @@ def says_yes(message: str) -> bool:
     from assistant.rights.answers import is_affirmative
 
     return is_affirmative(normalise(clean(message)))
+
+
+def says_file_it(message: str) -> bool:
+    """A yes that names the filing ("file it", "actually, go ahead"), not a bare "ok"."""
+    from assistant.rights.answers import is_file_it
+
+    return is_file_it(normalise(clean(message)))
+
+
+# An offer to file again after a cancel is kept as "again:<type>" between turns.
+_AGAIN = "again:"
+
+
+def restart_offer(kind: RequestType) -> str:
+    return f"{_AGAIN}{kind.value}"
+
+
+def read_offer(offer: str) -> tuple[RequestType, bool]:
+    """(the offered type, whether the offer is a restart after a cancel)."""
+    again = offer.startswith(_AGAIN)
+    return RequestType(offer.removeprefix(_AGAIN)), again

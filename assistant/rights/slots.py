@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 from email_validator import EmailNotValidError, validate_email
 
 from assistant.rights.cues import FIELD
+from assistant.rights.secrets import MASK_PREFIX as MASK
+from assistant.rights.secrets import scrub
 from assistant.rights.text import words
 from assistant.tickets import RequesterRole, RequestType
 
@@ -79,7 +82,7 @@ def find_phone(text: str) -> str | None:
 
 _NAME_VALUE = r"['\"@]?(?P<v>[A-Za-z0-9_][A-Za-z0-9_.@+-]{1,63})"
 _USERNAME = re.compile(
-    r"\b(?:user ?name|handle|login|user ?id|account name|profile name|screen name)\b"
+    r"\b(?:user ?name|handle|login (?:name|id)|user ?id|account name|profile name|screen name)\b"
     rf"(?:\s+(?:is|was))?\s*[:=-]?\s*{_NAME_VALUE}",
     re.I,
 )
@@ -119,7 +122,10 @@ def find_accounts(text: str, *, minor: bool) -> dict[str, str]:
 
 _PARENT = re.compile(
     r"\bmy (?:[\w-]+ ){0,3}?(?:son|daughter|kid|kids|child|children|boy|girl|stepson|stepdaughter|"
-    r"teen|teenager)\b|\b(?:i am|as) (?:his|her|their|the|a) (?:\w+ )?(?:mother|father|mom|mum|"
+    r"teen|teenager)\b"
+    r"|\bmy (?:[1-9]|1[0-7])[- ]?years?[- ]?old\b"
+    r"(?! (?:nephew|niece|grand|cousin|brother|sister|student|pupil))"
+    r"|\b(?:i am|as) (?:his|her|their|the|a) (?:\w+ )?(?:mother|father|mom|mum|"
     r"dad|parent|guardian)\b|\b(?:mother|father|mom|mum|dad|parent|guardian) of\b|\bin my care\b"
 )
 _AGENT = re.compile(
@@ -194,7 +200,8 @@ _SHOULD_BE = re.compile(
 )
 _VALUE_ONLY = re.compile(
     rf"\b(?:the\s+)?(?:correct|right|new|actual|proper)\s+(?:one|value|spelling|version|{FIELD})"
-    r"\s+(?:is|should\s+be)\s+|\bit(?:'s|\s+is)\s+(?:now|actually)\s+|\bshould\s+(?:be|read)\s+",
+    r"\s+(?:is|should\s+be)\s+|\bit(?:'s|\s+is)\s+(?:now|actually)\s+|\bshould\s+(?:be|read)\s+"
+    r"|\b(?:change|update|correct|fix|amend|set|edit|make)\w*\s+(?:it|that|this|them)\s+(?:to|into)\s+",
     re.I,
 )
 # "you spelled my name wrong, it's Siobhan": after a report of an error, "it's X" is X.
@@ -270,21 +277,31 @@ def find_grounds(text: str) -> str | None:
     return sentence[:200] or None
 
 
-def extract(text: str, norm: str, request_type: RequestType, *, minor: bool) -> dict[str, str]:
-    """All slots a message states for a request of ``request_type``."""
+def extract(
+    text: str,
+    norm: str,
+    request_type: RequestType,
+    *,
+    minor: bool,
+    field: str | None = None,
+) -> dict[str, str]:
+    """All slots a message states for a request of ``request_type``. ``field`` is the
+    field a rectification already names (from an earlier turn), to check values against.
+    Passwords stated in words are masked first, so none can become any slot."""
+    text, _found = scrub(text)
     slots: dict[str, str] = {}
     emails = check_emails(text).valid
-    what, value = (None, None)
+    value = None
     if request_type is RequestType.RECTIFICATION:
-        what, value = find_correction(text)
+        what, value = _correction(text, field)
         slots.update({k: v for k, v in ((CORRECTION_WHAT, what), (CORRECTION_VALUE, value)) if v})
     contact = [e for e in emails if value is None or e.lower() != value.lower()]
     if contact:
         slots[EMAIL] = contact[0]
     slots.update(find_accounts(text, minor=minor))
     phone = find_phone(text)
-    if phone:
-        slots[PHONE] = phone
+    if phone and not (value and _digits(value) == _digits(phone)):
+        slots[PHONE] = phone  # the number on the account, not the one it should become
     role = find_role(norm)
     if role is not None and (minor or role[0] is RequesterRole.AUTHORIZED_AGENT):
         slots[REQUESTER_ROLE] = role[0].value
@@ -295,3 +312,70 @@ def extract(text: str, norm: str, request_type: RequestType, *, minor: bool) -> 
         if grounds:
             slots[OBJECTION_GROUNDS] = grounds
     return slots
+
+
+def _correction(text: str, field: str | None) -> tuple[str | None, str | None]:
+    """(field named in this text or implied by the value's kind, a value that fits it)."""
+    what, value = find_correction(text)
+    if value is None:
+        return what, None
+    known = what or field
+    if known is None or known in _GENERIC_FIELDS:
+        return what or field_for(value), fit_value(field_for(value), value)
+    return what, fit_value(known, value)
+
+
+# ---------------------------------------------------------------- value kinds
+# Each field takes one kind of value: an email is never saved as a phone number, a phone
+# number never as an email or a name.
+FieldKind = Literal["email", "phone", "date", "name", "text"]
+_KIND_OF_FIELD: tuple[tuple[FieldKind, re.Pattern[str]], ...] = (
+    ("email", re.compile(r"^e-?mail(?: address)?$")),
+    ("phone", re.compile(r"^(?:phone|mobile|telephone|cell)(?: number)?$")),
+    ("date", re.compile(r"^(?:date of birth|birth date|birthday|dob)$")),
+    ("name", re.compile(r"\bname$|^surname$|^title$|^job title$")),
+)
+_PHONE_VALUE = re.compile(r"^\+?[\d ().-]{7,24}$")
+_MONTH = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.I)
+
+
+def field_kind(what: str | None) -> FieldKind:
+    name = (what or "").lower().strip()
+    return next((kind for kind, pattern in _KIND_OF_FIELD if pattern.search(name)), "text")
+
+
+def _digits(value: str) -> str:
+    return re.sub(r"\D", "", value)
+
+
+def as_phone(value: str) -> str | None:
+    """``value`` when it is a phone number and nothing else (7-15 digits)."""
+    value = value.strip(" .,;")
+    return value if _PHONE_VALUE.match(value) and 7 <= len(_digits(value)) <= 15 else None
+
+
+def field_for(value: str) -> str | None:
+    """The field a bare value can only be for: an email address or a phone number."""
+    if check_emails(value).valid and len(value.split()) == 1:
+        return "email address"
+    return "phone number" if as_phone(value) else None
+
+
+def fit_value(what: str | None, value: str) -> str | None:
+    """``value`` as field ``what`` takes it, or None when it cannot be that field's value."""
+    value = value.strip()
+    if not value or MASK in value:
+        return None
+    kind = field_kind(what)
+    emails = check_emails(value).valid
+    if kind == "email":
+        return emails[0] if len(emails) == 1 and len(value.split()) == 1 else None
+    if "@" in value:
+        return None  # an address is only ever an email field's value
+    if kind == "phone":
+        return as_phone(value)
+    if kind == "date":
+        return value if re.search(r"\d", value) or _MONTH.search(value) else None
+    if kind == "name" and len(_digits(value)) >= 4:
+        return None  # a name is not a number
+    return value

@@ -60,6 +60,7 @@ class _Model(BaseModel):
 class Problems(_Model):
     invalid_email: str
     not_an_email: str
+    wrong_kind: str
 
 
 class Resume(_Model):
@@ -79,6 +80,8 @@ class RightsTemplates(_Model):
     roles: dict[RequesterRole, str]
     confirm_footer: str
     questions: dict[str, str]
+    guardian_questions: dict[str, str]
+    self_service: dict[RequestType, str]
     opening: str
     problems: Problems
     filed: str
@@ -98,6 +101,8 @@ class RightsTemplates(_Model):
             raise ValueError("roles must name every requester role")
         if ASKABLE - set(self.questions) or set(self.questions) - ASKABLE:
             raise ValueError(f"questions must be exactly {sorted(ASKABLE)}")
+        if set(self.guardian_questions) - set(self.questions):
+            raise ValueError("guardian_questions may only reword askable questions")
         if set(self.detail_lines) - SLOT_NAMES:
             raise ValueError("detail_lines may only be keyed by slot names")
         self._check_placeholders()
@@ -108,11 +113,16 @@ class RightsTemplates(_Model):
             _check(text, SLOT_NAMES, f"summaries.{kind}")
         for slot, text in {**self.questions, **self.detail_lines}.items():
             _check(text, SLOT_NAMES, f"questions/detail_lines.{slot}")
+        for slot, text in self.guardian_questions.items():
+            _check(text, SLOT_NAMES, f"guardian_questions.{slot}")
+        for kind, text in self.self_service.items():
+            _check(text, (), f"self_service.{kind}")
         for text in (*self.labels.values(), *self.roles.values(), self.confirm_footer):
             _check(text, (), "labels/roles/confirm_footer")
         _check(self.opening, {"label"}, "opening")
         _check(self.problems.invalid_email, {"reason"}, "problems.invalid_email")
         _check(self.problems.not_an_email, (), "problems.not_an_email")
+        _check(self.problems.wrong_kind, {"field"}, "problems.wrong_kind")
         _check(self.filed, {"label", "ticket_id", "email", "due_date"}, "filed")
         _check(self.cancelled + self.secrets_notice, (), "cancelled/secrets_notice")
         _check(self.resume.needs_info, {"label", "question"}, "resume.needs_info")
@@ -139,8 +149,25 @@ def fill(template: str, values: Mapping[str, str]) -> str:
     return template.format_map(_Blank(values)).strip()
 
 
-def question(slot: str, slots: Mapping[str, str]) -> str:
-    return fill(wording().questions[slot], slots)
+# Someone asking for a child: "your own email", "your child's username", in plain words.
+_FOR_A_CHILD = frozenset(
+    {RequesterRole.PARENT_GUARDIAN.value, RequesterRole.AUTHORIZED_AGENT.value}
+)
+
+
+def question(slot: str, slots: Mapping[str, str], request_type: RequestType | None = None) -> str:
+    text = wording()
+    for_child = (
+        request_type is RequestType.MINOR_DATA_DELETION
+        and slots.get(s.REQUESTER_ROLE) in _FOR_A_CHILD
+    )
+    template = (text.guardian_questions if for_child else {}).get(slot, text.questions[slot])
+    return fill(template, slots)
+
+
+def self_service(request_type: RequestType) -> str:
+    """What the user can do at once themselves, beside the request (may be empty)."""
+    return wording().self_service.get(request_type, "").strip()
 
 
 def summary(request_type: RequestType, slots: Mapping[str, str]) -> str:

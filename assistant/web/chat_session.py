@@ -3,13 +3,19 @@
 Nothing here trusts the browser. The session id is minted here and lives in server-side
 state (``gr.State``), never in a field the client sends; the history shown is rebuilt
 from this object, never read back from the chat component's value; feedback is looked up
-by message index in this session's own replies only. The module does not import Gradio.
+by message index in this session's own replies only. A reloaded tab presents only a
+separate random resume token (``ResumableChats``), which finds its own chat or nothing.
+The module does not import Gradio.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import secrets
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -33,9 +39,20 @@ def new_session_id() -> str:
     return SESSION_PREFIX + secrets.token_urlsafe(16)
 
 
+def new_resume_token() -> str:
+    """192 random bits: what the browser keeps (per tab) to get its chat back on reload."""
+    return secrets.token_urlsafe(24)
+
+
+_RESUME_TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
+
+
 @dataclass
 class ChatSession:
     id: str = field(default_factory=new_session_id)
+    # Not the session id: the id never leaves the server; this token is all a reloaded
+    # tab can present, and it only ever finds its own chat.
+    resume_token: str = field(default_factory=new_resume_token)
     messages: list[dict[str, str]] = field(default_factory=list)
     # assistant message index in ``messages`` -> (the user's message, the reply shown there)
     turns: dict[int, tuple[str, Reply]] = field(default_factory=dict)
@@ -45,6 +62,38 @@ class ChatSession:
 
     def chat_value(self) -> list[dict[str, str]]:
         return [dict(m) for m in self.messages]
+
+
+class ResumableChats:
+    """Chats by resume token, so a reloaded page gets its conversation and any pending
+    request back. Bounded and idle-expiring, like the assistant's own session store."""
+
+    def __init__(self, max_chats: int = 10_000, idle_seconds: float = 6 * 3600) -> None:
+        self._chats: OrderedDict[str, tuple[float, ChatSession]] = OrderedDict()
+        self._max = max_chats
+        self._idle = idle_seconds
+        self._lock = threading.Lock()
+
+    def keep(self, session: ChatSession) -> None:
+        with self._lock:
+            self._chats[session.resume_token] = (time.monotonic(), session)
+            self._chats.move_to_end(session.resume_token)
+            while len(self._chats) > self._max:
+                self._chats.popitem(last=False)
+
+    def resume(self, token: Any) -> ChatSession | None:
+        """The chat this token was given for; None for anything else (unknown, expired,
+        malformed): the page then starts a fresh chat."""
+        if not isinstance(token, str) or not _RESUME_TOKEN.match(token):
+            return None
+        with self._lock:
+            entry = self._chats.get(token)
+            if entry is None or time.monotonic() - entry[0] > self._idle:
+                self._chats.pop(token, None)
+                return None
+            self._chats[token] = (time.monotonic(), entry[1])
+            self._chats.move_to_end(token)
+            return entry[1]
 
 
 class ChatController:
@@ -69,10 +118,12 @@ class ChatController:
             address_limiter = RateLimiter(per_minute * ADDRESS_BUDGET_SESSIONS)
         self.session_limiter = session_limiter
         self.address_limiter = address_limiter
+        self.chats = ResumableChats()
 
     def show_user_message(self, session: ChatSession | None, message: str) -> ChatSession:
         """Show ``message`` at once and queue it for ``answer_pending``; blank ones are dropped."""
         session = session or ChatSession()
+        self.chats.keep(session)
         if message.strip():
             limit = self.settings.max_message_chars
             shown = message if len(message) <= limit else message[:limit] + "…"

@@ -7,6 +7,10 @@ Event wiring: a typed message (Enter, Send, an example, Confirm, Cancel) is firs
 at once (``_show``, off the queue), then answered on the queue (``_answer``). Clients of
 the HTTP API get one public endpoint, ``/chat`` (message in; chat history and the Reply
 JSON out), on a hidden trigger so the UI's two-step flow stays private.
+
+A reload keeps the conversation: the tab holds a resume token in sessionStorage, and the
+page's load event gets the chat (and any pending request) back by it. Cancel shows from
+the first step of a rights request; Confirm once the summary is shown.
 """
 
 from __future__ import annotations
@@ -18,10 +22,25 @@ import gradio as gr
 
 from assistant.contract import Reply
 from assistant.web.chat_session import ChatController, ChatSession
-from assistant.web.render import awaiting_confirmation, policy_note
+from assistant.web.render import awaiting_confirmation, policy_note, request_open
 from assistant.web.texts import WebTexts
 
-ShowOutputs = tuple[ChatSession, list[dict[str, str]], Any]
+ShowOutputs = tuple[ChatSession, list[dict[str, str]], Any, Any, Any, str]
+
+# The tab keeps only a resume token, in sessionStorage: it survives a reload but not the
+# tab, so a shared computer does not hand the next person this chat.
+RESUME_KEY = "wa-chat-resume"
+_READ_TOKEN_JS = (
+    f"() => {{ try {{ return [sessionStorage.getItem('{RESUME_KEY}') || '']; }}"
+    " catch (e) { return ['']; } }"
+)
+_KEEP_TOKEN_JS = (
+    f"(token) => {{ try {{ if (token) sessionStorage.setItem('{RESUME_KEY}', token); }}"
+    " catch (e) {} return []; }"
+)
+_FORGET_TOKEN_JS = (
+    f"() => {{ try {{ sessionStorage.removeItem('{RESUME_KEY}'); }} catch (e) {{}} return []; }}"
+)
 
 
 def _address(request: gr.Request | None) -> str | None:
@@ -31,6 +50,16 @@ def _address(request: gr.Request | None) -> str | None:
 
 def _reply_json(reply: Reply | None) -> dict[str, Any] | None:
     return reply.model_dump(mode="json") if reply is not None else None
+
+
+def _request_controls(reply: Reply | None) -> tuple[Any, Any, Any]:
+    """Cancel from the first step of a request; Confirm (and its hint) at the summary."""
+    confirming = awaiting_confirmation(reply)
+    return (
+        gr.Row(visible=request_open(reply)),
+        gr.Button(visible=confirming),
+        gr.Markdown(visible=confirming),
+    )
 
 
 def build_chat(controller: ChatController, texts: WebTexts) -> gr.Blocks:
@@ -51,7 +80,7 @@ def build_chat(controller: ChatController, texts: WebTexts) -> gr.Blocks:
             min_height=320,
         )
         with gr.Row(visible=False, elem_id="wa-confirm-row") as confirm_row:
-            gr.Markdown(words.confirm_hint, elem_id="wa-confirm-hint")
+            hint = gr.Markdown(words.confirm_hint, elem_id="wa-confirm-hint")
             confirm = gr.Button(words.confirm, variant="primary", elem_id="wa-confirm")
             cancel = gr.Button(words.cancel, variant="secondary", elem_id="wa-cancel")
         with gr.Row(equal_height=True, elem_id="wa-input-row"):
@@ -70,34 +99,35 @@ def build_chat(controller: ChatController, texts: WebTexts) -> gr.Blocks:
         gr.Markdown(policy_note(policy.title, policy.last_updated, texts), elem_id="wa-policy-note")
         reply_json = gr.JSON(visible=False)
         api_trigger = gr.Button(visible=False)
+        resume = gr.Textbox(visible=False, elem_id="wa-resume")
+        controls = [confirm_row, confirm, hint]
 
         def show(text: str, state: ChatSession | None) -> ShowOutputs:
             state = controller.show_user_message(state, text)
-            return state, state.chat_value(), gr.Row(visible=False)
+            return state, state.chat_value(), *_request_controls(None), state.resume_token
 
         def answer(state: ChatSession | None, request: gr.Request) -> tuple[Any, ...]:
             reply = controller.answer_pending(state, _address(request))
             if state is None or reply is None:
-                return gr.skip(), gr.skip(), gr.skip(), gr.skip()
-            visible = awaiting_confirmation(reply)
-            return state, state.chat_value(), _reply_json(reply), gr.Row(visible=visible)
+                return (gr.skip(),) * 6
+            return state, state.chat_value(), _reply_json(reply), *_request_controls(reply)
 
-        answer_outputs = [session, chatbot, reply_json, confirm_row]
+        answer_outputs = [session, chatbot, reply_json, *controls]
 
         def chain(
             trigger: Any, fn: Callable[..., Any], inputs: list[Any], outputs: list[Any]
         ) -> None:
-            trigger(fn, inputs, outputs, queue=False, api_visibility="private").then(
-                answer, [session], answer_outputs, api_visibility="private"
-            )
+            shown = trigger(fn, inputs, outputs, queue=False, api_visibility="private")
+            shown.then(None, [resume], None, js=_KEEP_TOKEN_JS, api_visibility="private")
+            shown.then(answer, [session], answer_outputs, api_visibility="private")
 
         def show_typed(text: str, state: ChatSession | None) -> tuple[Any, ...]:
             return ("", *show(text, state))
 
-        typed_outputs = [message, session, chatbot, confirm_row]
+        typed_outputs = [message, session, chatbot, *controls, resume]
         chain(message.submit, show_typed, [message, session], typed_outputs)
         chain(send.click, show_typed, [message, session], typed_outputs)
-        shown_outputs = [session, chatbot, confirm_row]
+        shown_outputs = [session, chatbot, *controls, resume]
         chain(confirm.click, lambda s: show(words.confirm_message, s), [session], shown_outputs)
         chain(cancel.click, lambda s: show(words.cancel_message, s), [session], shown_outputs)
 
@@ -113,9 +143,26 @@ def build_chat(controller: ChatController, texts: WebTexts) -> gr.Blocks:
         chatbot.like(on_like, [session], None, api_visibility="private")
 
         def restart() -> tuple[Any, ...]:
-            return None, [], None, gr.Row(visible=False)
+            return None, [], None, *_request_controls(None)
 
-        chatbot.clear(restart, None, answer_outputs, queue=False, api_visibility="private")
+        chatbot.clear(restart, None, answer_outputs, queue=False, api_visibility="private").then(
+            None, None, None, js=_FORGET_TOKEN_JS, api_visibility="private"
+        )
+
+        def restore(token: str) -> tuple[Any, ...]:
+            """A reloaded tab: its chat and any pending request, else a fresh page."""
+            state = controller.chats.resume(token)
+            if state is None:
+                return None, [], *_request_controls(None)
+            return state, state.chat_value(), *_request_controls(state.last_reply)
+
+        demo.load(
+            restore,
+            [resume],
+            [session, chatbot, *controls],
+            js=_READ_TOKEN_JS,
+            api_visibility="private",
+        ).then(answer, [session], answer_outputs, api_visibility="private")
 
         def api_chat(text: str, state: ChatSession | None, request: gr.Request) -> tuple[Any, ...]:
             state, reply = controller.turn(state, text, _address(request))

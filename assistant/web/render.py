@@ -156,6 +156,16 @@ def policy_note(title: str, last_updated: date | None, texts: WebTexts) -> str:
     )
 
 
+def request_open(reply: Reply | None) -> bool:
+    """Whether a rights request is still open after this reply (Cancel is offered)."""
+    return bool(
+        reply is not None
+        and reply.request is not None
+        and reply.request.status in ("needs_info", "awaiting_confirmation")
+        and reply.ticket is None
+    )
+
+
 def awaiting_confirmation(reply: Reply | None) -> bool:
     """Whether the chat should offer the Confirm / Cancel buttons after this reply."""
     return bool(

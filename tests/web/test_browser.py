@@ -242,7 +242,6 @@ def test_readable_on_a_phone(browser: Browser, web_app: RunningApp, shots: Path)
         assert width <= 375, f"page scrolls sideways at 375px ({width}px wide)"
         send_box = page.get_by_role("button", name="Send").bounding_box()
         assert send_box is not None and send_box["x"] + send_box["width"] <= 375
-        page.screenshot(path=shots / "mobile.png")
     finally:
         close_page(page)
 
