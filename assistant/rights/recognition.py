@@ -185,3 +185,54 @@ def says_yes(message: str) -> bool:
     from assistant.rights.answers import is_affirmative
 
     return is_affirmative(normalise(clean(message)))
+
+
+def _clause_kind(
+    clause: str, act: Act, sentence_scores: dict[RequestType, float]
+) -> RequestType | None:
+    """The type one request clause performs: by its own words when they name a right
+    ("stop the marketing" in "stop the marketing and delete my account"), else by its
+    sentence's words."""
+    own = _choose(topic_scores(clause), [act])
+    if own is not None:
+        return own[0]
+    shared = _choose(sentence_scores, [act])
+    return shared[0] if shared else None
+
+
+def detect_all(message: str) -> list[Detection]:
+    """Every right ``message`` exercises, one detection per type, in the order asked (an
+    email can ask to stop marketing *and* delete the account). Questions and hypotheticals
+    ("if I delete my account, what happens?") add none; a request about someone else's
+    data is the one ``other_person`` detection, as in ``detect_request``."""
+    whole = detect_request(message)
+    if whole is None or whole.other_person:
+        return [whole] if whole else []
+    text = clean(message)
+    norm = normalise(text)
+    minor = mentions_child(norm)
+    kinds: list[RequestType] = []
+    for sentence in sentences(norm):
+        acts = sentence_acts(sentence)
+        if not acts:
+            continue
+        sentence_scores = _score([(sentence, acts)])
+        for clause, act in acts:
+            kind = _clause_kind(clause, act, sentence_scores)
+            if kind is RequestType.ERASURE and minor:
+                kind = RequestType.MINOR_DATA_DELETION
+            if kind is not None and kind not in kinds:
+                kinds.append(kind)
+    if whole.request_type not in kinds:
+        kinds.insert(0, whole.request_type)  # context made the whole message's request
+    return [
+        whole
+        if kind is whole.request_type
+        else Detection(
+            kind,
+            whole.confidence,
+            slot_readers.extract(text, norm, kind, minor=kind is RequestType.MINOR_DATA_DELETION),
+            whole.evidence,
+        )
+        for kind in kinds
+    ]
