@@ -100,7 +100,7 @@ _COMPLAINT = re.compile(
 )
 _DESIRE = re.compile(
     r"\b(?:i|and|but|so) (?:really |just |would |do |still |now |also |only |hereby )?"
-    r"(?:want|need|wish|would like|demand|request|require|insist|expect|am asking|ask|"
+    r"(?:want|need|wish|would (?:also |really |just )?like|demand|request|require|insist|expect|am asking|ask|"
     r"am requesting|am writing to|would appreciate)\b(?: (.*))?$"
 )
 # What follows a desire verb when the user wants to learn, not to have something done.
