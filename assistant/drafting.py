@@ -54,6 +54,12 @@ _POINTS_BACK = re.compile(
     r"\b(?:them|they|those|these|its|their)\b|\bit\b(?! takes?\b)", re.IGNORECASE
 )
 MIN_CONTEXT_WORDS = 3  # "Hi," or "Good day." is no context
+_QUOTE_HEADER = re.compile(r"^On .{3,200} wrote:$|^-{2,} ?Original Message ?-{2,}$", re.I)
+_TELL_ME = re.compile(
+    r"\b(?:tell|let|show) (?:me|us)(?: know)? "
+    r"((?:who|what|how|why|when|where|whether|if|which)\b[^?]*)",
+    re.IGNORECASE,
+)
 _SENTENCE_START = re.compile(r"(?:^|(?<=[.!?]\s))[a-z]")
 _SPACE_BEFORE_MARKER = re.compile(r"\s*" + MARKER_RE.pattern)
 
@@ -101,8 +107,28 @@ def _wording() -> dict[str, Any]:
 # ------------------------------------------------------------------ reading the email
 
 
+def own_words(message: str) -> str:
+    """The customer's own text: the thread they quoted back ("> ...", "On Monday, ...
+    wrote:") asked nothing of us now."""
+    kept = [
+        line
+        for line in message.splitlines()
+        if not line.lstrip().startswith(">") and not _QUOTE_HEADER.match(line.strip())
+    ]
+    return "\n".join(kept).strip() or message
+
+
 def _sentences(message: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_RE.split(message) if s.strip()]
+
+
+def _embedded_question(sentence: str) -> str | None:
+    """A question asked as an instruction: "... and tell me who you share my number with."."""
+    found = _TELL_ME.search(sentence)
+    if found is None:
+        return None
+    asked = found.group(1).rstrip(" .!,;")
+    return f"{asked[:1].upper()}{asked[1:]}?"
 
 
 def _is_question(sentence: str) -> bool:
@@ -121,6 +147,8 @@ def questions_in(message: str) -> list[Question]:
         if asks and rights.detect_request(sentence) is None:
             context = previous if _POINTS_BACK.search(sentence) else ""
             found.append(Question(sentence, f"{context} {sentence}".strip()))
+        elif (embedded := _embedded_question(sentence)) and content_words(embedded):
+            found.append(Question(embedded, embedded))
         if len(content_words(sentence)) >= MIN_CONTEXT_WORDS:
             previous = sentence
     return found[:MAX_QUESTIONS]
@@ -185,7 +213,8 @@ def _request_paragraphs(requests: Sequence[TicketPreview]) -> list[str]:
         if r.request_type in text["self_service"]
     ]
     if any(not r.email for r in requests):
-        paragraphs.append(text["request_needs_email"])
+        minor = any(r.request_type == RequestType.MINOR_DATA_DELETION for r in requests)
+        paragraphs.append(text["request_needs_email_minor" if minor else "request_needs_email"])
     return paragraphs
 
 
@@ -280,7 +309,7 @@ def draft_reply(assistant: Assistant, customer_message: str) -> Draft:
     if cleaned.problem:
         raise ValueError(cleaned.problem.message)
     redacted = redact(cleaned.text)
-    message = redacted.text
+    message = own_words(redacted.text)
     text = _wording()
     requests = previews(message)
     questions = questions_in(message)
@@ -301,7 +330,7 @@ def draft_reply(assistant: Assistant, customer_message: str) -> Draft:
         abstained=bool(answered) and not citations,
         requests=requests,
         questions=[q.asked for q in questions],
-        customer_message=message,
+        customer_message=redacted.text,
         secrets_removed=bool(redacted.found),
         policy_version=assistant.policy.version,
     )

@@ -176,3 +176,24 @@ def test_a_customer_message_is_kept_redacted(fake: FakeAssistant) -> None:
     result = draft(fake, "Delete my account. My password is Hunter2!x, email a@example.com")
     assert result.secrets_removed and "Hunter2" not in result.customer_message
     assert "a@example.com" in result.customer_message
+
+
+def test_the_quoted_thread_asks_nothing(fake: FakeAssistant) -> None:
+    result = draft(
+        fake,
+        "Please update my phone number to +44 7700 900123 and tell me who you sell it to.\n\n"
+        "On Monday, WorkAllies Support <support@workallies.com> wrote:\n"
+        "> Do you want us to delete your account? Do you use cookies?",
+    )
+    assert [r.request_type for r in result.requests] == ["rectification"]
+    assert result.questions == ["Who you sell it to?"]
+    assert "> Do you want us" in result.customer_message  # staff still see the whole email
+
+
+def test_a_parent_is_asked_for_their_own_email_and_the_childs_username(
+    fake: FakeAssistant,
+) -> None:
+    result = draft(fake, "My daughter is 16 and made an account. Please delete her account.")
+    assert [r.request_type for r in result.requests] == ["minor_data_deletion"]
+    assert "your own email address" in result.reply_text
+    assert "child's WorkAllies username" in result.reply_text
