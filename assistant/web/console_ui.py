@@ -20,7 +20,14 @@ from typing import Any
 import gradio as gr
 
 from assistant.drafting import Draft, TicketPreview
-from assistant.tickets import Channel, RequesterRole, RequestType, TicketDraft, TicketError
+from assistant.tickets import (
+    Channel,
+    RequesterRole,
+    RequestType,
+    TicketDraft,
+    TicketError,
+    utcnow,
+)
 from assistant.web.ports import WebAssistant
 from assistant.web.render import escape, format_date, sources_block
 from assistant.web.texts import ConsoleTexts, WebTexts
@@ -229,13 +236,16 @@ def build_console(assistant: WebAssistant, texts: WebTexts) -> gr.Blocks:
             if reason:
                 return escape(words.file_failed.format(reason=reason))
             agent = request.username or "staff"
+            started = utcnow()
             try:
                 draft = ticket_form.to_draft(ctx or DraftContext(uuid.uuid4().hex), agent)
                 ticket = assistant.file_ticket_for_customer(draft)
             except (TicketError, ValueError) as exc:
                 return escape(words.file_failed.format(reason=exc))
+            # The store returns the earlier ticket for a form filed before: say so.
+            template = words.already_filed if ticket.received_at < started else words.filed
             return escape(
-                words.filed.format(
+                template.format(
                     ticket_id=ticket.id,
                     request_type=texts.request_label(ticket.request_type),
                     email=ticket.identity.email,

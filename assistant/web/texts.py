@@ -73,6 +73,7 @@ class ConsoleTexts(_Texts):
     details_label: str
     file: str
     filed: str
+    already_filed: str
     file_failed: str
     choose_type: str
     email_missing: str

@@ -101,7 +101,7 @@ def test_console_drafts_and_files_each_request(
     page.get_by_role("button", name="File ticket").click()
     opt_out = filed_id(page)
     page.get_by_role("button", name="File ticket").click()  # a second click files nothing new
-    expect(page.locator("#wa-filed")).to_contain_text(opt_out)
+    expect(page.locator("#wa-filed")).to_contain_text(f"Already filed as {opt_out}")
 
     page.get_by_label("2. Erasure (delete my data)").check()  # the second detected request
     expect(page.get_by_role("combobox", name="Request type")).to_have_value(re.compile("^Erasure"))
