@@ -26,7 +26,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from assistant.rights import slots as slot_readers
-from assistant.rights.acts import NEGATED, Act, sentence_acts
+from assistant.rights.acts import NEGATED, Act, clause_act, sentence_acts
 from assistant.rights.cues import mentions_child, topic_scores
 from assistant.rights.text import Sentence, clean, normalise, sentences
 from assistant.tickets import RequestType
@@ -187,17 +187,36 @@ def says_yes(message: str) -> bool:
     return is_affirmative(normalise(clean(message)))
 
 
-def _clause_kind(
+ERASURE = RequestType.ERASURE
+_DESIRE_ELLIPSIS = re.compile(r"^(?:also |then )?(?:want|need|would like|wish|ask|request)\b")
+# One request clause can ask for two things: "download my data and then delete my account".
+_CONJOINED = re.compile(r"\b(?:and(?: then| also)?|as well as|plus)\b")
+
+
+def _clause_kinds(
     clause: str, act: Act, sentence_scores: dict[RequestType, float]
-) -> RequestType | None:
-    """The type one request clause performs: by its own words when they name a right
-    ("stop the marketing" in "stop the marketing and delete my account"), else by its
-    sentence's words."""
-    own = _choose(topic_scores(clause), [act])
-    if own is not None:
-        return own[0]
+) -> list[RequestType]:
+    """The types one request clause performs: by the words of each conjoined part when
+    they name a right ("send me a copy" in "correct my email and send me a copy"), else by
+    its sentence's words."""
+    kinds = []
+    first, *rest = _CONJOINED.split(clause)
+    # A later part asks only if it is itself a request ("... and send me a copy"), not an
+    # object of the first ("delete my account and all the data you hold on me").
+    parts = [(first, act)]
+    for part in rest:
+        if (own_act := clause_act(part, about_me=True)) is not None:
+            parts.append((part, own_act))
+        elif _DESIRE_ELLIPSIS.match(part.strip()):  # "I withdraw consent and want you to ..."
+            parts.append((part, act))
+    for part, part_act in parts:
+        own = _choose(topic_scores(part), [part_act])
+        if own is not None and own[0] not in kinds:
+            kinds.append(own[0])
+    if kinds:
+        return kinds
     shared = _choose(sentence_scores, [act])
-    return shared[0] if shared else None
+    return [shared[0]] if shared else []
 
 
 def detect_all(message: str) -> list[Detection]:
@@ -218,11 +237,10 @@ def detect_all(message: str) -> list[Detection]:
             continue
         sentence_scores = _score([(sentence, acts)])
         for clause, act in acts:
-            kind = _clause_kind(clause, act, sentence_scores)
-            if kind is RequestType.ERASURE and minor:
-                kind = RequestType.MINOR_DATA_DELETION
-            if kind is not None and kind not in kinds:
-                kinds.append(kind)
+            for found in _clause_kinds(clause, act, sentence_scores):
+                kind = RequestType.MINOR_DATA_DELETION if found is ERASURE and minor else found
+                if kind not in kinds:
+                    kinds.append(kind)
     if whole.request_type not in kinds:
         kinds.insert(0, whole.request_type)  # context made the whole message's request
     return [
