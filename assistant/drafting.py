@@ -1,35 +1,76 @@
-"""Support-agent drafts: a customer email in; a reply draft with citations and a ticket preview out.
+"""Support-agent drafts: a customer email in; a reply draft with references and one ticket
+preview per request out.
 
 The draft reuses the chat's answering and rights recognition, so an agent's reply says
-nothing the chat would not say, and cites the same verbatim policy text.
+nothing the chat would not say, and cites the same verbatim policy text:
+
+- every request the email makes is detected (``rights.detect_all``), each previewed as its
+  own ticket the agent can file; a question about a right ("if I delete my account, what
+  happens?") is answered, never turned into a ticket;
+- every question is answered on its own through the chat's retrieval and generator, and the
+  cited clauses become one numbered reference list at the end (no ``[n]`` in the prose);
+- the tone follows the customer: an apology when they are upset; the draft promises what
+  will happen and never says a request was filed (the agent files it after reading);
+- no sentence is said twice, however many answers repeat it.
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant import rights
-from assistant.answering.citations import renumber_markers
+from assistant.answering.citations import MARKER_RE
+from assistant.answering.text import content_words
+from assistant.answering.types import Answer
 from assistant.contract import Citation
 from assistant.inputs import clean_message
 from assistant.redaction import redact
+from assistant.rights import slots as slot_names
 from assistant.templates import load_template
+from assistant.tickets import RequestType
 
 if TYPE_CHECKING:
     from assistant.session import Assistant
 
-MAX_QUESTIONS = 3
+MAX_QUESTIONS = 5
+
+_SENTENCE_RE = re.compile(r"(?<=[?.!])\s+|\n+")
+_QUESTION_START = re.compile(
+    r"^(?:(?:and|also|so|but|plus|then|oh|ok|okay)[, ]+)*"
+    r"(?:what|how|why|when|where|who|whom|whose|which|"
+    r"(?:do|does|did|are|is|was|were|can|could|will|would|should|may|have|has)"
+    r" (?:you|i|we|they|it|my|your|there|workallies|the|this|that|anyone|someone)\b)",
+    re.IGNORECASE,
+)
+# A question that points back ("how do I make them stop?") is read with the sentence before
+# ("this" and "that" mostly point at the email itself: "how long will this take?").
+_POINTS_BACK = re.compile(
+    r"\b(?:them|they|those|these|its|their)\b|\bit\b(?! takes?\b)", re.IGNORECASE
+)
+MIN_CONTEXT_WORDS = 3  # "Hi," or "Good day." is no context
+_QUOTE_HEADER = re.compile(r"^On .{3,200} wrote:$|^-{2,} ?Original Message ?-{2,}$", re.I)
+_TELL_ME = re.compile(
+    r"\b(?:tell|let|show) (?:me|us)(?: know)? "
+    r"((?:who|what|how|why|when|where|whether|if|which)\b[^?]*)",
+    re.IGNORECASE,
+)
+_SENTENCE_START = re.compile(r"(?:^|(?<=[.!?]\s))[a-z]")
+_SPACE_BEFORE_MARKER = re.compile(r"\s*" + MARKER_RE.pattern)
 
 
 class TicketPreview(BaseModel):
-    """What the console pre-fills for the agent to check before filing."""
+    """One detected request, as the console pre-fills it for the agent to check and file."""
 
     model_config = ConfigDict(extra="forbid")
     request_type: str
     email: str | None = None
+    username: str | None = None
     details: str | None = None
     missing: list[str] = Field(default_factory=list)
 
@@ -39,19 +80,228 @@ class Draft(BaseModel):
     reply_text: str
     citations: list[Citation] = Field(default_factory=list)
     abstained: bool = False
-    request: TicketPreview | None = None
+    requests: list[TicketPreview] = Field(default_factory=list)
+    questions: list[str] = Field(default_factory=list)
+    customer_message: str = ""  # redacted: what the tickets view may show staff
     secrets_removed: bool = False
     policy_version: str
 
 
-def questions_in(message: str, *, has_request: bool) -> list[str]:
-    """The customer's questions: sentences ending in '?'. Without any, the whole message is
-    the question, unless it is a rights request (then there is nothing else to answer)."""
-    sentences = re.split(r"(?<=[?.!])\s+", message)
-    asked = [s.strip() for s in sentences if s.strip().endswith("?")]
-    if asked:
-        return asked[:MAX_QUESTIONS]
-    return [] if has_request else [message]
+@dataclass(frozen=True)
+class Question:
+    asked: str  # as the customer wrote it
+    query: str  # what is retrieved and answered: with the sentence it points back to
+
+
+@dataclass(frozen=True)
+class _Answered:
+    question: str
+    answer: Answer
+
+
+@cache
+def _wording() -> dict[str, Any]:
+    return load_template("drafting")
+
+
+# ------------------------------------------------------------------ reading the email
+
+
+def own_words(message: str) -> str:
+    """The customer's own text: the thread they quoted back ("> ...", "On Monday, ...
+    wrote:") asked nothing of us now."""
+    kept = [
+        line
+        for line in message.splitlines()
+        if not line.lstrip().startswith(">") and not _QUOTE_HEADER.match(line.strip())
+    ]
+    return "\n".join(kept).strip() or message
+
+
+def _sentences(message: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_RE.split(message) if s.strip()]
+
+
+def _embedded_question(sentence: str) -> str | None:
+    """A question asked as an instruction: "... and tell me who you share my number with."."""
+    found = _TELL_ME.search(sentence)
+    if found is None:
+        return None
+    asked = found.group(1).rstrip(" .!,;")
+    return f"{asked[:1].upper()}{asked[1:]}?"
+
+
+def _is_question(sentence: str) -> bool:
+    return sentence.rstrip(" .!)").endswith("?") or _QUESTION_START.match(sentence) is not None
+
+
+def questions_in(message: str) -> list[Question]:
+    """The questions an email asks, each readable on its own: sentences ending in "?" or
+    opening like one, minus those that are themselves requests ("can you delete my
+    account?" is handled as a request) and those with no content ("why??"). A question
+    that points back ("how do I make them stop?") is read with the sentence before it."""
+    found: list[Question] = []
+    previous = ""
+    for sentence in _sentences(message):
+        asks = _is_question(sentence) and content_words(sentence)
+        if asks and rights.detect_request(sentence) is None:
+            context = previous if _POINTS_BACK.search(sentence) else ""
+            found.append(Question(sentence, f"{context} {sentence}".strip()))
+        elif (embedded := _embedded_question(sentence)) and content_words(embedded):
+            found.append(Question(embedded, embedded))
+        if len(content_words(sentence)) >= MIN_CONTEXT_WORDS:
+            previous = sentence
+    return found[:MAX_QUESTIONS]
+
+
+def tone(message: str) -> str:
+    """ "apology" when the customer is upset, "concern" when worried, else "thanks"."""
+    text = _wording()
+    if any(re.search(cue, message, re.IGNORECASE) for cue in text["upset_cues"]):
+        return "apology"
+    calm = set(text["not_shouting"])
+    if any(w not in calm for w in re.findall(r"\b[A-Z]{4,}\b", message)):
+        return "apology"  # shouting
+    if any(re.search(cue, message, re.IGNORECASE) for cue in text["worried_cues"]):
+        return "concern"
+    return "thanks"
+
+
+def previews(message: str) -> list[TicketPreview]:
+    """One preview per request the message makes (none about someone else's data)."""
+    found = []
+    for detection in rights.detect_all(message):
+        if detection.other_person:
+            continue
+        request = rights.start(detection)
+        slots = request.slots
+        found.append(
+            TicketPreview(
+                request_type=str(request.request_type),
+                email=slots.get(slot_names.EMAIL),
+                username=slots.get(slot_names.CHILD_ACCOUNT) or slots.get(slot_names.USERNAME),
+                details=_details(request.request_type, slots),
+                missing=list(request.missing),
+            )
+        )
+    return found
+
+
+def _details(kind: RequestType, slots: dict[str, str]) -> str | None:
+    if kind is RequestType.RECTIFICATION and slots.get(slot_names.CORRECTION_VALUE):
+        what = slots.get(slot_names.CORRECTION_WHAT, "")
+        return f"{what}: {slots[slot_names.CORRECTION_VALUE]}".strip(": ")
+    return slots.get(slot_names.OBJECTION_GROUNDS) or slots.get("details")
+
+
+# ------------------------------------------------------------------ writing the reply
+
+
+def _request_paragraphs(requests: Sequence[TicketPreview]) -> list[str]:
+    if not requests:
+        return []
+    text = _wording()
+    actions = [text["request_actions"].get(r.request_type, r.request_type) for r in requests]
+    joined = actions[0]
+    if len(actions) > 1:
+        joined = ", ".join(actions[:-1]) + f" {text['and']} {actions[-1]}"
+    key = "requests_one" if len(requests) == 1 else "requests_many"
+    paragraphs = [text[key].format(actions=joined)]
+    paragraphs += [
+        text["self_service"][r.request_type]
+        for r in requests
+        if r.request_type in text["self_service"]
+    ]
+    if any(not r.email for r in requests):
+        minor = any(r.request_type == RequestType.MINOR_DATA_DELETION for r in requests)
+        paragraphs.append(text["request_needs_email_minor" if minor else "request_needs_email"])
+    return paragraphs
+
+
+def _prose(answer_text: str) -> str:
+    """The answer without its [n] markers (the references go at the end of the email), in
+    the company's voice."""
+    text = _SPACE_BEFORE_MARKER.sub("", answer_text).strip()
+    for pattern, replacement in _wording()["voice"]:
+        text = re.sub(pattern, replacement, text)
+    return _SENTENCE_START.sub(lambda m: m.group(0).upper(), text)  # the voice's "our"
+
+
+class _SaidOnce:
+    """Drops sentences already said: answers to related questions often quote the same
+    clause, and the request paragraph may say what an answer says."""
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+
+    def __call__(self, paragraph: str) -> str:
+        fresh = []
+        for sentence in re.split(r"(?<=[.!?])\s+", paragraph.strip()):
+            key = " ".join(re.findall(r"\w+", sentence.lower()))
+            if len(key) > 20 and key in self.seen:
+                continue
+            self.seen.add(key)
+            fresh.append(sentence)
+        return " ".join(fresh)
+
+
+def _answer_paragraphs(answered: Sequence[_Answered], said: _SaidOnce) -> list[str]:
+    text = _wording()
+    paragraphs = []
+    unanswered = []
+    for item in answered:
+        if item.answer.abstained and not item.answer.closest:
+            unanswered.append(item.question)
+            continue
+        body = said(_prose(item.answer.text))
+        if body and len(answered) > 1:
+            body = f"{text['answer_intro'].format(question=_short(item.question))}\n{body}"
+        if body:
+            paragraphs.append(body)
+    if unanswered:
+        questions = ", ".join(
+            text["no_answer_question"].format(question=_short(q)) for q in unanswered
+        )
+        paragraphs.append(said(text["no_answer"].format(questions=questions)))
+    return paragraphs
+
+
+def _short(question: str, limit: int = 120) -> str:
+    question = " ".join(question.split())
+    return question if len(question) <= limit else question[: limit - 1].rstrip() + "…"
+
+
+def _references(citations: Sequence[Citation], last_updated: str | None) -> str:
+    text = _wording()
+    heading = (
+        text["sources_heading"].format(last_updated=last_updated)
+        if last_updated
+        else text["sources_heading_undated"]
+    )
+    lines = [
+        text["source_line"].format(number=n, section=c.section, quote=" ".join(c.quote.split()))
+        for n, c in enumerate(citations, start=1)
+    ]
+    return "\n".join([heading, *lines])
+
+
+def _unique_citations(answered: Sequence[_Answered]) -> list[Citation]:
+    citations: dict[tuple[int, int], Citation] = {}
+    for item in answered:
+        if item.answer.abstained and not item.answer.closest:
+            continue
+        for c in item.answer.citations:
+            citations.setdefault(
+                (c.start, c.end),
+                Citation(
+                    clause_id=c.clause_id,
+                    section=c.section,
+                    quote=c.quote,
+                    start=c.start,
+                    end=c.end,
+                ),
+            )
+    return list(citations.values())
 
 
 def draft_reply(assistant: Assistant, customer_message: str) -> Draft:
@@ -59,53 +309,33 @@ def draft_reply(assistant: Assistant, customer_message: str) -> Draft:
     if cleaned.problem:
         raise ValueError(cleaned.problem.message)
     redacted = redact(cleaned.text)
-    text = load_template("drafting")
-    detection = rights.detect_request(redacted.text)
-    preview = _preview(detection) if detection and not detection.other_person else None
-
-    paragraphs = [text["greeting"], text["thanks"]]
-    if preview:
-        label = text["request_labels"].get(preview.request_type, preview.request_type)
-        paragraphs.append(text["request_ack"].format(request_label=label))
-        if not preview.email:
-            paragraphs.append(text["request_needs_email"])
-
-    citations: list[Citation] = []
-    abstained_all = True
-    questions = questions_in(redacted.text, has_request=preview is not None)
-    for question in questions:
-        answer = assistant.generator.answer(
-            question, assistant.retriever.search(question, k=assistant.settings.retrieval_k)
-        )
-        if answer.abstained:
-            continue
-        abstained_all = False
-        offset = {n: n + len(citations) for n in range(1, len(answer.citations) + 1)}
-        paragraphs.append(renumber_markers(answer.text, offset))
-        citations.extend(
-            Citation(
-                clause_id=c.clause_id, section=c.section, quote=c.quote, start=c.start, end=c.end
-            )
-            for c in answer.citations
-        )
-    if questions and abstained_all:
-        paragraphs.append(text["no_answer"])
+    message = own_words(redacted.text)
+    text = _wording()
+    requests = previews(message)
+    questions = questions_in(message)
+    if not questions and not requests:
+        questions = [Question(message, message)]  # no "?" and no request: the email asks
+    answered = [_Answered(q.asked, _answer(assistant, q.query)) for q in questions]
+    citations = _unique_citations(answered)
+    said = _SaidOnce()
+    body = [said(p) for p in [text[tone(message)], *_request_paragraphs(requests)]]
+    paragraphs = [text["greeting"], *body, *_answer_paragraphs(answered, said)]
+    if citations:
+        updated = assistant.policy.last_updated
+        paragraphs.append(_references(citations, f"{updated:%b %-d, %Y}" if updated else None))
     paragraphs.append(text["closing"])
     return Draft(
         reply_text="\n\n".join(paragraphs),
         citations=citations,
-        abstained=bool(questions) and abstained_all,
-        request=preview,
+        abstained=bool(answered) and not citations,
+        requests=requests,
+        questions=[q.asked for q in questions],
+        customer_message=redacted.text,
         secrets_removed=bool(redacted.found),
         policy_version=assistant.policy.version,
     )
 
 
-def _preview(detection: rights.Detection) -> TicketPreview:
-    request = rights.start(detection)
-    return TicketPreview(
-        request_type=str(request.request_type),
-        email=request.slots.get("email"),
-        details=request.slots.get("objection_grounds") or request.slots.get("details"),
-        missing=list(request.missing),
-    )
+def _answer(assistant: Assistant, question: str) -> Answer:
+    hits = assistant.retriever.search(question, k=assistant.settings.retrieval_k)
+    return assistant.generator.answer(question, hits)

@@ -50,6 +50,7 @@ from assistant.tickets import (
 
 log = logging.getLogger(__name__)
 
+QUOTED_USER_TURNS = 4  # the customer's last messages kept with a chat ticket
 TICKET_ID_RE = re.compile(r"\bDSR-\d{4}-[A-Z0-9]{6,12}\b", re.IGNORECASE)
 # Asks for other people's requests in bulk ("a list of all DSR tickets filed today with
 # their emails"): refused like any request for someone else's data, whoever claims to ask.
@@ -353,6 +354,9 @@ class Assistant:
         self, request: rights.RequestInProgress, session_id: str, channel: Channel
     ) -> DsrTicket:
         draft = rights.to_draft(request, session_id, channel, tuple(request.cited_clause_ids))
+        # What the customer wrote (already redacted), so staff read the request in their words.
+        said = [t.text for t in self.sessions.load(session_id).turns if t.role == "user"]
+        draft = replace(draft, customer_message="\n".join(said[-QUOTED_USER_TURNS:]) or None)
         return self.tickets.create(draft)  # committed before the user hears "filed"
 
     # ------------------------------------------------------------ staff side

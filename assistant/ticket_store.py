@@ -38,8 +38,10 @@ from sqlalchemy import (
     and_,
     create_engine,
     event,
+    func,
     insert,
     not_,
+    or_,
     select,
     true,
     update,
@@ -172,6 +174,16 @@ delivery_attempts_table = Table(
     Column("status_code", Integer),
     Column("error", Text),
     Column("duration_ms", Integer, nullable=False),
+)
+
+# The customer's own words beside the ticket, for staff (redacted). A table of its own, so
+# databases created before it gain it through create_all without a migration.
+MAX_CUSTOMER_MESSAGE = 20_000
+ticket_messages_table = Table(
+    "ticket_messages",
+    metadata,
+    Column("ticket_id", String(32), ForeignKey("tickets.id"), primary_key=True),
+    Column("message", Text, nullable=False),
 )
 
 
@@ -398,7 +410,7 @@ class TicketStore:
         for _ in range(5):  # a fresh random id on the (astronomically rare) id collision
             ticket = build_ticket(draft, now, new_ticket_id(now))
             try:
-                with_retry(partial(self._insert, ticket))
+                with_retry(partial(self._insert, ticket, _customer_message(draft)))
             except IntegrityError:
                 # Either a concurrent create() of the same request won the unique key, or
                 # the random id collided. Read back by key to tell which.
@@ -413,10 +425,14 @@ class TicketStore:
         state = DeliveryState.PENDING if self.delivery_configured else DeliveryState.NOT_CONFIGURED
         return DeliverySummary(state=state)
 
-    def _insert(self, ticket: DsrTicket) -> None:
+    def _insert(self, ticket: DsrTicket, message: str | None = None) -> None:
         entry = ticket.audit[0]
         with self.engine.begin() as conn:  # ticket, audit and outbox commit together
             conn.execute(insert(tickets_table).values(**_ticket_row(ticket)))
+            if message:
+                conn.execute(
+                    insert(ticket_messages_table).values(ticket_id=ticket.id, message=message)
+                )
             conn.execute(insert(audit_table).values(ticket_id=ticket.id, **_audit_row(entry)))
             conn.execute(
                 insert(outbox_table).values(
@@ -581,6 +597,18 @@ class TicketStore:
         found = self._select(tickets_table.c.idempotency_key == key)
         return found[0] if found else None
 
+    def customer_message(self, ticket_id: str) -> str | None:
+        """The customer's message filed with the ticket (redacted), if one was."""
+        query = select(ticket_messages_table.c.message).where(
+            ticket_messages_table.c.ticket_id == ticket_id
+        )
+
+        def read() -> str | None:
+            with self.engine.connect() as conn:
+                return conn.execute(query).scalar_one_or_none()
+
+        return with_retry(read)
+
     def tickets_for_session(self, session_id: str) -> _Tickets:
         return self._select(tickets_table.c.session_id == session_id, order="received")
 
@@ -593,11 +621,13 @@ class TicketStore:
         limit: int = 100,
         offset: int = 0,
         now: datetime | None = None,
+        search: str | None = None,
     ) -> _Tickets:
-        """Most urgent first (earliest due date)."""
+        """Most urgent first (earliest due date). ``search`` matches a ticket id or email
+        (any part, any case) or a request type ("erasure", "opt-out")."""
         if limit < 0 or offset < 0:
             raise TicketValidationError("limit and offset must not be negative")
-        conditions = []
+        conditions = [_matching(search)] if search and search.strip() else []
         if status is not None:
             conditions.append(tickets_table.c.status == parse_status(status).value)
         if request_type is not None:
@@ -648,6 +678,35 @@ class TicketStore:
             for o in conn.execute(select(outbox_table).where(outbox_table.c.ticket_id.in_(ids)))
         }
         return [_ticket_from_rows(row, audits[row.id], outboxes.get(row.id)) for row in rows]
+
+
+MIN_TYPE_SEARCH = 3
+
+
+def _matching(search: str) -> Any:
+    """Tickets whose id or email contains ``search``, or whose type it names."""
+    text = search.strip().lower()
+    like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    columns = tickets_table.c
+    matches = [
+        func.lower(columns.id).like(like, escape="\\"),
+        func.lower(columns.email).like(like, escape="\\"),
+    ]
+    as_type = "_".join(text.replace("-", " ").split())
+    named = [  # by the start of a word of the type's name: "opt-out", "minor", "erasure"
+        kind.value
+        for kind in RequestType
+        if len(as_type) >= MIN_TYPE_SEARCH and f"_{as_type}" in f"_{kind.value}"
+    ]
+    if named:
+        matches.append(columns.request_type.in_(named))
+    return or_(*matches)
+
+
+def _customer_message(draft: TicketDraft) -> str | None:
+    if not draft.customer_message or not draft.customer_message.strip():
+        return None
+    return redact(draft.customer_message[:MAX_CUSTOMER_MESSAGE]).text
 
 
 def _aware(now: datetime | None) -> datetime:

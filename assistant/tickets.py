@@ -86,6 +86,8 @@ class TicketDraft:
     details: str | None = None
     corrections: tuple[Correction, ...] = ()
     cited_clause_ids: tuple[str, ...] = field(default_factory=tuple)
+    filed_by: str = "assistant"  # the audit actor: the signed-in agent for console tickets
+    customer_message: str | None = None  # the customer's own words, shown to staff (redacted)
 
 
 # --- vocabulary of the ticket ---------------------------------------------------------------
@@ -397,7 +399,7 @@ def build_ticket(draft: TicketDraft, now: datetime, ticket_id: str) -> DsrTicket
     raw["audit"] = [
         {
             "at": now,
-            "actor": "assistant",
+            "actor": draft.filed_by,
             "from_status": None,
             "to_status": "received",
             "note": note,

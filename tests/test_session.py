@@ -182,8 +182,8 @@ def test_draft_reply_answers_and_previews_a_ticket(fast_assistant: Assistant) ->
     draft = fast_assistant.draft_reply(
         "Hello, do you honor Do Not Track? Also please delete my account. My email is c@example.com"
     )
-    assert draft.request is not None
-    assert draft.request.request_type == "erasure" and draft.request.email == "c@example.com"
+    assert [r.request_type for r in draft.requests] == ["erasure"]
+    assert draft.requests[0].email == "c@example.com"
     assert draft.citations
     assert draft.reply_text.startswith("Hello")
 

@@ -133,9 +133,7 @@ def run_draft(args: argparse.Namespace) -> int:
     if args.json:
         print(draft.model_dump_json(indent=2))
         return 0
-    print(draft.reply_text)
-    for number, citation in enumerate(draft.citations, start=1):
-        print(f'\n[{number}] {citation.section}: "{citation.quote}"')
-    if draft.request:
-        print(f"\nTicket preview: {draft.request.model_dump_json()}", file=sys.stderr)
+    print(draft.reply_text)  # ends with the numbered references
+    for preview in draft.requests:
+        print(f"\nTicket preview: {preview.model_dump_json()}", file=sys.stderr)
     return 0

@@ -25,6 +25,7 @@ from assistant.rights.flow import (
 )
 from assistant.rights.recognition import (
     Detection,
+    detect_all,
     detect_request,
     detection_for,
     mentions_other_person,
@@ -44,6 +45,7 @@ __all__ = [
     "Status",
     "StepKind",
     "advance",
+    "detect_all",
     "detect_request",
     "detection_for",
     "dump_state",

@@ -100,8 +100,8 @@ _COMPLAINT = re.compile(
 )
 _DESIRE = re.compile(
     r"\b(?:i|and|but|so) (?:really |just |would |do |still |now |also |only |hereby )?"
-    r"(?:want|need|wish|would like|demand|request|require|insist|expect|am asking|ask|"
-    r"am requesting|am writing to|would appreciate)\b(?: (.*))?$"
+    r"(?:want|need|wish|would (?:also |really |just )?like|demand|request|require|insist|"
+    r"expect|am asking|ask|am requesting|am writing to|would appreciate)\b(?: (.*))?$"
 )
 # What follows a desire verb when the user wants to learn, not to have something done.
 _COGNITIVE = re.compile(

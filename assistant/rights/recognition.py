@@ -26,7 +26,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from assistant.rights import slots as slot_readers
-from assistant.rights.acts import NEGATED, Act, sentence_acts
+from assistant.rights.acts import NEGATED, Act, clause_act, sentence_acts
 from assistant.rights.cues import mentions_child, parent_asks_deletion, topic_scores
 from assistant.rights.text import Sentence, clean, normalise, sentences
 from assistant.tickets import RequestType
@@ -218,3 +218,72 @@ def read_offer(offer: str) -> tuple[RequestType, bool]:
     """(the offered type, whether the offer is a restart after a cancel)."""
     again = offer.startswith(_AGAIN)
     return RequestType(offer.removeprefix(_AGAIN)), again
+
+
+ERASURE = RequestType.ERASURE
+_DESIRE_ELLIPSIS = re.compile(r"^(?:also |then )?(?:want|need|would like|wish|ask|request)\b")
+# One request clause can ask for two things: "download my data and then delete my account".
+_CONJOINED = re.compile(r"\b(?:and(?: then| also)?|as well as|plus)\b")
+
+
+def _clause_kinds(
+    clause: str, act: Act, sentence_scores: dict[RequestType, float]
+) -> list[RequestType]:
+    """The types one request clause performs: by the words of each conjoined part when
+    they name a right ("send me a copy" in "correct my email and send me a copy"), else by
+    its sentence's words."""
+    kinds = []
+    first, *rest = _CONJOINED.split(clause)
+    # A later part asks only if it is itself a request ("... and send me a copy"), not an
+    # object of the first ("delete my account and all the data you hold on me").
+    parts = [(first, act)]
+    for part in rest:
+        if (own_act := clause_act(part, about_me=True)) is not None:
+            parts.append((part, own_act))
+        elif _DESIRE_ELLIPSIS.match(part.strip()):  # "I withdraw consent and want you to ..."
+            parts.append((part, act))
+    for part, part_act in parts:
+        own = _choose(topic_scores(part), [part_act])
+        if own is not None and own[0] not in kinds:
+            kinds.append(own[0])
+    if kinds:
+        return kinds
+    shared = _choose(sentence_scores, [act])
+    return [shared[0]] if shared else []
+
+
+def detect_all(message: str) -> list[Detection]:
+    """Every right ``message`` exercises, one detection per type, in the order asked (an
+    email can ask to stop marketing *and* delete the account). Questions and hypotheticals
+    ("if I delete my account, what happens?") add none; a request about someone else's
+    data is the one ``other_person`` detection, as in ``detect_request``."""
+    whole = detect_request(message)
+    if whole is None or whole.other_person:
+        return [whole] if whole else []
+    text = clean(message)
+    norm = normalise(text)
+    minor = mentions_child(norm)
+    kinds: list[RequestType] = []
+    for sentence in sentences(norm):
+        acts = sentence_acts(sentence)
+        if not acts:
+            continue
+        sentence_scores = _score([(sentence, acts)])
+        for clause, act in acts:
+            for found in _clause_kinds(clause, act, sentence_scores):
+                kind = RequestType.MINOR_DATA_DELETION if found is ERASURE and minor else found
+                if kind not in kinds:
+                    kinds.append(kind)
+    if whole.request_type not in kinds:
+        kinds.insert(0, whole.request_type)  # context made the whole message's request
+    return [
+        whole
+        if kind is whole.request_type
+        else Detection(
+            kind,
+            whole.confidence,
+            slot_readers.extract(text, norm, kind, minor=kind is RequestType.MINOR_DATA_DELETION),
+            whole.evidence,
+        )
+        for kind in kinds
+    ]

@@ -1,23 +1,36 @@
 """The agent console (Gradio Blocks, staff only): a customer's message in, an editable reply
-draft with its cited clauses out, and the detected rights request pre-filled as a ticket
-form the agent checks and files (channel ``agent_console``).
+draft with its cited clauses out, and each detected rights request pre-filled as a ticket
+form the agent checks and files (channel ``agent_console``, the agent as audit actor).
 
-Each draft mints one request id, so pressing "File ticket" twice files one ticket.
+"File ticket" files exactly what the form shows: the request id comes from the draft and
+the form's content, so pressing it twice files one ticket, and changing the type (or the
+email) and pressing it again files the changed request.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
 
-from assistant.tickets import Channel, RequestType, TicketDraft, TicketError
+from assistant.drafting import Draft, TicketPreview
+from assistant.tickets import (
+    Channel,
+    RequesterRole,
+    RequestType,
+    TicketDraft,
+    TicketError,
+    utcnow,
+)
 from assistant.web.ports import WebAssistant
 from assistant.web.render import escape, format_date, sources_block
-from assistant.web.texts import WebTexts
+from assistant.web.texts import ConsoleTexts, WebTexts
 from assistant.web.tickets_ui import staff_header
 
 log = logging.getLogger(__name__)
@@ -43,11 +56,50 @@ COPY_JS = """
 class DraftContext:
     """What filing needs from the draft that the form does not show."""
 
-    request_id: str
-    cited_clause_ids: tuple[str, ...]
+    draft_id: str
+    cited_clause_ids: tuple[str, ...] = ()
+    requests: tuple[TicketPreview, ...] = ()
+    customer_message: str = ""
 
 
-def _notes(draft: Any, texts: WebTexts) -> str:
+@dataclass(frozen=True)
+class TicketForm:
+    """The ticket form exactly as the agent sees it when pressing "File ticket"."""
+
+    request_type: str | None
+    email: str
+    username: str
+    details: str
+
+    def request_id(self, draft_id: str) -> str:
+        """One request id per draft *and* form content: the same form filed twice is one
+        ticket; a changed form (another type, a corrected email) is a new one."""
+        fields = [draft_id, self.request_type or "", self.email.strip().lower()]
+        fields += [self.username.strip(), self.details.strip()]
+        return hashlib.sha256(json.dumps(fields).encode()).hexdigest()[:32]
+
+    def to_draft(self, ctx: DraftContext, agent: str) -> TicketDraft:
+        kind = RequestType(self.request_type or "")
+        minor = kind is RequestType.MINOR_DATA_DELETION
+        account = self.username.strip() or None
+        return TicketDraft(
+            request_id=self.request_id(ctx.draft_id),
+            request_type=kind,
+            email=self.email.strip(),
+            session_id=f"agent:{agent}",
+            channel=Channel.AGENT_CONSOLE,
+            username=None if minor else account,
+            requester_role=RequesterRole.PARENT_GUARDIAN if minor else RequesterRole.SELF,
+            subject_is_minor=minor,
+            child_account=account if minor else None,
+            details=self.details.strip() or None,
+            cited_clause_ids=ctx.cited_clause_ids,
+            filed_by=agent,
+            customer_message=ctx.customer_message or None,
+        )
+
+
+def _notes(draft: Draft, texts: WebTexts) -> str:
     words = texts.console
     notes = []
     if draft.abstained:
@@ -57,14 +109,33 @@ def _notes(draft: Any, texts: WebTexts) -> str:
     return "\n\n".join(notes)
 
 
-def _request_summary(preview: Any, texts: WebTexts) -> str:
+def _request_summary(requests: Sequence[TicketPreview], texts: WebTexts) -> str:
     words = texts.console
-    if preview is None:
-        return words.no_request
-    text = words.detected_request.format(request_type=texts.request_label(preview.request_type))
-    if preview.missing:
-        text += " " + words.missing_fields.format(fields=", ".join(preview.missing))
+    if not requests:
+        return escape(words.no_request)
+    labels = [texts.request_label(r.request_type) for r in requests]
+    if len(requests) == 1:
+        text = words.detected_request.format(request_type=labels[0])
+    else:
+        text = words.detected_requests.format(count=len(requests), types="; ".join(labels))
+    missing = sorted({field for r in requests for field in r.missing})
+    if missing:
+        text += " " + words.missing_fields.format(fields=", ".join(missing))
     return escape(text)
+
+
+def _choices(requests: Sequence[TicketPreview], texts: WebTexts) -> list[tuple[str, int]]:
+    return [
+        (f"{n}. {texts.request_label(r.request_type)}", n - 1)
+        for n, r in enumerate(requests, start=1)
+    ]
+
+
+def _form_values(preview: TicketPreview | None) -> tuple[Any, ...]:
+    """Type, email, username, details for the form."""
+    if preview is None:
+        return None, "", "", ""
+    return preview.request_type, preview.email or "", preview.username or "", preview.details or ""
 
 
 def build_console(assistant: WebAssistant, texts: WebTexts) -> gr.Blocks:
@@ -96,6 +167,9 @@ def build_console(assistant: WebAssistant, texts: WebTexts) -> gr.Blocks:
         citations = gr.Markdown(elem_id="wa-draft-citations")
         gr.Markdown(f"### {escape(words.ticket_heading)}")
         detected = gr.Markdown(elem_id="wa-detected")
+        pick = gr.Radio(
+            [], label=words.pick_label, visible=False, type="value", elem_id="wa-request-pick"
+        )
         with gr.Row():
             rtype = gr.Dropdown(type_choices, label=words.type_label, elem_id="wa-ticket-type")
             email = gr.Textbox(label=words.email_label, elem_id="wa-ticket-email")
@@ -103,40 +177,51 @@ def build_console(assistant: WebAssistant, texts: WebTexts) -> gr.Blocks:
         details = gr.Textbox(label=words.details_label, lines=2, elem_id="wa-ticket-details")
         file_button = gr.Button(words.file, variant="primary", elem_id="wa-file")
         filed = gr.Markdown(elem_id="wa-filed")
+        form = [rtype, email, username, details]
 
         def make_draft(message: str) -> tuple[Any, ...]:
             if not message.strip():
-                return (escape(words.empty_message), *[gr.skip()] * 9)
+                return (escape(words.empty_message), *[gr.skip()] * 10)
             try:
                 draft = assistant.draft_reply(message)
             except ValueError as exc:
-                return (escape(words.draft_failed.format(reason=exc)), *[gr.skip()] * 9)
-            preview = draft.request
-            cited = tuple(c.clause_id for c in draft.citations)
+                return (escape(words.draft_failed.format(reason=exc)), *[gr.skip()] * 10)
             sources = (
                 sources_block(draft.citations, words.citations_heading, open_=True)
                 if draft.citations
                 else escape(words.no_citations)
             )
+            ctx = DraftContext(
+                uuid.uuid4().hex,
+                tuple(c.clause_id for c in draft.citations),
+                tuple(draft.requests),
+                draft.customer_message,
+            )
+            choices = _choices(draft.requests, texts)
             return (
                 _notes(draft, texts),
                 draft.reply_text,
                 sources,
-                _request_summary(preview, texts),
-                preview.request_type if preview else None,
-                (preview.email or "") if preview else "",
-                "",
-                (preview.details or "") if preview else "",
-                DraftContext(uuid.uuid4().hex, cited),
+                _request_summary(draft.requests, texts),
+                gr.Radio(choices, value=0 if choices else None, visible=len(choices) > 1),
+                *_form_values(draft.requests[0] if draft.requests else None),
+                ctx,
                 "",
             )
 
         draft_button.click(
             make_draft,
             customer,
-            [notes, reply, citations, detected, rtype, email, username, details, context, filed],
+            [notes, reply, citations, detected, pick, *form, context, filed],
             api_visibility="private",
         )
+
+        def load_request(index: int | None, ctx: DraftContext | None) -> tuple[Any, ...]:
+            if ctx is None or index is None or not 0 <= index < len(ctx.requests):
+                return tuple(gr.skip() for _ in form)
+            return _form_values(ctx.requests[index])
+
+        pick.input(load_request, [pick, context], form, api_visibility="private")
 
         def file_ticket(  # noqa: PLR0917 (Gradio passes inputs positionally)
             request_type: str | None,
@@ -146,38 +231,39 @@ def build_console(assistant: WebAssistant, texts: WebTexts) -> gr.Blocks:
             ctx: DraftContext | None,
             request: gr.Request,
         ) -> str:
-            if not request_type:
-                return escape(words.file_failed.format(reason=words.choose_type))
-            ctx = ctx or DraftContext(uuid.uuid4().hex, ())
+            ticket_form = TicketForm(request_type, address or "", account or "", more or "")
+            reason = _why_not(ticket_form, words)
+            if reason:
+                return escape(words.file_failed.format(reason=reason))
+            agent = request.username or "staff"
+            started = utcnow()
             try:
-                draft = TicketDraft(
-                    request_id=ctx.request_id,
-                    request_type=RequestType(request_type),
-                    email=address.strip(),
-                    session_id=f"agent:{request.username or 'staff'}",
-                    channel=Channel.AGENT_CONSOLE,
-                    username=account.strip() or None,
-                    details=more.strip() or None,
-                    cited_clause_ids=ctx.cited_clause_ids,
-                )
+                draft = ticket_form.to_draft(ctx or DraftContext(uuid.uuid4().hex), agent)
                 ticket = assistant.file_ticket_for_customer(draft)
             except (TicketError, ValueError) as exc:
                 return escape(words.file_failed.format(reason=exc))
+            # The store returns the earlier ticket for a form filed before: say so.
+            template = words.already_filed if ticket.received_at < started else words.filed
             return escape(
-                words.filed.format(
+                template.format(
                     ticket_id=ticket.id,
                     request_type=texts.request_label(ticket.request_type),
+                    email=ticket.identity.email,
                     due_date=format_date(ticket.due_at),
                 )
             )
 
-        file_button.click(
-            file_ticket,
-            [rtype, email, username, details, context],
-            filed,
-            api_visibility="private",
-        )
+        file_button.click(file_ticket, [*form, context], filed, api_visibility="private")
         copy_button.click(
             lambda _text: words.copied, reply, copied, js=COPY_JS, api_visibility="private"
         )
     return demo
+
+
+def _why_not(form: TicketForm, words: ConsoleTexts) -> str | None:
+    """Why the form cannot be filed as it stands, in the agent's words; None if it can."""
+    if not form.request_type:
+        return words.choose_type
+    if not form.email.strip():
+        return words.email_missing
+    return None

@@ -25,7 +25,8 @@ import gradio as gr
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.exceptions import HTTPException
-from starlette.responses import JSONResponse, Response
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.config import Settings
@@ -176,6 +177,16 @@ def create_app(
         return Response(loader, media_type="text/javascript")
 
     app.include_router(login_router(auth, texts.login))
+
+    # A mount matches only below its path: "/console" itself would fall through to the chat
+    # at "/" and 404. Send it on to "/console/" (relative, so it works under a proxy prefix).
+    def add_slash(request: Request) -> Response:
+        name = request.url.path.rstrip("/").rsplit("/", 1)[-1]
+        query = f"?{request.url.query}" if request.url.query else ""
+        return RedirectResponse(f"{name}/{query}", status_code=307)
+
+    for staff_path in ("/console", "/tickets"):
+        app.add_api_route(staff_path, add_slash, methods=["GET", "HEAD"], include_in_schema=False)
 
     def queued(blocks: gr.Blocks) -> gr.Blocks:
         return blocks.queue(default_concurrency_limit=concurrency, max_size=MAX_QUEUE)

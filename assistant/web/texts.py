@@ -64,6 +64,8 @@ class ConsoleTexts(_Texts):
     ticket_heading: str
     no_request: str
     detected_request: str
+    detected_requests: str
+    pick_label: str
     missing_fields: str
     type_label: str
     email_label: str
@@ -71,8 +73,10 @@ class ConsoleTexts(_Texts):
     details_label: str
     file: str
     filed: str
+    already_filed: str
     file_failed: str
     choose_type: str
+    email_missing: str
     draft_failed: str
     empty_message: str
     logout: str
@@ -81,6 +85,8 @@ class ConsoleTexts(_Texts):
 class TicketsTexts(_Texts):
     page_title: str
     heading: str
+    search_label: str
+    search_placeholder: str
     status_filter: str
     type_filter: str
     overdue_only: str
@@ -103,6 +109,8 @@ class TicketsTexts(_Texts):
     update: str
     updated: str
     update_failed: str
+    unchanged: str
+    message_heading: str
     final: str
     no_selection: str
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from assistant.tickets import ALLOWED_TRANSITIONS, TERMINAL_STATUSES, DsrTicket, TicketStatus
-from assistant.web.render import escape
+from assistant.web.render import escape, escape_block
 from assistant.web.texts import WebTexts
 
 
@@ -51,6 +51,17 @@ def next_statuses(ticket: DsrTicket) -> list[str]:
     """The statuses the lifecycle allows next, in lifecycle order."""
     allowed = ALLOWED_TRANSITIONS[ticket.status]
     return [s.value for s in TicketStatus if s in allowed]
+
+
+def status_choices(ticket: DsrTicket) -> list[str]:
+    """The status menu: the ticket's current status (shown selected), then the next ones."""
+    return [ticket.status.value, *next_statuses(ticket)]
+
+
+def customer_message_block(message: str) -> str:
+    """The customer's own words, untrusted: escaped and on one line, so neither HTML nor
+    Markdown in them (tags, links, images, headings, tables) is rendered."""
+    return f'<blockquote class="wa-customer-message">{escape_block(message)}</blockquote>'
 
 
 def cell(value: object) -> str:
@@ -100,11 +111,15 @@ def detail_fields(ticket: DsrTicket, now: datetime, texts: WebTexts) -> list[tup
     return [(name, cell(value)) for name, value in fields if value not in (None, "")]
 
 
-def ticket_detail(ticket: DsrTicket, now: datetime, texts: WebTexts) -> str:
+def ticket_detail(
+    ticket: DsrTicket, now: datetime, texts: WebTexts, customer_message: str | None = None
+) -> str:
     words = texts.tickets
     lines = [f"### {words.detail_heading.format(ticket_id=ticket.id)}", ""]
     lines += [f"| {words.field_column} | {words.value_column} |", "|---|---|"]
     lines += [f"| **{name}** | {value} |" for name, value in detail_fields(ticket, now, texts)]
+    if customer_message:
+        lines += ["", f"#### {words.message_heading}", "", customer_message_block(customer_message)]
     lines += ["", f"#### {words.audit_heading}", ""]
     lines.append("| " + " | ".join(words.audit_columns) + " |")
     lines.append("|" + "---|" * len(words.audit_columns))

@@ -16,7 +16,7 @@ from assistant.tickets import RequestType, TicketError, TicketStatus, utcnow
 from assistant.web.ports import WebAssistant
 from assistant.web.render import escape
 from assistant.web.texts import WebTexts
-from assistant.web.ticket_views import TicketRow, next_statuses, ticket_detail, ticket_rows
+from assistant.web.ticket_views import TicketRow, status_choices, ticket_detail, ticket_rows
 
 OVERDUE_STYLE = "background-color: #fde2e1; color: #7a1010; font-weight: 600"
 MAX_ROWS = 500
@@ -46,14 +46,20 @@ def build_tickets(
 ) -> gr.Blocks:
     words = texts.tickets
     store = assistant.tickets
-    status_choices = [(words.any, ""), *((s.value, s.value) for s in TicketStatus)]
+    status_filter_choices = [(words.any, ""), *((s.value, s.value) for s in TicketStatus)]
     type_choices = [(words.any, ""), *((texts.request_label(t), t.value) for t in RequestType)]
     with gr.Blocks(title=words.page_title, elem_id="wa-tickets-app") as demo:
         staff_header(
             words.heading, [("Agent console", "../console/"), (texts.console.logout, "../logout")]
         )
         with gr.Row(equal_height=True):
-            status = gr.Dropdown(status_choices, value="", label=words.status_filter)
+            search = gr.Textbox(
+                label=words.search_label,
+                placeholder=words.search_placeholder,
+                scale=2,
+                elem_id="wa-tickets-search",
+            )
+            status = gr.Dropdown(status_filter_choices, value="", label=words.status_filter)
             rtype = gr.Dropdown(type_choices, value="", label=words.type_filter)
             overdue = gr.Checkbox(label=words.overdue_only, value=False)
             refresh = gr.Button(words.refresh, variant="secondary", scale=0, min_width=120)
@@ -78,7 +84,9 @@ def build_tickets(
             )
         result = gr.Markdown(elem_id="wa-update-result")
 
-        def load_table(status_value: str, type_value: str, only_overdue: bool) -> tuple[Any, ...]:
+        def load_table(
+            query: str, status_value: str, type_value: str, only_overdue: bool
+        ) -> tuple[Any, ...]:
             now = clock()
             found = store.list(
                 status=status_value or None,
@@ -86,6 +94,7 @@ def build_tickets(
                 overdue=True if only_overdue else None,
                 limit=MAX_ROWS,
                 now=now,
+                search=query or None,
             )
             rows = ticket_rows(found, now, texts)
             summary = words.count.format(count=len(rows)) if rows else words.empty
@@ -96,10 +105,10 @@ def build_tickets(
             ticket = store.get(ticket_id) if ticket_id else None
             if ticket is None:
                 return words.no_selection, gr.Dropdown(choices=[], value=None)
-            choices = next_statuses(ticket)
+            message = store.customer_message(ticket.id)
             return (
-                ticket_detail(ticket, clock(), texts),
-                gr.Dropdown(choices=choices, value=choices[0] if choices else None),
+                ticket_detail(ticket, clock(), texts, message),
+                gr.Dropdown(choices=status_choices(ticket), value=ticket.status.value),
             )
 
         def pick_row(event: gr.SelectData) -> str | None:
@@ -111,6 +120,9 @@ def build_tickets(
         ) -> tuple[Any, ...]:
             if not ticket_id or not target:
                 return words.no_selection, gr.skip()
+            current = store.get(ticket_id)
+            if current is not None and current.status.value == target:
+                return words.unchanged.format(ticket_id=ticket_id, status=target), gr.skip()
             actor = request.username or "staff"
             try:
                 ticket = store.update_status(ticket_id, target, actor=actor, note=text or None)
@@ -118,10 +130,11 @@ def build_tickets(
                 return words.update_failed.format(reason=escape(str(exc))), gr.skip()
             return words.updated.format(ticket_id=ticket.id, status=ticket.status.value), ""
 
-        filters = [status, rtype, overdue]
+        filters = [search, status, rtype, overdue]
         table_outputs = [table, count, selected]
         demo.load(load_table, filters, table_outputs, api_visibility="private")
-        for trigger in (status.change, rtype.change, overdue.change, refresh.click):
+        triggers = (search.submit, status.change, rtype.change, overdue.change, refresh.click)
+        for trigger in triggers:
             trigger(load_table, filters, table_outputs, api_visibility="private")
         table.select(pick_row, None, selected, api_visibility="private")
         selected.change(show, selected, [detail, new_status], api_visibility="private")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.tickets import Channel, RequestType, TicketDraft, utcnow
+from assistant.tickets import utcnow
 from assistant.web.render import format_date
 
 from .conftest import RunningApp
@@ -263,93 +263,3 @@ def test_bad_credentials_are_refused(page: Page, web_app: RunningApp) -> None:
     expect(page).to_have_url(re.compile(r"/login$"))
     page.goto(web_app.url + "/tickets/")
     expect(page).to_have_url(re.compile(r"/login\?next=/tickets/"))
-
-
-def test_console_drafts_a_reply_and_files_a_ticket(
-    browser: Browser, web_app: RunningApp, shots: Path
-) -> None:
-    page = open_page(browser, web_app, permissions=["clipboard-read", "clipboard-write"])
-    try:
-        log_in(page, web_app, "/console/")
-        expect(page.get_by_role("heading", name="Agent console")).to_be_visible()
-        page.get_by_label("Customer message").fill(
-            "Hello, I want you to delete my account and all my data. "
-            "My email is console.customer@example.com. What data do you collect?"
-        )
-        page.get_by_role("button", name="Draft reply").click()
-        reply = page.get_by_role("textbox", name="Draft reply (edit before sending)")
-        expect(reply).not_to_have_value("")
-        expect(page.get_by_label("Customer email")).to_have_value("console.customer@example.com")
-        expect(page.get_by_role("combobox", name="Request type")).to_have_value(
-            re.compile("^Erasure")
-        )
-
-        reply.fill(reply.input_value() + "\nP.S. edited by the agent")
-        page.get_by_role("button", name="Copy reply").click()
-        expect(page.locator("#wa-copied")).to_contain_text("copied")
-        copied = page.evaluate("navigator.clipboard.readText()")
-        assert copied.endswith("P.S. edited by the agent")
-
-        page.get_by_role("button", name="File ticket").click()
-        filed = page.locator("#wa-filed")
-        expect(filed).to_contain_text(re.compile(r"Filed DSR-\d{4}-[A-Z0-9]{8}"))
-        ticket_id = re.search(r"DSR-\d{4}-[A-Z0-9]{8}", filed.inner_text()).group(0)  # type: ignore[union-attr]
-        ticket = web_app.assistant.tickets.get(ticket_id)
-        assert ticket is not None and ticket.channel is Channel.AGENT_CONSOLE
-        assert ticket.session_id == f"agent:{web_app.username}"
-        page.get_by_role("button", name="File ticket").click()  # a second click files nothing new
-        expect(filed).to_contain_text(ticket_id)
-        page.screenshot(path=shots / "console.png", full_page=True)
-
-        page.get_by_role("link", name="Tickets").click()
-        expect(page.locator("#wa-tickets-table")).to_contain_text(ticket_id)
-    finally:
-        close_page(page)
-
-
-def cell_backgrounds(row: object) -> list[str]:
-    return row.locator('[role="gridcell"]').evaluate_all(  # type: ignore[attr-defined, no-any-return]
-        "cells => cells.map(c => getComputedStyle(c).backgroundColor)"
-    )
-
-
-def test_tickets_view_filters_highlights_and_updates(
-    page: Page, web_app: RunningApp, shots: Path
-) -> None:
-    store = web_app.assistant.tickets
-    late = store.create(
-        TicketDraft(
-            request_id="late-1",
-            request_type=RequestType.ACCESS,
-            email="late.person@example.com",
-            session_id="web-seeded",
-        ),
-        now=utcnow() - timedelta(days=45),
-    )
-    log_in(page, web_app, "/tickets/")
-    table = page.locator("#wa-tickets-table")
-    expect(table).to_contain_text(late.id)
-    # The grid shows div rows and cells (a hidden <table> only measures column widths).
-    late_row = table.locator('[role="row"]', has_text=late.id)
-    expect(late_row).to_contain_text("OVERDUE")
-    assert "rgb(253, 226, 225)" in cell_backgrounds(late_row)  # OVERDUE_STYLE
-    on_time = table.locator('[role="row"]', has_text="DSR-").filter(has_not_text="OVERDUE")
-    assert "rgb(253, 226, 225)" not in cell_backgrounds(on_time.first)
-
-    page.get_by_label("Overdue only").check()
-    expect(page.locator("#wa-tickets-count")).to_contain_text("1 ticket(s)")
-    expect(table).to_contain_text(late.id)
-
-    late_row.locator('[role="gridcell"]').first.click()
-    detail = page.locator("#wa-ticket-detail")
-    expect(detail).to_contain_text(f"Ticket {late.id}")
-    expect(detail).to_contain_text("Audit trail")
-    expect(detail).to_contain_text("late.person@example.com")
-
-    page.get_by_label("Note for the audit trail (optional)").fill("identity check e-mail sent")
-    page.get_by_role("button", name="Update status").click()
-    expect(page.locator("#wa-update-result")).to_contain_text(f"{late.id} is now verifying")
-    expect(detail).to_contain_text("identity check e-mail sent")
-    expect(detail).to_contain_text(web_app.username)
-    assert store.get(late.id).status.value == "verifying"  # type: ignore[union-attr]
-    page.screenshot(path=shots / "tickets.png", full_page=True)
