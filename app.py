@@ -69,6 +69,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     args = parse_args(argv)
 
+    from assistant import log_redaction
+
+    log_redaction.install()  # before anything can log or print a customer's input
+
     import uvicorn
 
     from assistant.config import Settings
