@@ -47,12 +47,12 @@ LOGOUT_PATH = "/logout"
 # Staff pages load nothing from elsewhere: an image or link smuggled into customer text
 # cannot make the staff browser fetch another host (img-src 'self'), and no other site
 # may frame them (clickjacking). Gradio's front end needs inline styles and scripts, and
-# evaluates the console's small clipboard function ('unsafe-eval'); data:/blob: are its
-# own icons and files. The chat widget, which other sites embed, is not covered.
+# compiles its HTML templates and the console's clipboard function ('unsafe-eval'). The
+# chat widget, which other sites embed, is not covered.
 STAFF_CSP = "; ".join(
     (
         "default-src 'self'",
-        "img-src 'self' data: blob:",
+        "img-src 'self'",
         "media-src 'self' blob:",
         "font-src 'self' data:",
         "style-src 'self' 'unsafe-inline'",
