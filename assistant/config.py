@@ -55,8 +55,9 @@ class Settings(BaseSettings):
     # Bearer token for GET /api/v1/tickets/{id} (the DSR backend); staff can also use
     # their login cookie. Unset: the cookie only.
     api_token: SecretStr | None = None
-    # Chat turns the JSON API runs at once (CPU-bound: about the number of cores).
-    api_workers: int = Field(default=2, ge=1, le=32)
+    # Chat turns run at once, per route (JSON API, chat widget). More than the cores pays:
+    # concurrent turns share their query embeddings in one batch (embedding_batch).
+    chat_workers: int = Field(default=8, ge=1, le=64)
 
     @field_validator("generator")
     @classmethod

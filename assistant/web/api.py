@@ -10,7 +10,7 @@ Session ids are minted here: omit ``session`` to start a conversation and send b
 conversation, so only ids of this shape are accepted (no caller can pick one that names
 another channel's session).
 
-A turn is CPU-bound: it runs in a small worker pool (``api_workers``) off the event loop,
+A turn is CPU-bound: it runs in a small worker pool (``chat_workers``) off the event loop,
 and when more turns are waiting than ``MAX_WAITING`` the route answers 503 at once
 rather than letting latency grow without bound.
 
@@ -151,10 +151,6 @@ def chat_router(
                 return error_response(429, "rate_limited", message, headers={"retry-after": retry})
         return None
 
-    def turn(session: str, message: str, address: str) -> Reply | JSONResponse:
-        refused = rate_limited(session, address)
-        return refused if refused is not None else assistant.respond(session, message)
-
     @router.post(
         "/chat",
         response_model=Reply,
@@ -180,9 +176,11 @@ def chat_router(
             return error_response(
                 503, "busy", "The assistant is busy; please retry.", headers={"retry-after": "1"}
             )
-        result = await pool.run(turn, session, body.message, _address(request))
-        if isinstance(result, JSONResponse):
-            return result
+        # The limits first, in the I/O thread pool: only turns that run take a CPU worker.
+        refused = await anyio.to_thread.run_sync(rate_limited, session, _address(request))
+        if refused is not None:
+            return refused
+        result = await pool.run(assistant.respond, session, body.message)
         if result.error is not None and result.error.code in INPUT_ERRORS:
             return error_response(422, result.error.code, result.error.message)
         if result.error is not None and result.error.code == "internal_error":

@@ -29,6 +29,7 @@ from sqlalchemy import (
     case,
     create_engine,
     delete,
+    event,
     select,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -48,6 +49,28 @@ _counters = Table(
     Column("count", Integer, nullable=False),
     Column("expires_at", Float, nullable=False),
 )
+
+
+def counters_engine(engine: Engine) -> Engine:
+    """An engine on ``engine``'s database for counters, which need no durability: on SQLite
+    without fsync per commit (``synchronous=OFF``; a crash loses a few counts, never the
+    file), on PostgreSQL with ``synchronous_commit=off``. Tickets keep their durable engine."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        fast = create_engine(url)
+
+        @event.listens_for(fast, "connect")
+        def _pragmas(connection: Any, _record: Any) -> None:
+            cursor = connection.cursor()
+            for pragma in ("journal_mode=WAL", "synchronous=OFF", "busy_timeout=5000"):
+                cursor.execute(f"PRAGMA {pragma}")
+            cursor.close()
+
+        return fast
+    if url.get_backend_name() == "postgresql":
+        options = {"options": "-c synchronous_commit=off"}
+        return create_engine(url, pool_pre_ping=True, connect_args=options)
+    return engine
 
 
 def memory_engine() -> Engine:

@@ -52,7 +52,7 @@ from assistant.web.chat_ui import build_chat
 from assistant.web.console_ui import build_console
 from assistant.web.guards import MAX_BODY_BYTES, BodySizeLimit, PublicGate, public_body_limit
 from assistant.web.ports import WebAssistant
-from assistant.web.ratelimit import RateLimiter, SqlStorage
+from assistant.web.ratelimit import RateLimiter, SqlStorage, counters_engine
 from assistant.web.texts import WebTexts, load_texts, read_template_file
 from assistant.web.tickets_ui import build_tickets
 
@@ -60,7 +60,7 @@ API_DESCRIPTION = (
     "The chat contract over plain JSON, and DSR tickets for staff. Errors are "
     '`{"error": {"code", "message", "fields"}}` and never echo what was sent.'
 )
-# Two cores and a CPU-bound answer path: more parallel turns would only queue in threads.
+# Staff apps: two cores and a CPU-bound path; the public chat uses settings.chat_workers.
 DEFAULT_CONCURRENCY = 2
 # Waiting events per app before new ones are turned away with "queue full".
 MAX_QUEUE = 64
@@ -109,7 +109,7 @@ class SharedLimits:
 
     @classmethod
     def over(cls, engine: Engine, settings: Settings) -> SharedLimits:
-        storage = SqlStorage(engine)
+        storage = SqlStorage(counters_engine(engine))
         per_minute = settings.rate_limit_per_minute
         per_address = per_minute * ADDRESS_BUDGET_SESSIONS
         return cls(
@@ -193,7 +193,7 @@ def create_app(
 
     app.include_router(login_router(auth, texts.login))
     api_limits = ApiLimits(session=limits.chat_session, address=limits.chat_address)
-    app.include_router(chat_router(assistant, settings, api_limits, settings.api_workers))
+    app.include_router(chat_router(assistant, settings, api_limits, settings.chat_workers))
     app.include_router(tickets_router(assistant, settings, auth.user_from_cookies, limits.logins))
 
     @app.get("/docs", include_in_schema=False)
@@ -201,8 +201,8 @@ def create_app(
         page = docs_page(app.openapi(), app.openapi_url or "/openapi.json")
         return HTMLResponse(page, headers={"content-security-policy": DOCS_CSP})
 
-    def queued(blocks: gr.Blocks) -> gr.Blocks:
-        return blocks.queue(default_concurrency_limit=concurrency, max_size=MAX_QUEUE)
+    def queued(blocks: gr.Blocks, limit: int = concurrency) -> gr.Blocks:
+        return blocks.queue(default_concurrency_limit=limit, max_size=MAX_QUEUE)
 
     staff = {"auth_dependency": auth.user_from_request, **_mount_options(show_error=True)}
     gr.mount_gradio_app(app, queued(build_console(assistant, texts)), "/console", **staff)
@@ -215,5 +215,7 @@ def create_app(
         address_limiter=limits.chat_address,
     )
     chat = build_chat(controller, texts)
-    gr.mount_gradio_app(app, queued(chat), "/", **_mount_options(show_error=False))
+    # The widget's turns batch their query embeddings like the API's (settings.chat_workers).
+    public = queued(chat, settings.chat_workers)
+    gr.mount_gradio_app(app, public, "/", **_mount_options(show_error=False))
     return app
