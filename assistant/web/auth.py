@@ -42,6 +42,8 @@ MIN_PRODUCTION_PASSWORD = 12
 FAILED_LOGINS_PER_WINDOW = 5
 FAILED_LOGIN_WINDOW_SECONDS = 300.0
 STAFF_PREFIXES = ("/console", "/tickets")
+# Staff data in the JSON API: the route checks the cookie or the API token itself.
+STAFF_API_PREFIX = "/api/v1/tickets"
 LOGIN_PATH = "/login"
 LOGOUT_PATH = "/logout"
 # Staff pages load nothing from elsewhere: an image or link smuggled into customer text
@@ -246,7 +248,13 @@ class StaffGate:
         self.auth = auth
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket") or not is_staff_path(scope["path"]):
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        if scope["path"].startswith(STAFF_API_PREFIX):  # authorised by the route (cookie or
+            await self.app(scope, receive, _with_headers(send))  # token); never CORS-readable
+            return
+        if not is_staff_path(scope["path"]):
             await self.app(scope, receive, send)
             return
         if self.auth.user_from_cookies(_cookies_from_scope(scope)) is not None:

@@ -133,6 +133,24 @@ def test_tickets_with_the_bearer_token(tmp_path_factory: pytest.TempPathFactory)
         assert wrong == [401] * 5 + [429]  # guessing is throttled like failed logins
 
 
+def test_an_embedding_site_cannot_read_tickets_cross_origin(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    site = "https://www.example.com"
+    for app in serve(tmp_path_factory.mktemp("api-cors"), embed_origins=(site,)):
+        chat_reply = chat(app.url, {"message": "hi"}, headers={"origin": site})
+        assert chat_reply.headers["access-control-allow-origin"] == site  # the chat: yes
+        with app.staff_client() as staff:
+            ticket = staff.get(f"/api/v1/tickets/{file_ticket(app)}", headers={"origin": site})
+            assert ticket.status_code == 200
+            assert not any(h.startswith("access-control-") for h in ticket.headers)
+            preflight = staff.options(
+                "/api/v1/tickets/DSR-2020-AAAAAAAA",
+                headers={"origin": site, "access-control-request-method": "GET"},
+            )
+            assert "access-control-allow-origin" not in preflight.headers
+
+
 def test_openapi_and_docs_load_nothing_from_elsewhere(web_app: RunningApp) -> None:
     schema = httpx.get(f"{web_app.url}/openapi.json", timeout=30).json()
     assert {"/api/v1/chat", "/api/v1/tickets/{ticket_id}"} <= set(schema["paths"])
