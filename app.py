@@ -63,11 +63,28 @@ def start_delivery(assistant: Any, settings: Any) -> threading.Event | None:
     return stop
 
 
+def serving_embedder(settings: Any) -> Any:
+    """The embedder for serving many small concurrent turns: one torch thread per turn
+    (intra-op threads on a one-query batch mostly spin and oversubscribe the cores), and
+    the query embeddings of concurrent turns computed in shared batches."""
+    import torch
+
+    from assistant.embedding import default_embedder
+    from assistant.embedding_batch import BatchingEmbedder
+
+    torch.set_num_threads(1)
+    return BatchingEmbedder(default_embedder(settings))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
         os.environ.setdefault(name, "1")
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     args = parse_args(argv)
+
+    from assistant import log_redaction
+
+    log_redaction.install()  # before anything can log or print a customer's input
 
     import uvicorn
 
@@ -84,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CredentialsError, DeliveryConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    assistant = Assistant.from_settings(settings)
+    assistant = Assistant.from_settings(settings, embedder=serving_embedder(settings))
     start_delivery(assistant, settings)
     app = create_app(
         assistant,

@@ -54,6 +54,14 @@ class Settings(BaseSettings):
     agent_username: str | None = None
     agent_password: SecretStr | None = None
     rate_limit_per_minute: int = Field(default=30, ge=1)
+    # A conversation nobody has touched for this long is forgotten (chat widget and API).
+    session_idle_minutes: int = Field(default=120, ge=1)
+    # Bearer token for GET /api/v1/tickets/{id} (the DSR backend); staff can also use
+    # their login cookie. Unset: the cookie only.
+    api_token: SecretStr | None = None
+    # Chat turns run at once, per route (JSON API, chat widget). More than the cores pays:
+    # concurrent turns share their query embeddings in one batch (embedding_batch).
+    chat_workers: int = Field(default=8, ge=1, le=64)
 
     @field_validator("generator")
     @classmethod

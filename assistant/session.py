@@ -129,14 +129,19 @@ class Assistant:
         tickets = TicketStore.from_settings(settings)
         # With a database server, conversations live there too: any app process can take
         # any turn. The embedded default (SQLite, one process) keeps them in memory.
-        shared = SqlSessionStore(tickets.engine) if settings.database_url else None
+        idle = settings.session_idle_minutes * 60
+        sessions: SessionStore = (
+            SqlSessionStore(tickets.engine, idle_seconds=idle)
+            if settings.database_url
+            else MemorySessionStore(idle_seconds=idle)
+        )
         return cls(
             settings=settings,
             policy=retriever.policy,
             retriever=retriever,
             generator=build_generator(settings, policy=retriever.policy),
             tickets=tickets,
-            sessions=shared,
+            sessions=sessions,
             generator_factory=lambda policy: build_generator(settings, policy=policy),
         )
 

@@ -2,7 +2,9 @@
 
 In memory by default (one process); SQL-backed when several app processes share
 one database, so a user's follow-up can land on any process. State is stored as
-JSON: nothing but the session's own turns, already redacted.
+JSON: nothing but the session's own turns, already redacted. Both stores forget a
+session idle for longer than ``idle_seconds`` (``Settings.session_idle_minutes``), and
+both are bounded: the memory store by a session count, the SQL one by purging idle rows.
 """
 
 from __future__ import annotations
@@ -11,16 +13,29 @@ import json
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from sqlalchemy import Column, Float, MetaData, String, Table, Text, create_engine, select
+from sqlalchemy import (
+    Column,
+    Float,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    delete,
+    select,
+)
 from sqlalchemy.engine import Engine
 
 MAX_TURNS_KEPT = 20
 MAX_SESSION_ID_CHARS = 128
+DEFAULT_IDLE_SECONDS = 2 * 3600
+# Idle SQL sessions are deleted at most this often (per process).
+PURGE_EVERY_SECONDS = 300.0
 
 
 @dataclass
@@ -69,23 +84,30 @@ class SessionStore(Protocol):
 class MemorySessionStore:
     """Bounded LRU with idle expiry, so a flood of new sessions cannot exhaust memory."""
 
-    def __init__(self, max_sessions: int = 10_000, idle_seconds: float = 6 * 3600) -> None:
+    def __init__(
+        self,
+        max_sessions: int = 10_000,
+        idle_seconds: float = DEFAULT_IDLE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._states: OrderedDict[str, tuple[float, str]] = OrderedDict()
         self._max = max_sessions
         self._idle = idle_seconds
+        self._clock = clock
         self._lock = threading.Lock()
 
     def load(self, session_id: str) -> SessionState:
         with self._lock:
             entry = self._states.get(session_id)
-            if entry is None or time.monotonic() - entry[0] > self._idle:
+            if entry is None or self._clock() - entry[0] > self._idle:
+                self._states.pop(session_id, None)
                 return SessionState()
             self._states.move_to_end(session_id)
             return SessionState.from_json(entry[1])
 
     def save(self, session_id: str, state: SessionState) -> None:
         with self._lock:
-            self._states[session_id] = (time.monotonic(), state.to_json())
+            self._states[session_id] = (self._clock(), state.to_json())
             self._states.move_to_end(session_id)
             while len(self._states) > self._max:
                 self._states.popitem(last=False)
@@ -104,20 +126,34 @@ _sessions = Table(
 class SqlSessionStore:
     """Sessions in the tickets database, shared by every app process."""
 
-    def __init__(self, engine: Engine | str) -> None:
+    def __init__(
+        self,
+        engine: Engine | str,
+        idle_seconds: float = DEFAULT_IDLE_SECONDS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._engine = create_engine(engine) if isinstance(engine, str) else engine
+        self._idle = idle_seconds
+        self._clock = clock
+        self._next_purge = 0.0
         _metadata.create_all(self._engine)
 
     def load(self, session_id: str) -> SessionState:
+        query = select(_sessions.c.state).where(
+            _sessions.c.session_id == session_id,
+            _sessions.c.updated_at > self._clock() - self._idle,
+        )
         with self._engine.connect() as conn:
-            row = conn.execute(
-                select(_sessions.c.state).where(_sessions.c.session_id == session_id)
-            ).first()
+            row = conn.execute(query).first()
         return SessionState.from_json(row[0]) if row else SessionState()
 
     def save(self, session_id: str, state: SessionState) -> None:
-        values = {"state": state.to_json(), "updated_at": time.time()}
+        now = self._clock()
+        values = {"state": state.to_json(), "updated_at": now}
         with self._engine.begin() as conn:
+            if now >= self._next_purge:
+                self._next_purge = now + PURGE_EVERY_SECONDS
+                conn.execute(delete(_sessions).where(_sessions.c.updated_at <= now - self._idle))
             updated = conn.execute(
                 _sessions.update().where(_sessions.c.session_id == session_id).values(**values)
             )

@@ -83,17 +83,28 @@ def evaluate(results: dict[str, Any]) -> list[Check]:
             None if reembedded is None else reembedded == 1,
         )
     )
-    throughput = _get(results, "throughput", "answers_per_second")
-    errors = _get(results, "throughput", "errors")
-    latency = _get(results, "throughput", "request_latency", "p50_ms")
-    checks.append(
-        Check(
-            "answers/s, 20 concurrent HTTP sessions",
-            throughput,
-            ">= 50",
-            None if throughput is None else throughput >= 50,
-            f"request p50 {latency} ms" if latency else "",
+    checks += _throughput_checks(results)
+    return checks
+
+
+def _throughput_checks(results: dict[str, Any]) -> list[Check]:
+    """The JSON API is the target (>= 50/s); the Gradio route is measured beside it."""
+    checks = []
+    routes = _get(results, "throughput", "routes") or {}
+    for route, measured in routes.items():
+        rate = measured.get("answers_per_second")
+        latency = measured.get("request_latency") or {}
+        why = (
+            f"{measured.get('route')}: request p50 {latency.get('p50_ms')} ms, "
+            f"p95 {latency.get('p95_ms')} ms; app CPU {measured.get('app_cpu_ms_per_answer')} "
+            "ms/answer"
         )
-    )
+        target, met = (">= 50", None if rate is None else rate >= 50)
+        if route != "api":
+            target, met = "(beside the API)", None
+        checks.append(
+            Check(f"answers/s, 20 concurrent HTTP sessions, {route}", rate, target, met, why)
+        )
+    errors = sum(m.get("errors", 0) for m in routes.values()) if routes else None
     checks.append(Check("HTTP errors", errors, "== 0", None if errors is None else errors == 0))
     return checks

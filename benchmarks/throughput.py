@@ -1,8 +1,11 @@
 """Throughput over HTTP: N concurrent chat sessions against ``app.py`` in a subprocess.
 
-Each session is one Gradio session hash talking to the public ``/chat`` endpoint
-(``POST /gradio_api/call/chat`` then its event stream), one message after another, as a
-browser would. The run is bounded by a message count per session and a wall-clock cap.
+Two routes into the same app process, measured one after the other with the same
+messages: the JSON API (``POST /api/v1/chat``, one request per turn, the session id
+carried from reply to request) and the Gradio route (one Gradio session hash on the
+public ``/chat`` endpoint: ``POST /gradio_api/call/chat`` then its event stream, as a
+browser would). Each session sends its messages one after another. The run is bounded
+by a message count per session and a wall-clock cap.
 The app gets a very high rate limit through the environment: this measures capacity,
 not the limiter. Every non-answer counts as an error: HTTP failure, an ``error`` event,
 or a Reply whose ``error`` is set.
@@ -36,6 +39,8 @@ from benchmarks.measure import (
 )
 from benchmarks.questions import mixed
 from benchmarks.servers import free_port, wait_for_http
+
+ROUTES = {"api": "POST /api/v1/chat", "gradio": "POST /gradio_api/call/chat + event stream"}
 
 
 @dataclass
@@ -94,16 +99,32 @@ async def chat_once(client: httpx.AsyncClient, session_hash: str, message: str) 
     raise RuntimeError("stream ended without a result")
 
 
+async def api_chat_once(
+    client: httpx.AsyncClient, session: str | None, message: str
+) -> dict[str, Any]:
+    """One turn through the JSON API; returns the Reply JSON or raises with the reason."""
+    body = {"message": message} if session is None else {"session": session, "message": message}
+    posted = await client.post("/api/v1/chat", json=body)
+    if posted.status_code != 200:
+        raise RuntimeError(f"HTTP {posted.status_code}")
+    return dict(posted.json())
+
+
 async def _session(
-    client: httpx.AsyncClient, messages: list[str], deadline: float, tally: _Tally
+    client: httpx.AsyncClient, route: str, messages: list[str], deadline: float, tally: _Tally
 ) -> None:
     session_hash = uuid.uuid4().hex[:12]
+    api_session: str | None = None
     for message in messages:
         if time.monotonic() > deadline:
             return
         started = time.perf_counter()
         try:
-            reply = await chat_once(client, session_hash, message)
+            if route == "api":
+                reply = await api_chat_once(client, api_session, message)
+                api_session = reply.get("session", api_session)
+            else:
+                reply = await chat_once(client, session_hash, message)
         except Exception as exc:  # counted, reported, and the session goes on
             tally.errors[type(exc).__name__] += 1
             continue
@@ -114,22 +135,29 @@ async def _session(
         tally.answered += 1
 
 
-async def _drive(url: str, sessions: int, per_session: int, max_seconds: float) -> dict[str, Any]:
+async def _drive(
+    url: str, route: str, sessions: int, per_session: int, max_seconds: float
+) -> dict[str, Any]:
     tally = _Tally()
     limits = httpx.Limits(max_connections=sessions * 2, max_keepalive_connections=sessions * 2)
     async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as client:
-        await chat_once(client, "warmup", "hello")  # first-request costs stay out of the count
+        # First-request costs stay out of the count.
+        await chat_once(client, "warmup", "hello")
+        await api_chat_once(client, None, "hello")
         deadline = time.monotonic() + max_seconds
         pool = mixed(sessions * per_session, seed=21)
         started = time.perf_counter()
         await asyncio.gather(
             *(
-                _session(client, pool[i * per_session : (i + 1) * per_session], deadline, tally)
+                _session(
+                    client, route, pool[i * per_session : (i + 1) * per_session], deadline, tally
+                )
                 for i in range(sessions)
             )
         )
         wall = time.perf_counter() - started
     return {
+        "route": ROUTES[route],
         "sessions": sessions,
         "messages_planned": sessions * per_session,
         "answered": tally.answered,
@@ -141,17 +169,33 @@ async def _drive(url: str, sessions: int, per_session: int, max_seconds: float) 
     }
 
 
-def run(sessions: int = 20, per_session: int = 15, max_seconds: float = 180) -> dict[str, Any]:
+def _measure(
+    url: str, pid: int, route: str, sessions: int, per_session: int, max_seconds: float
+) -> dict[str, Any]:
+    app_cpu, client_cpu = process_cpu_seconds(pid), own_cpu_seconds()
+    result = asyncio.run(_drive(url, route, sessions, per_session, max_seconds))
+    app_cpu = (process_cpu_seconds(pid) or 0.0) - (app_cpu or 0.0)
+    client_cpu = own_cpu_seconds() - client_cpu
+    # Where the two cores went: the app per answer, and the load generator beside it.
+    answered = max(result["answered"], 1)
+    result["app_cpu_ms_per_answer"] = round(app_cpu / answered * 1000, 1)
+    result["client_cpu_ms_per_answer"] = round(client_cpu / answered * 1000, 1)
+    return result
+
+
+def run(
+    sessions: int = 20,
+    per_session: int = 15,
+    max_seconds: float = 180,
+    routes: tuple[str, ...] = ("api", "gradio"),
+) -> dict[str, Any]:
+    """The first route's numbers at the top level (the target), every route under its name."""
     with tempfile.TemporaryDirectory(prefix="bench-http-") as tmp:
         data_dir, log = Path(tmp, "data"), Path(tmp, "app.log")
         with running_app(data_dir, log) as (url, process):
-            app_cpu, client_cpu = process_cpu_seconds(process.pid), own_cpu_seconds()
-            result = asyncio.run(_drive(url, sessions, per_session, max_seconds))
-            result["app_peak_rss_mb"] = process_peak_rss_mb(process.pid)
-            app_cpu = (process_cpu_seconds(process.pid) or 0.0) - (app_cpu or 0.0)
-            client_cpu = own_cpu_seconds() - client_cpu
-        # Where the two cores went: the app per answer, and the load generator beside it.
-        answered = max(result["answered"], 1)
-        result["app_cpu_ms_per_answer"] = round(app_cpu / answered * 1000, 1)
-        result["client_cpu_ms_per_answer"] = round(client_cpu / answered * 1000, 1)
-    return result
+            measured = {
+                route: _measure(url, process.pid, route, sessions, per_session, max_seconds)
+                for route in routes
+            }
+            peak_rss = process_peak_rss_mb(process.pid)
+    return {**measured[routes[0]], "app_peak_rss_mb": peak_rss, "routes": measured}

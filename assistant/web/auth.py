@@ -10,6 +10,7 @@ for the audit trail.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 import sys
@@ -24,26 +25,50 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import SecretStr
+from sqlalchemy import Column, Float, MetaData, String, Table, delete, insert, select
+from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.config import Settings
-from assistant.web.ratelimit import RateLimiter
+from assistant.web.ratelimit import RateLimiter, memory_engine
 from assistant.web.render import escape
 from assistant.web.texts import LoginTexts, read_template_file
 
 COOKIE_NAME = "wa_staff"
 SESSION_TTL_SECONDS = 8 * 3600  # one working day
+MAX_TOKEN_CHARS = 100  # ours are 43; anything longer is not worth hashing
 DEFAULT_USERNAME = "agent"
 MIN_PRODUCTION_PASSWORD = 12
 FAILED_LOGINS_PER_WINDOW = 5
 FAILED_LOGIN_WINDOW_SECONDS = 300.0
 STAFF_PREFIXES = ("/console", "/tickets")
+# Staff data in the JSON API: the route checks the cookie or the API token itself.
+STAFF_API_PREFIX = "/api/v1/tickets"
 LOGIN_PATH = "/login"
 LOGOUT_PATH = "/logout"
-# Staff pages must not be framed by another site (clickjacking); the chat widget may be.
+# Staff pages load nothing from elsewhere: an image or link smuggled into customer text
+# cannot make the staff browser fetch another host (img-src 'self'), and no other site
+# may frame them (clickjacking). Gradio's front end needs inline styles and scripts, and
+# compiles its HTML templates and the console's clipboard function ('unsafe-eval'). The
+# chat widget, which other sites embed, is not covered.
+STAFF_CSP = "; ".join(
+    (
+        "default-src 'self'",
+        "img-src 'self'",
+        "media-src 'self' blob:",
+        "font-src 'self' data:",
+        "style-src 'self' 'unsafe-inline'",
+        "script-src 'self' 'unsafe-inline' 'unsafe-eval'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
 STAFF_HEADERS = (
     (b"x-frame-options", b"DENY"),
-    (b"content-security-policy", b"frame-ancestors 'none'"),
+    (b"content-security-policy", STAFF_CSP.encode()),
     (b"referrer-policy", b"same-origin"),
 )
 
@@ -94,40 +119,68 @@ def resolve_credentials(
     return StaffCredentials(username, SecretStr(generated), generated=True)
 
 
+_metadata = MetaData()
+_staff_sessions = Table(
+    "staff_sessions",
+    _metadata,
+    # A digest of the token, never the token: a copy of the database signs nobody in.
+    Column("token_digest", String(64), primary_key=True),
+    Column("username", String(200), nullable=False),
+    Column("expires_at", Float, nullable=False),
+)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 class StaffSessions:
-    """Random tokens → username, expiring; in memory (a restart logs staff out)."""
+    """Random tokens → username, expiring, in the database every app process shares (a
+    sign-in on one process holds on all; a restart keeps staff signed in). Without an
+    engine, in a private in-memory database."""
 
     def __init__(
-        self, ttl: float = SESSION_TTL_SECONDS, clock: Callable[[], float] = time.time
+        self,
+        engine: Engine | None = None,
+        *,
+        ttl: float = SESSION_TTL_SECONDS,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.ttl = ttl
         self._clock = clock
-        self._tokens: dict[str, tuple[str, float]] = {}
-        self._lock = threading.Lock()
+        self._engine = engine if engine is not None else memory_engine()
+        self._lock = threading.Lock()  # one connection when in memory; cheap otherwise
+        _metadata.create_all(self._engine)
 
     def issue(self, username: str) -> str:
         token = secrets.token_urlsafe(32)
-        with self._lock:
-            now = self._clock()
-            self._tokens = {t: v for t, v in self._tokens.items() if v[1] > now}
-            self._tokens[token] = (username, now + self.ttl)
+        now = self._clock()
+        with self._lock, self._engine.begin() as conn:
+            conn.execute(delete(_staff_sessions).where(_staff_sessions.c.expires_at <= now))
+            conn.execute(
+                insert(_staff_sessions).values(
+                    token_digest=_digest(token), username=username, expires_at=now + self.ttl
+                )
+            )
         return token
 
     def user_for(self, token: str | None) -> str | None:
-        if not token:
+        if not token or len(token) > MAX_TOKEN_CHARS:
             return None
-        with self._lock:
-            found = self._tokens.get(token)
-            if found is None:
-                return None
-            if found[1] <= self._clock():
-                del self._tokens[token]
-                return None
-            return found[0]
+        query = select(_staff_sessions.c.username).where(
+            _staff_sessions.c.token_digest == _digest(token),
+            _staff_sessions.c.expires_at > self._clock(),
+        )
+        with self._lock, self._engine.connect() as conn:
+            return conn.execute(query).scalar_one_or_none()
 
     def revoke(self, token: str | None) -> None:
-        with self._lock:
-            self._tokens.pop(token or "", None)
+        if not token:
+            return
+        with self._lock, self._engine.begin() as conn:
+            conn.execute(
+                delete(_staff_sessions).where(_staff_sessions.c.token_digest == _digest(token))
+            )
 
 
 class StaffAuth:
@@ -144,7 +197,9 @@ class StaffAuth:
         self.failures = (
             failures
             if failures is not None
-            else RateLimiter(FAILED_LOGINS_PER_WINDOW, FAILED_LOGIN_WINDOW_SECONDS)
+            else RateLimiter(
+                FAILED_LOGINS_PER_WINDOW, FAILED_LOGIN_WINDOW_SECONDS, namespace="login"
+            )
         )
         self.secure_cookies = secure_cookies
 
@@ -193,7 +248,13 @@ class StaffGate:
         self.auth = auth
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket") or not is_staff_path(scope["path"]):
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        if scope["path"].startswith(STAFF_API_PREFIX):  # authorised by the route (cookie or
+            await self.app(scope, receive, _with_headers(send))  # token); never CORS-readable
+            return
+        if not is_staff_path(scope["path"]):
             await self.app(scope, receive, send)
             return
         if self.auth.user_from_cookies(_cookies_from_scope(scope)) is not None:

@@ -32,6 +32,10 @@ SESSION_PREFIX = "web-"
 # Several people can share one address (an office, a mobile carrier's NAT): give an
 # address this many sessions' worth of messages before refusing.
 ADDRESS_BUDGET_SESSIONS = 4
+# What one browser's conversation may hold: the messages shown (older ones scroll away)
+# and the messages shown but not yet answered (more means a flood, not a person typing).
+MAX_MESSAGES_SHOWN = 80
+MAX_PENDING = 3
 
 
 def new_session_id() -> str:
@@ -96,6 +100,15 @@ class ResumableChats:
             return entry[1]
 
 
+def _trim(session: ChatSession) -> None:
+    """Keep the last ``MAX_MESSAGES_SHOWN`` messages; feedback indexes move with them."""
+    excess = len(session.messages) - MAX_MESSAGES_SHOWN
+    if excess <= 0:
+        return
+    del session.messages[:excess]
+    session.turns = {i - excess: turn for i, turn in session.turns.items() if i >= excess}
+
+
 class ChatController:
     """The web chat turn: caps, rate limits, the assistant call, rendering, feedback."""
 
@@ -121,15 +134,32 @@ class ChatController:
         self.chats = ResumableChats()
 
     def show_user_message(self, session: ChatSession | None, message: str) -> ChatSession:
-        """Show ``message`` at once and queue it for ``answer_pending``; blank ones are dropped."""
+        """Show ``message`` at once and queue it for ``answer_pending``; blank ones are dropped.
+
+        A message over the length cap, or one more than ``MAX_PENDING`` waiting, is answered
+        right here with a notice: it is never queued, and never kept whole."""
         session = session or ChatSession()
         self.chats.keep(session)
-        if message.strip():
-            limit = self.settings.max_message_chars
-            shown = message if len(message) <= limit else message[:limit] + "…"
-            session.messages.append({"role": "user", "content": render_user_message(shown)})
-            session.pending.append(message)
+        self._show(session, message)
         return session
+
+    def _show(self, session: ChatSession, message: str) -> Reply | None:
+        """Show ``message``; returns the notice if it was answered at once, else None."""
+        if not message.strip():
+            return None
+        limit = self.settings.max_message_chars
+        shown = message if len(message) <= limit else message[:limit] + "…"
+        session.messages.append({"role": "user", "content": render_user_message(shown)})
+        if len(message) > limit:
+            text = self.texts.chat.too_long.format(length=len(message), limit=limit)
+            notice = self._local_reply(session, "message_too_long", text)
+        elif len(session.pending) >= MAX_PENDING:
+            notice = self._local_reply(session, "rate_limited", self.texts.chat.rate_limited)
+        else:
+            session.pending.append(message)
+            return None
+        self._record(session, shown, notice)
+        return notice
 
     def answer_pending(self, session: ChatSession | None, address: str | None) -> Reply | None:
         """Answer the oldest message shown but not yet answered; None if there is none."""
@@ -141,18 +171,25 @@ class ChatController:
         self, session: ChatSession | None, message: str, address: str | None
     ) -> tuple[ChatSession, Reply | None]:
         """Show and answer in one call (the API endpoint)."""
-        session = self.show_user_message(session, message)
+        session = session or ChatSession()
         if not message.strip():
             return session, None
+        notice = self._show(session, message)
+        if notice is not None:
+            return session, notice
         session.pending.pop()  # answered right here, not by a later answer_pending
         return session, self._answer(session, message, address)
 
     def _answer(self, session: ChatSession, message: str, address: str | None) -> Reply:
         reply = self._checked_reply(session, message, address)
+        self._record(session, message, reply)
+        return reply
+
+    def _record(self, session: ChatSession, message: str, reply: Reply) -> None:
         session.messages.append({"role": "assistant", "content": render_reply(reply, self.texts)})
         session.turns[len(session.messages) - 1] = (message, reply)
         session.last_reply = reply
-        return reply
+        _trim(session)
 
     def _checked_reply(self, session: ChatSession, message: str, address: str | None) -> Reply:
         limit = self.settings.max_message_chars

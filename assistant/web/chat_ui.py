@@ -4,7 +4,9 @@ The chat component is display-only as far as the server is concerned: every hand
 the server-side ``ChatSession`` from ``gr.State`` and re-renders the history from it.
 
 Event wiring: a typed message (Enter, Send, an example, Confirm, Cancel) is first shown
-at once (``_show``, off the queue), then answered on the queue (``_answer``). Clients of
+at once (``_show``: queued, but with no concurrency limit, so it never waits behind
+answers), then answered on the queue (``_answer``). Every public event is queued: the
+un-queued routes are closed (``assistant.web.guards``). Clients of
 the HTTP API get one public endpoint, ``/chat`` (message in; chat history and the Reply
 JSON out), on a hidden trigger so the UI's two-step flow stays private.
 
@@ -66,7 +68,8 @@ def build_chat(controller: ChatController, texts: WebTexts) -> gr.Blocks:
     words = texts.chat
     policy = controller.assistant.policy
     with gr.Blocks(title=words.page_title, elem_id="wa-chat-app") as demo:
-        session = gr.State(None)
+        # Forgotten once idle (every event that touches the conversation refreshes it).
+        session = gr.State(None, time_to_live=controller.settings.session_idle_minutes * 60)
         gr.Markdown(f"## {words.heading}\n\n{words.intro}", elem_id="wa-chat-header")
         chatbot = gr.Chatbot(
             label=words.conversation_label,
@@ -117,7 +120,7 @@ def build_chat(controller: ChatController, texts: WebTexts) -> gr.Blocks:
         def chain(
             trigger: Any, fn: Callable[..., Any], inputs: list[Any], outputs: list[Any]
         ) -> None:
-            shown = trigger(fn, inputs, outputs, queue=False, api_visibility="private")
+            shown = trigger(fn, inputs, outputs, concurrency_limit=None, api_visibility="private")
             shown.then(None, [resume], None, js=_KEEP_TOKEN_JS, api_visibility="private")
             shown.then(answer, [session], answer_outputs, api_visibility="private")
 
@@ -145,9 +148,9 @@ def build_chat(controller: ChatController, texts: WebTexts) -> gr.Blocks:
         def restart() -> tuple[Any, ...]:
             return None, [], None, *_request_controls(None)
 
-        chatbot.clear(restart, None, answer_outputs, queue=False, api_visibility="private").then(
-            None, None, None, js=_FORGET_TOKEN_JS, api_visibility="private"
-        )
+        chatbot.clear(
+            restart, None, answer_outputs, concurrency_limit=None, api_visibility="private"
+        ).then(None, None, None, js=_FORGET_TOKEN_JS, api_visibility="private")
 
         def restore(token: str) -> tuple[Any, ...]:
             """A reloaded tab: its chat and any pending request, else a fresh page."""

@@ -28,9 +28,23 @@ def escape(text: str) -> str:
     return html.escape(text, quote=False)
 
 
+# Every ASCII punctuation character can start Markdown (links, images, emphasis, tables,
+# autolinks, LaTeX); as a numeric character reference it is shown, never parsed.
+_MARKDOWN_ACTIVE = re.compile(r"[!-/:-@\[-`{-~]")
+
+
+def plain_text(text: str) -> str:
+    """Customer text for a Markdown view: shown exactly as typed, never markup or a link.
+
+    HTML escaping alone leaves ``![x](http://host/x.png)`` an image that the staff
+    browser would fetch, and ``www.host`` a link."""
+    return _MARKDOWN_ACTIVE.sub(lambda m: f"&#{ord(m.group(0))};", text)
+
+
 def escape_block(text: str) -> str:
-    """Escaped, with line breaks kept as ``<br>`` so the HTML block stays on one line."""
-    return "<br>".join(escape(line) for line in text.splitlines())
+    """Plain text (neither HTML nor Markdown), with line breaks kept as ``<br>`` so the HTML
+    block stays on one line."""
+    return "<br>".join(plain_text(line) for line in text.splitlines())
 
 
 def format_date(value: date | datetime) -> str:

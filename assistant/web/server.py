@@ -6,6 +6,11 @@
     /login      staff sign-in page; /logout signs out
     /healthz    JSON: status and the active policy version
     /embed.js   loads the <gradio-app> web component, for pages embedding the chat
+    /api/v1/... the JSON API (``assistant.web.api``); /openapi.json and /docs describe it
+
+Rate limits and staff sessions live in the database every app process shares, so they
+hold across processes. On the public side only the queued Gradio routes are open
+(``assistant.web.guards.PublicGate``).
 
 Cross-origin requests are allowed only from ``embed_origins`` (pages that embed the chat
 as a web component; an iframe needs none). Gradio's own CORS layer, which would reflect
@@ -18,86 +23,50 @@ before the chat is mounted at ``/``, which would otherwise swallow every path.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
 import gradio as gr
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from starlette.exceptions import HTTPException
+from sqlalchemy.engine import Engine
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from assistant.config import Settings
 from assistant.contract import CONTRACT_VERSION
+from assistant.web.api import ApiLimits, chat_router, install_error_handlers, tickets_router
+from assistant.web.api_docs import DOCS_CSP, docs_page
 from assistant.web.auth import (
+    FAILED_LOGIN_WINDOW_SECONDS,
+    FAILED_LOGINS_PER_WINDOW,
     StaffAuth,
     StaffCredentials,
     StaffGate,
+    StaffSessions,
     login_router,
     resolve_credentials,
 )
-from assistant.web.chat_session import ChatController
+from assistant.web.chat_session import ADDRESS_BUDGET_SESSIONS, ChatController
 from assistant.web.chat_ui import build_chat
 from assistant.web.console_ui import build_console
+from assistant.web.guards import MAX_BODY_BYTES, BodySizeLimit, PublicGate, public_body_limit
 from assistant.web.ports import WebAssistant
+from assistant.web.ratelimit import RateLimiter, SqlStorage, counters_engine
 from assistant.web.texts import WebTexts, load_texts, read_template_file
 from assistant.web.tickets_ui import build_tickets
 
-# Two cores and a CPU-bound answer path: more parallel turns would only queue in threads.
+API_DESCRIPTION = (
+    "The chat contract over plain JSON, and DSR tickets for staff. Errors are "
+    '`{"error": {"code", "message", "fields"}}` and never echo what was sent.'
+)
+# Staff apps: two cores and a CPU-bound path; the public chat uses settings.chat_workers.
 DEFAULT_CONCURRENCY = 2
 # Waiting events per app before new ones are turned away with "queue full".
 MAX_QUEUE = 64
-# No request to these apps carries files; anything bigger than this is abuse.
-MAX_BODY_BYTES = 1_000_000
-
-
-class BodySizeLimit:
-    """Refuse requests whose body is larger than ``max_bytes`` (413): the declared
-    Content-Length up front, and the bytes actually streamed (a chunked body declares none)."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        for name, value in scope.get("headers", []):
-            if name == b"content-length" and (not value.isdigit() or int(value) > self.max_bytes):
-                await _too_large(scope, receive, send)
-                return
-        received = 0
-        started = False
-
-        async def counted_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    # Inside a route this becomes a 413 through Starlette's exception handling.
-                    raise HTTPException(status_code=413, detail="Request too large.")
-            return message
-
-        async def tracked_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, counted_receive, tracked_send)
-        except HTTPException as exc:
-            if exc.status_code != 413 or started:
-                raise
-            await _too_large(scope, receive, send)
-
-
-async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
-    response = JSONResponse({"detail": "Request too large."}, status_code=413)
-    await response(scope, receive, send)
+# Gradio API posts per message in the widget (show, answer, feedback), for the address cap.
+POSTS_PER_MESSAGE = 3
 
 
 def theme() -> gr.themes.Base:
@@ -130,6 +99,35 @@ def web_component_loader() -> str:
     return loader.read_text(encoding="utf-8")
 
 
+@dataclass(frozen=True)
+class SharedLimits:
+    """Every rate limit of the app, counted in the database all processes share."""
+
+    chat_session: RateLimiter
+    chat_address: RateLimiter
+    public_posts: RateLimiter
+    logins: RateLimiter
+
+    @classmethod
+    def over(cls, engine: Engine, settings: Settings) -> SharedLimits:
+        storage = SqlStorage(counters_engine(engine))
+        per_minute = settings.rate_limit_per_minute
+        per_address = per_minute * ADDRESS_BUDGET_SESSIONS
+        return cls(
+            chat_session=RateLimiter(per_minute, storage=storage, namespace="chat-session"),
+            chat_address=RateLimiter(per_address, storage=storage, namespace="chat-address"),
+            public_posts=RateLimiter(
+                per_address * POSTS_PER_MESSAGE, storage=storage, namespace="public-posts"
+            ),
+            logins=RateLimiter(
+                FAILED_LOGINS_PER_WINDOW,
+                FAILED_LOGIN_WINDOW_SECONDS,
+                storage=storage,
+                namespace="login",
+            ),
+        )
+
+
 def create_app(
     assistant: WebAssistant,
     settings: Settings,
@@ -143,11 +141,24 @@ def create_app(
     """Build the whole web app. Raises ``CredentialsError`` in production without staff login."""
     texts = texts or load_texts()
     credentials = credentials or resolve_credentials(settings, announce)
-    auth = StaffAuth(credentials, secure_cookies=settings.production)
+    engine = assistant.tickets.engine
+    limits = SharedLimits.over(engine, settings)
+    auth = StaffAuth(
+        credentials,
+        sessions=StaffSessions(engine),
+        failures=limits.logins,
+        secure_cookies=settings.production,
+    )
 
     app = FastAPI(
-        title="WorkAllies privacy assistant", docs_url=None, redoc_url=None, openapi_url=None
+        title="WorkAllies privacy assistant API",
+        version=CONTRACT_VERSION,
+        description=API_DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
     )
+    install_error_handlers(app)
     # The last added is the outermost: the gate wraps CORS so that it can strip any CORS
     # grant from staff responses.
     app.add_middleware(
@@ -156,6 +167,11 @@ def create_app(
         allow_methods=["GET", "POST"],
         allow_headers=["*"],
         allow_credentials=True,  # Gradio's client fetches with credentials: "include"
+    )
+    app.add_middleware(
+        PublicGate,
+        max_body_bytes=public_body_limit(settings.max_message_chars),
+        address_limiter=limits.public_posts,
     )
     app.add_middleware(StaffGate, auth=auth)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
@@ -177,6 +193,9 @@ def create_app(
         return Response(loader, media_type="text/javascript")
 
     app.include_router(login_router(auth, texts.login))
+    api_limits = ApiLimits(session=limits.chat_session, address=limits.chat_address)
+    app.include_router(chat_router(assistant, settings, api_limits, settings.chat_workers))
+    app.include_router(tickets_router(assistant, settings, auth.user_from_cookies, limits.logins))
 
     # A mount matches only below its path: "/console" itself would fall through to the chat
     # at "/" and 404. Send it on to "/console/" (relative, so it works under a proxy prefix).
@@ -188,12 +207,26 @@ def create_app(
     for staff_path in ("/console", "/tickets"):
         app.add_api_route(staff_path, add_slash, methods=["GET", "HEAD"], include_in_schema=False)
 
-    def queued(blocks: gr.Blocks) -> gr.Blocks:
-        return blocks.queue(default_concurrency_limit=concurrency, max_size=MAX_QUEUE)
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        page = docs_page(app.openapi(), app.openapi_url or "/openapi.json")
+        return HTMLResponse(page, headers={"content-security-policy": DOCS_CSP})
+
+    def queued(blocks: gr.Blocks, limit: int = concurrency) -> gr.Blocks:
+        return blocks.queue(default_concurrency_limit=limit, max_size=MAX_QUEUE)
 
     staff = {"auth_dependency": auth.user_from_request, **_mount_options(show_error=True)}
     gr.mount_gradio_app(app, queued(build_console(assistant, texts)), "/console", **staff)
     gr.mount_gradio_app(app, queued(build_tickets(assistant, texts)), "/tickets", **staff)
-    chat = build_chat(ChatController(assistant, settings, texts), texts)
-    gr.mount_gradio_app(app, queued(chat), "/", **_mount_options(show_error=False))
+    controller = ChatController(
+        assistant,
+        settings,
+        texts,
+        session_limiter=limits.chat_session,
+        address_limiter=limits.chat_address,
+    )
+    chat = build_chat(controller, texts)
+    # The widget's turns batch their query embeddings like the API's (settings.chat_workers).
+    public = queued(chat, settings.chat_workers)
+    gr.mount_gradio_app(app, public, "/", **_mount_options(show_error=False))
     return app

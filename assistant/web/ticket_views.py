@@ -1,8 +1,9 @@
 """What the tickets view shows: table rows, days left, the detail with its audit trail.
 
 Pure functions over ``DsrTicket`` and a clock, so the view's numbers are testable without a
-browser. Values that came from customers (details, usernames, notes) are escaped before
-they go into Markdown: a ``|`` must not break the table, a ``<`` must not become a tag.
+browser. Values that came from customers (details, usernames, notes) are plain text in
+Markdown: a ``|`` must not break the table, a ``<`` must not become a tag, and
+``![x](url)`` must not become an image the staff browser fetches.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from assistant.tickets import ALLOWED_TRANSITIONS, TERMINAL_STATUSES, DsrTicket, TicketStatus
-from assistant.web.render import escape, escape_block
+from assistant.web.render import escape_block, plain_text
 from assistant.web.texts import WebTexts
 
 
@@ -65,9 +66,9 @@ def customer_message_block(message: str) -> str:
 
 
 def cell(value: object) -> str:
-    """A value safe inside a Markdown table cell."""
+    """A value shown as plain text inside a Markdown table cell."""
     text = "" if value is None else str(value)
-    return escape(" ".join(text.split())).replace("|", "\\|") or "—"
+    return plain_text(" ".join(text.split())) or "—"
 
 
 def _when(moment: datetime) -> str:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from assistant.config import Settings
+from assistant.ticket_store import make_engine
 from assistant.web.auth import (
     COOKIE_NAME,
     CredentialsError,
@@ -171,3 +174,23 @@ def test_login_page_escapes_the_next_parameter(client: TestClient) -> None:
     assert page.status_code == 200
     assert "<script>alert(1)" not in page.text
     assert 'for="username"' in page.text and 'for="password"' in page.text
+
+
+def test_staff_sessions_hold_across_processes_and_store_no_token(tmp_path: Path) -> None:
+    """Two engines on one database stand for two app processes behind a load balancer."""
+    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    first, second = StaffSessions(make_engine(url)), StaffSessions(make_engine(url))
+    token = first.issue("ops")
+    assert second.user_for(token) == "ops"  # signed in on one process, known to the other
+    second.revoke(token)
+    assert first.user_for(token) is None  # signed out everywhere
+    kept = first.issue("ops")
+    assert kept.encode() not in (tmp_path / "shared.sqlite3").read_bytes()
+
+
+def test_staff_pages_carry_a_content_security_policy(client: TestClient) -> None:
+    assert login(client, "ops", PASSWORD) == 303
+    policy = client.get("/console/secret").headers["content-security-policy"]
+    directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
+    assert directives["img-src"] == "'self'"
+    assert directives["frame-ancestors"] == "'none'" and directives["connect-src"] == "'self'"

@@ -12,7 +12,13 @@ from assistant.config import Settings
 from assistant.contract import Citation, Reply
 from assistant.policy import load_policy
 from assistant.sessions import MAX_SESSION_ID_CHARS
-from assistant.web.chat_session import ChatController, ChatSession, new_session_id
+from assistant.web.chat_session import (
+    MAX_MESSAGES_SHOWN,
+    MAX_PENDING,
+    ChatController,
+    ChatSession,
+    new_session_id,
+)
 from assistant.web.ratelimit import RateLimiter
 from assistant.web.texts import WebTexts
 
@@ -186,3 +192,41 @@ def test_feedback_ignores_odd_indexes(texts: WebTexts, index: object) -> None:
     chat = controller(texts)
     session, _ = chat.turn(None, "q", None)
     assert not chat.feedback(session, index, True)
+
+
+def test_the_show_step_never_keeps_a_huge_message(texts: WebTexts) -> None:
+    assistant = RecordingAssistant()
+    chat = controller(texts, assistant)
+    limit = chat.settings.max_message_chars
+    session = chat.show_user_message(None, "a" * 950_000)
+    assert session.pending == []  # answered at once with a notice, never queued
+    assert session.last_reply is not None and session.last_reply.error is not None
+    assert session.last_reply.error.code == "message_too_long"
+    assert f"{950_000:,}" in session.last_reply.reply
+    kept = sum(len(m["content"]) for m in session.messages) + sum(
+        len(message) for message, _ in session.turns.values()
+    )
+    assert kept < 3 * limit
+    assert chat.answer_pending(session, None) is None and assistant.calls == []
+
+
+def test_a_flood_of_shown_messages_is_bounded(texts: WebTexts) -> None:
+    chat = controller(texts, RecordingAssistant())
+    session = ChatSession()
+    for number in range(MAX_PENDING + 5):
+        chat.show_user_message(session, f"message {number}")
+    assert len(session.pending) == MAX_PENDING
+    assert session.last_reply is not None and session.last_reply.error is not None
+    assert session.last_reply.error.code == "rate_limited"
+
+
+def test_history_is_bounded_and_feedback_still_finds_its_answer(texts: WebTexts) -> None:
+    assistant = RecordingAssistant()
+    chat = controller(texts, assistant)
+    session = ChatSession()
+    for number in range(MAX_MESSAGES_SHOWN):
+        chat.turn(session, f"question {number}", None)
+    assert len(session.messages) == MAX_MESSAGES_SHOWN
+    assert min(session.turns) >= 0 and max(session.turns) == MAX_MESSAGES_SHOWN - 1
+    assert chat.feedback(session, MAX_MESSAGES_SHOWN - 1, True)
+    assert assistant.feedback[-1][1] == f"question {MAX_MESSAGES_SHOWN - 1}"

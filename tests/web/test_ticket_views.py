@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from markdown_it import MarkdownIt
 
 from assistant.ticket_store import TicketStore
 from assistant.tickets import Channel, RequestType, TicketDraft
@@ -73,10 +76,11 @@ def test_detail_lists_fields_and_the_audit_trail(store: TicketStore, texts: WebT
         now=RECEIVED + timedelta(days=1),
     )
     text = ticket_detail(moved, RECEIVED + timedelta(days=3), texts)
-    assert moved.id in text
-    assert "Please \\| remove &lt;b&gt;everything&lt;/b&gt;" in text
-    assert "(25 day(s) left)" in text
-    assert "ops-anna" in text and "called \\| back" in text
+    assert moved.id in rendered_text(text)
+    shown = rendered_text(text)
+    assert "Please | remove <b>everything</b>" in shown
+    assert "(25 day(s) left)" in shown
+    assert "ops-anna" in shown and "called | back" in shown
     audit = text.split(texts.tickets.audit_heading)[1]
     rows = [line for line in audit.splitlines() if line.startswith("| 2025")]
     assert len(rows) == 2
@@ -86,4 +90,34 @@ def test_detail_lists_fields_and_the_audit_trail(store: TicketStore, texts: WebT
 def test_cell_flattens_and_marks_empty_values() -> None:
     assert cell("a\nb  c") == "a b c"
     assert cell(None) == "—"
-    assert cell("x|y") == "x\\|y"
+    assert "|" not in cell("x|y") and rendered_text(f"| {cell('x|y')} |\n|---|") == "x|y"
+
+
+def rendered_text(markdown: str) -> str:
+    """What a reader sees: the Markdown rendered (CommonMark + tables), tags removed."""
+    rendered = MarkdownIt("commonmark").enable("table").render(markdown)
+    return html.unescape(re.sub(r"<[^>]+>", "", rendered)).strip()
+
+
+HOSTILE = [
+    "Smith ![x](http://127.0.0.1:7899/x.png)",
+    "[click](javascript:alert(1)) <img src=x onerror=alert(1)>",
+    "**bold** _it_ `code` ~~gone~~ # heading",
+    "<http://127.0.0.1:7899/auto> www.example.org $x^2$ \\*not escaped\\*",
+    "a | b || c &amp; &lt;",
+]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_customer_text_is_plain_text_in_a_staff_table(value: str) -> None:
+    rendered = MarkdownIt("commonmark").enable("table").render(f"| {cell(value)} |\n|---|\n")
+    assert not re.search(r"<(?!/?(?:table|thead|tbody|tr|th|td)\b)", rendered), rendered
+    assert rendered_text(f"| {cell(value)} |\n|---|") == value
+
+
+def test_a_markdown_image_in_a_ticket_is_shown_as_text(store: TicketStore, texts: WebTexts) -> None:
+    ticket = file(store, details="Smith ![x](http://127.0.0.1:7899/x.png)")
+    detail = ticket_detail(ticket, RECEIVED, texts)  # type: ignore[arg-type]
+    rendered = MarkdownIt("commonmark").enable("table").render(detail)
+    assert "<img" not in rendered and "<a " not in rendered
+    assert "Smith ![x](http://127.0.0.1:7899/x.png)" in rendered_text(detail)
