@@ -42,8 +42,12 @@ def plain_text(text: str) -> str:
 
 
 def escape_block(text: str) -> str:
-    """Plain text (neither HTML nor Markdown), with line breaks kept as ``<br>`` so the HTML
-    block stays on one line."""
+    """Escaped, with line breaks kept as ``<br>`` so the HTML block stays on one line."""
+    return "<br>".join(escape(line) for line in text.splitlines())
+
+
+def plain_block(text: str) -> str:
+    """Customer text as one line of HTML: neither HTML nor Markdown, line breaks kept."""
     return "<br>".join(plain_text(line) for line in text.splitlines())
 
 

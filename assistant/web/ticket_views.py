@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from assistant.tickets import ALLOWED_TRANSITIONS, TERMINAL_STATUSES, DsrTicket, TicketStatus
-from assistant.web.render import escape_block, plain_text
+from assistant.web.render import plain_block, plain_text
 from assistant.web.texts import WebTexts
 
 
@@ -62,7 +62,7 @@ def status_choices(ticket: DsrTicket) -> list[str]:
 def customer_message_block(message: str) -> str:
     """The customer's own words, untrusted: escaped and on one line, so neither HTML nor
     Markdown in them (tags, links, images, headings, tables) is rendered."""
-    return f'<blockquote class="wa-customer-message">{escape_block(message)}</blockquote>'
+    return f'<blockquote class="wa-customer-message">{plain_block(message)}</blockquote>'
 
 
 def cell(value: object) -> str:

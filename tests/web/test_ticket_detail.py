@@ -46,7 +46,8 @@ def test_the_customer_message_is_shown_escaped(store: TicketStore, texts: WebTex
     block, rest = after.split("\n", 1)
     assert block.startswith('<blockquote class="wa-customer-message">')
     assert block.endswith("</blockquote>") and block.count("</blockquote>") == 1
-    assert "<img" not in block and "&lt;img src=x onerror=alert(1)&gt;" in block
+    assert "<img" not in block and "&#60;img src&#61;x onerror&#61;alert&#40;1&#41;&#62;" in block
+    assert "](" not in block and "|" not in block  # no link, no table cell
     assert "Heading" not in rest
 
 
@@ -71,5 +72,5 @@ def test_status_menu_starts_at_the_current_status(store: TicketStore) -> None:
 
 def test_message_block_keeps_line_breaks() -> None:
     assert customer_message_block("a\nb <c>") == (
-        '<blockquote class="wa-customer-message">a<br>b &lt;c&gt;</blockquote>'
+        '<blockquote class="wa-customer-message">a<br>b &#60;c&#62;</blockquote>'
     )
