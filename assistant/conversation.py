@@ -9,23 +9,32 @@ is. Deterministic: no model, only the shape of the message.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
 
-from assistant.answering.text import (
-    AUXILIARIES,
-    STOPWORDS,
+from assistant.answering.types import Answer
+from assistant.language import (
+    Reader,
+    Reading,
     content_words,
+    default_reader,
+    lexicon,
     question_sentences,
+    read,
     words,
 )
 from assistant.templates import load_template
 
 Role = Literal["user", "assistant"]
+AUXILIARIES = lexicon().auxiliaries
+STOPWORDS = lexicon().stopwords
 
 
 @dataclass(frozen=True)
@@ -40,6 +49,7 @@ class ChitchatKind(StrEnum):
     GOODBYE = "goodbye"
     HELP = "help"
     ACKNOWLEDGEMENT = "acknowledgement"
+    COMPLAINT = "complaint"
 
 
 # ---------------------------------------------------------------- chitchat
@@ -63,31 +73,101 @@ def _chitchat() -> _Chitchat:
 
 
 MAX_CHITCHAT_WORDS = 8
+MAX_UNKNOWN_WORDS = 1  # slang nobody listed ("ok thanks fam"), if it is no policy word
+MIN_FUZZY_LENGTH = 3  # "hii" -> "hi", "thnks" -> "thanks"; two letters are too ambiguous
+_REPEATS = re.compile(r"(\w)\1{2,}")  # "byeee", "sooo": a run of three or more letters
 
 
-def classify_chitchat(message: str) -> ChitchatKind | None:
+@dataclass(frozen=True)
+class _ChitchatWords:
+    """The chitchat lexicon as the given reader reads it."""
+
+    phrases: tuple[tuple[ChitchatKind, tuple[str, ...]], ...]  # longest first within a kind
+    singles: tuple[str, ...]  # one-word phrases and filler: what a typo is matched to
+    filler: frozenset[str]
+
+
+@cache
+def _chitchat_words(reader: Reader) -> _ChitchatWords:
+    config = _chitchat()
+    # help wins over a greeting ("hi, what can you do?"), a complaint over thanks ("not
+    # helpful" holds "helpful")
+    first = (ChitchatKind.HELP, ChitchatKind.COMPLAINT)
+    order = (*first, *[k for k in ChitchatKind if k not in first])
+    phrases = tuple((kind, _read_phrases(reader, config.kinds[kind].phrases)) for kind in order)
+    filler = frozenset(w for phrase in config.filler for w in reader.read(phrase).tokens)
+    singles = {p for _, kind_phrases in phrases for p in kind_phrases if " " not in p} | filler
+    return _ChitchatWords(phrases, tuple(sorted(singles)), filler)
+
+
+def _read_phrases(reader: Reader, phrases: list[str]) -> tuple[str, ...]:
+    """Phrases as the reader reads them, longest first ("thank you" before "you")."""
+    read_ = {" ".join(reader.read(p).tokens) for p in phrases}
+    return tuple(sorted(read_, key=len, reverse=True))
+
+
+def classify_chitchat(message: str, reader: Reader | None = None) -> ChitchatKind | None:
     """The kind of small talk the message is, or None if it says anything more.
 
-    A message is small talk when removing one kind's phrases and filler words leaves
-    nothing ("Hi there!", "thanks a lot"); help requests win over greetings ("hi, what
-    can you do?"), and any other content makes it a question."""
-    tokens = words(message)
-    if not tokens or len(tokens) > MAX_CHITCHAT_WORDS:
+    A message is small talk when removing the small-talk phrases it contains and filler
+    words leaves nothing, or at most one word that is neither a policy word nor a
+    stopword ("ok thanks fam"); help requests win over greetings ("hi, what can you
+    do?"), and any other content makes it a question. Words are read as the language
+    layer reads them (chat-speak spelled out), stretched letters squeezed ("byeee"), and
+    a word left over that nobody knows is tried as a typo of a small-talk word ("thnks").
+    ``reader`` is the policy's (for its vocabulary); the default one knows the lexicons."""
+    reader = reader or default_reader()
+    reading = reader.read(message)
+    if not reading.tokens or len(reading.tokens) > MAX_CHITCHAT_WORDS:
         return None
-    config = _chitchat()
-    filler = {w for phrase in config.filler for w in words(phrase)}
-    found: list[ChitchatKind] = []
-    remaining = " ".join(tokens)
-    for kind in (ChitchatKind.HELP, *[k for k in ChitchatKind if k is not ChitchatKind.HELP]):
-        phrases = sorted((" ".join(words(p)) for p in config.kinds[kind].phrases), key=len)
-        for phrase in reversed(phrases):  # longest first: "thank you" before "you"
-            pattern = rf"\b{re.escape(phrase)}\b"
-            if re.search(pattern, remaining):
-                remaining = re.sub(pattern, " ", remaining)
-                found.append(kind)
-    if not found or any(w not in filler for w in remaining.split()):
+    known = _chitchat_words(reader)
+    tokens = [_REPEATS.sub(r"\1\1", token) for token in reading.tokens]
+    found, left = _remove_phrases(tokens, known)
+    if left:  # a second look, with typos of small-talk words read as them
+        retry, left = _remove_phrases([_as_small_talk(t, reader, known) for t in left], known)
+        found += retry
+    if not found or len(left) > MAX_UNKNOWN_WORDS:
+        return None
+    if left and not _unknown_is_slang(left[0], reader, reading):
         return None
     return found[0]
+
+
+def _remove_phrases(
+    tokens: list[str], known: _ChitchatWords
+) -> tuple[list[ChitchatKind], list[str]]:
+    """The kinds of the phrases found, and the words left that are not filler."""
+    remaining = f" {' '.join(tokens)} "
+    found: list[ChitchatKind] = []
+    for kind, phrases in known.phrases:
+        for phrase in phrases:
+            if f" {phrase} " in remaining:
+                found.append(kind)
+            while f" {phrase} " in remaining:  # "bye bye": the matches share a space
+                remaining = remaining.replace(f" {phrase} ", "  ")
+    return found, [w for w in remaining.split() if w not in known.filler]
+
+
+def _as_small_talk(token: str, reader: Reader, known: _ChitchatWords) -> str:
+    """An unknown word one edit from a small-talk word, read as it ("thnks" -> "thanks");
+    a known word never is ("sell" is no typo of "well")."""
+    if len(token) < MIN_FUZZY_LENGTH or token in lexicon().all_stopwords:
+        return token
+    if reader.speller.knows(token):
+        return token
+    match = process.extractOne(
+        token, known.singles, scorer=DamerauLevenshtein.distance, score_cutoff=1
+    )
+    return match[0] if match and len(match[0]) >= 2 else token
+
+
+def _unknown_is_slang(word: str, reader: Reader, reading: Reading) -> bool:
+    """A leftover word is slang, not a topic, when the policy and the lexicons don't use
+    it and the message asks nothing ("thanks, cookies?" asks)."""
+    if reading.asks or word.isdigit():
+        return False
+    stop = lexicon().all_stopwords | lexicon().keywords
+    return word not in stop and not reader.speller.knows(word)
 
 
 def chitchat_reply(kind: ChitchatKind) -> str:
@@ -175,6 +255,14 @@ class Contextualised:
     query: str
     followup: bool
     previous: str | None = None
+    # The message read alone, when it leans on the previous one but names a topic of its
+    # own ("is a 16 year old allowed to use it?"): retrieve both, keep the more confident.
+    alone: str | None = None
+
+    @property
+    def readings(self) -> list[str]:
+        """The questions to try, the contextual reading first."""
+        return [self.query] if self.alone is None else [self.query, self.alone]
 
 
 def contextualise(message: str, history: list[Turn]) -> Contextualised:
@@ -183,8 +271,9 @@ def contextualise(message: str, history: list[Turn]) -> Contextualised:
     if previous is None or not text:
         return Contextualised(text, False)
     body, connector = _strip_connector(text)
-    tokens = words(body)
-    topic = content_words(body)
+    reading = read(body)  # chat-speak spelled out: "u" is no topic word
+    tokens = list(reading.tokens)
+    topic = list(reading.content)
     anaphoric = bool(ANAPHORS & set(tokens))
     if " ".join(tokens) in BARE_WH:
         return Contextualised(_ask_wh(" ".join(tokens), previous), True, previous)
@@ -199,8 +288,31 @@ def contextualise(message: str, history: list[Turn]) -> Contextualised:
         return Contextualised(body if connector else text, False)
     if connector or anaphoric or len(tokens) <= SHORT_FOLLOWUP_WORDS or not topic:
         merged = f"{_sentence(previous)} {_sentence(_resolve_pronoun(body, previous))}"
-        return Contextualised(merged, True, previous)
+        # a fragment after a connector never stands alone ("and after I close my account?")
+        could_stand = full_question and len(topic) >= SELF_CONTAINED_TERMS
+        alone = text if could_stand else None
+        return Contextualised(merged, True, previous, alone)
     return Contextualised(text, False)
+
+
+def answer_in_context(
+    message: str, history: list[Turn], answer: Callable[[str], Answer]
+) -> tuple[str, Answer]:
+    """The question answered and its answer: the message read in context, or, when it
+    may stand alone too, whichever reading is answered more confidently. A new question
+    then keeps its own topic even when it has a pronoun ("is a 16 year old allowed to use
+    it?" after "do you sell my data?"), and a real follow-up still gets its context."""
+    best: tuple[str, Answer] | None = None
+    for query in contextualise(message, history).readings:
+        answered = answer(query)
+        if best is None or _more_confident(answered, best[1]):
+            best = (query, answered)
+    assert best is not None
+    return best
+
+
+def _more_confident(candidate: Answer, best: Answer) -> bool:
+    return (not candidate.abstained, candidate.confidence) > (not best.abstained, best.confidence)
 
 
 def standalone_question(message: str, history: list[Turn]) -> str:

@@ -21,17 +21,17 @@ from assistant.config import Settings
 from assistant.contract import Citation, ErrorInfo, Reply, RequestState, TicketSummary
 from assistant.conversation import (
     Turn,
+    answer_in_context,
     chitchat_reply,
     classify_chitchat,
     separate_questions,
-    standalone_question,
 )
 from assistant.drafting import Draft, draft_reply
 from assistant.feedback import FeedbackStore
 from assistant.inputs import check_session_id, clean_message
 from assistant.policy import Policy
 from assistant.redaction import redact
-from assistant.retrieval import Hit, Retriever
+from assistant.retrieval import Hit, Retriever, policy_reader
 from assistant.sessions import (
     MemorySessionStore,
     SessionLocks,
@@ -192,7 +192,7 @@ class Assistant:
             result = self._continue_request(turn, text)
             if result is not None:
                 return result
-        elif kind := classify_chitchat(text):
+        elif kind := classify_chitchat(text, policy_reader(self.policy)):
             return _TurnResult(self._reply(turn.session_id, chitchat_reply(kind), "chitchat"))
         detection = rights.detect_request(text)
         if detection is not None:
@@ -234,9 +234,8 @@ class Assistant:
         answered: list[tuple[str, Answer]] = []
         query = text
         for part in questions.parts:
-            query = standalone_question(part, history)
-            hits = self.retriever.search(query, k=self.settings.retrieval_k)
-            answered.append((part, self.generator.answer(query, hits)))
+            query, answer = answer_in_context(part, history, self._answer_query)
+            answered.append((part, answer))
             history = [*history, Turn("user", part)]
         if len(answered) == 1:
             return query, answered[0][1]
@@ -245,6 +244,10 @@ class Assistant:
             note = self._text["questions_dropped"].format(count=len(questions.parts))
             answer = replace(answer, text=f"{answer.text}\n\n{note}")
         return query, answer
+
+    def _answer_query(self, query: str) -> Answer:
+        hits = self.retriever.search(query, k=self.settings.retrieval_k)
+        return self.generator.answer(query, hits)
 
     # ------------------------------------------------------------ rights requests
 
