@@ -296,14 +296,21 @@ def contextualise(message: str, history: list[Turn]) -> Contextualised:
 
 
 def answer_in_context(
-    message: str, history: list[Turn], answer: Callable[[str], Answer]
+    message: str,
+    history: list[Turn],
+    answer: Callable[[str], Answer],
+    same_message: bool = False,
 ) -> tuple[str, Answer]:
     """The question answered and its answer: the message read in context, or, when it
     may stand alone too, whichever reading is answered more confidently. A new question
     then keeps its own topic even when it has a pronoun ("is a 16 year old allowed to use
-    it?" after "do you sell my data?"), and a real follow-up still gets its context."""
+    it?" after "do you sell my data?"), and a real follow-up still gets its context.
+    ``same_message``: the history ends with an earlier question of the same message,
+    which a pronoun refers to ("Do you sell my data? How long do you keep it?")."""
+    context = contextualise(message, history)
+    readings = [context.query] if same_message else context.readings
     best: tuple[str, Answer] | None = None
-    for query in contextualise(message, history).readings:
+    for query in readings:
         answered = answer(query)
         if best is None or _more_confident(answered, best[1]):
             best = (query, answered)

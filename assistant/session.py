@@ -233,8 +233,8 @@ class Assistant:
         questions = separate_questions(text)
         answered: list[tuple[str, Answer]] = []
         query = text
-        for part in questions.parts:
-            query, answer = answer_in_context(part, history, self._answer_query)
+        for i, part in enumerate(questions.parts):
+            query, answer = answer_in_context(part, history, self._answer_query, i > 0)
             answered.append((part, answer))
             history = [*history, Turn("user", part)]
         if len(answered) == 1:

@@ -56,13 +56,14 @@ class Reader:
     ) -> None:
         self.lexicon = lex or lexicon()
         self.rules = rules or load_expansion()
-        vocab = set(vocabulary) | self.rules.trigger_words()
-        self.vocabulary = sorted(vocab)
-        self.speller = Speller.build(
-            self.lexicon.keywords,
-            vocab | self.lexicon.stopwords,
-            self.lexicon.not_typos,
-        )
+        own = set(vocabulary)
+        vocab = own | self.rules.trigger_words() | self.lexicon.stopwords
+        self.vocabulary = sorted(own | self.rules.trigger_words())
+        # Without a policy there is no vocabulary to repair towards, only keywords: the
+        # trigger words alone turned "accurate" into "inaccurate" and "spelling" into
+        # "selling" for the rights rules. They are still known words, never "repaired".
+        targets, known = (vocab, frozenset()) if own else (frozenset(), vocab)
+        self.speller = Speller.build(self.lexicon.keywords, targets, self.lexicon.not_typos | known)
         self.rewriter = Rewriter.build(self.lexicon)
         self.expander = Expander.build(self.rules)
         self.read = lru_cache(maxsize=MAX_READINGS)(self._read)

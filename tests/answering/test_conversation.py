@@ -338,3 +338,10 @@ def test_an_elliptical_follow_up_is_only_read_in_context(message: str) -> None:
     asked, answer = _answers({})
     answer_in_context(message, _history("What do you share with advertisers?"), answer)
     assert len(asked) == 1 and asked[0].startswith("What do you share with advertisers?")
+
+
+def test_a_pronoun_in_a_later_question_of_the_same_message_is_read_in_its_context() -> None:
+    asked, answer = _answers({})
+    history = [Turn("user", "Do you sell my data?")]
+    answer_in_context("How long do you keep it?", history, answer, same_message=True)
+    assert asked == ["Do you sell my data? How long do you keep my data?"]
