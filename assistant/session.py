@@ -203,7 +203,9 @@ class Assistant:
 
     def _answer(self, turn: _Turn, text: str) -> _TurnResult:
         session_id, state = turn.session_id, turn.state
-        history = [Turn(t.role, t.text) for t in state.turns]
+        # The question as last answered: the reading kept, so a topic the last turn left
+        # behind ("is a 16 year old allowed to use it?" read alone) does not come back.
+        history = [Turn("user", state.last_question)] if state.last_question else []
         query, answer = self._answer_each(text, history)
         body = answer.text
         if state.pending_request is not None:
@@ -225,7 +227,7 @@ class Assistant:
             citations=_citations(answer),
             request=_request_state(state),
         )
-        return _TurnResult(reply, remember_question=None if answer.abstained else query)
+        return _TurnResult(reply, remember_question=query)
 
     def _answer_each(self, text: str, history: list[Turn]) -> tuple[str, Answer]:
         """The question to remember and the answer: one per question the message asks,
