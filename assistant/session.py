@@ -17,15 +17,10 @@ from typing import Any, Literal
 from assistant import rights
 from assistant.answering import Answer, Generator, build_generator
 from assistant.answering.combine import combine_answers
+from assistant.chitchat import chitchat_reply, classify_chitchat
 from assistant.config import Settings
 from assistant.contract import Citation, ErrorInfo, Reply, RequestState, TicketSummary
-from assistant.conversation import (
-    Turn,
-    answer_in_context,
-    chitchat_reply,
-    classify_chitchat,
-    separate_questions,
-)
+from assistant.conversation import Turn, answer_in_context, separate_questions
 from assistant.drafting import Draft, draft_reply
 from assistant.feedback import FeedbackStore
 from assistant.inputs import check_session_id, clean_message

@@ -7,12 +7,10 @@ from collections.abc import Callable
 import pytest
 
 from assistant.answering.types import Answer
+from assistant.chitchat import ChitchatKind, chitchat_reply, classify_chitchat
 from assistant.conversation import (
-    ChitchatKind,
     Turn,
     answer_in_context,
-    chitchat_reply,
-    classify_chitchat,
     contextualise,
     separate_questions,
     standalone_question,
