@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assistant.answering.types import Answer
 from assistant.chitchat import ChitchatKind, chitchat_reply, classify_chitchat
@@ -343,3 +345,15 @@ def test_a_pronoun_in_a_later_question_of_the_same_message_is_read_in_its_contex
     history = [Turn("user", "Do you sell my data?")]
     answer_in_context("How long do you keep it?", history, answer, same_message=True)
     assert asked == ["Do you sell my data? How long do you keep my data?"]
+
+
+_ANY_TEXT = st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=120)
+
+
+@settings(max_examples=100, deadline=None)
+@given(_ANY_TEXT, _ANY_TEXT)
+def test_small_talk_and_context_never_raise_on_any_text(message: str, previous: str) -> None:
+    classify_chitchat(message)
+    asked, answer = _answers({})
+    query, _ = answer_in_context(message, [Turn("user", previous)], answer)
+    assert query in asked and 1 <= len(asked) <= 2
