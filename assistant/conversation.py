@@ -11,11 +11,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.answering.types import Answer
 from assistant.chitchat import classify_chitchat
 from assistant.language import content_words, lexicon, question_sentences, read, words
+from assistant.templates import load_template
 
 Role = Literal["user", "assistant"]
 AUXILIARIES = lexicon().auxiliaries
@@ -60,24 +64,29 @@ def separate_questions(message: str) -> Questions:
 
 # ---------------------------------------------------------------- follow-ups
 
-CONNECTORS = (
-    "and what about",
-    "and how about",
-    "what about",
-    "how about",
-    "and",
-    "but",
-    "also",
-    "so",
-    "then",
-    "plus",
-)
-ANAPHORS = frozenset(
-    ["it", "its", "that", "this", "they", "them", "those", "these", "there", "such", "one"]
-)
-BARE_WH = frozenset(
-    {"why", "how", "when", "where", "who", "how so", "how come", "what for", "since when", "really"}
-)
+
+class FollowupWords(BaseModel):
+    """``templates/conversation.yaml``: the words that mark a follow-up."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    connectors: tuple[str, ...] = Field(min_length=1)
+    anaphors: frozenset[str] = Field(min_length=1)
+    bare_wh: frozenset[str] = Field(min_length=1)
+    wh_equivalents: dict[str, str] = Field(default_factory=dict)
+    linking_verbs: frozenset[str] = frozenset()
+    markers: frozenset[str] = frozenset()
+
+
+@cache
+def followup_words() -> FollowupWords:
+    return FollowupWords.model_validate(load_template("conversation"))
+
+
+_WORDS = followup_words()
+CONNECTORS = tuple(sorted(_WORDS.connectors, key=len, reverse=True))  # "and what about" first
+ANAPHORS = _WORDS.anaphors
+BARE_WH = _WORDS.bare_wh
 # "what if you do by accident?": the verb stands for the previous question's.
 PRO_VERB_RE = re.compile(r"\bif (?:i|you|we|they|it) (?:do|does|did|don't|do not|didn't)\b")
 # "how do I do that?", "why is that?": a bare wh-word with the previous question's verb.
@@ -90,16 +99,9 @@ OBJECT_PRONOUN_RE = re.compile(r"\b(?:it|them)\b", re.IGNORECASE)
 SUBJECT_THEY_RE = re.compile(r"\bthey\b", re.IGNORECASE)
 COPULAS = frozenset(["is", "are", "was", "were"])
 DO_AUXILIARIES = frozenset(["do", "does", "did"])
-# Verbs that end the noun phrase before them: "my data stored", "my data gets sold",
-# "my messages stay private" are about "my data" and "my messages".
-LINKING_VERBS = frozenset(
-    """get gets got stay stays remain remains become becomes go goes end ends appear appears
-    seem seems show shows look looks""".split()  # noqa: SIM905
-)
-PHRASE_ENDS = STOPWORDS | LINKING_VERBS
+PHRASE_ENDS = STOPWORDS | _WORDS.linking_verbs
 MAX_POSSESSED_WORDS = 3
-# Words that only make sense against what was said before ("... signs up anyway?").
-FOLLOWUP_MARKERS = frozenset(["anyway", "instead", "either", "too", "though"])
+FOLLOWUP_MARKERS = _WORDS.markers
 SHORT_FOLLOWUP_WORDS = 3  # "cookies?", "for how long?": too short to stand alone
 SELF_CONTAINED_TERMS = 2  # this many topic words without an anaphor stand alone
 
@@ -198,8 +200,8 @@ def _previous_question(history: list[Turn]) -> str | None:
 def _strip_connector(text: str) -> tuple[str, str | None]:
     lowered = text.lower()
     for connector in CONNECTORS:
-        if re.match(rf"{connector}\b[\s,]*", lowered):
-            rest = re.sub(rf"^{connector}\b[\s,]*", "", text, flags=re.IGNORECASE)
+        if re.match(rf"{re.escape(connector)}\b[\s,]*", lowered):
+            rest = re.sub(rf"^{re.escape(connector)}\b[\s,]*", "", text, flags=re.IGNORECASE)
             if rest.strip(" ?.!"):
                 return rest, connector
     return text, None
@@ -255,8 +257,7 @@ def _resolve_pronoun(body: str, previous: str) -> str:
     return OBJECT_PRONOUN_RE.sub(thing, body)
 
 
-# Phrasings of a bare wh-word: "what for?" asks why, "how so?" asks how.
-WH_EQUIVALENTS = {"what for": "why", "how come": "why", "how so": "how", "since when": "when"}
+WH_EQUIVALENTS = _WORDS.wh_equivalents
 
 
 def _ask_wh(wh: str, previous: str) -> str:

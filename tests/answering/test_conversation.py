@@ -357,3 +357,14 @@ def test_small_talk_and_context_never_raise_on_any_text(message: str, previous: 
     asked, answer = _answers({})
     query, _ = answer_in_context(message, [Turn("user", previous)], answer)
     assert query in asked and 1 <= len(asked) <= 2
+
+
+def test_the_follow_up_words_are_typed_data() -> None:
+    from pydantic import ValidationError
+
+    from assistant.conversation import FollowupWords, followup_words
+
+    data = followup_words().model_dump()
+    assert "why" in data["bare_wh"] and "it" in data["anaphors"]
+    with pytest.raises(ValidationError):
+        FollowupWords.model_validate({**data, "regexes": []})
