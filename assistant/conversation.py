@@ -1,4 +1,4 @@
-"""Conversation handling before retrieval: small talk, and follow-ups read in context.
+"""Conversation handling before retrieval: follow-ups read in context, several questions.
 
 ``standalone_question`` turns an elliptical or anaphoric follow-up ("and after my account
 is closed?", "why?", "who do you share it with?") into a question retrieval can answer
@@ -9,89 +9,27 @@ is. Deterministic: no model, only the shape of the message.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from enum import StrEnum
 from functools import cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.answering.text import (
-    AUXILIARIES,
-    STOPWORDS,
-    content_words,
-    question_sentences,
-    words,
-)
+from assistant.answering.types import Answer
+from assistant.chitchat import classify_chitchat
+from assistant.language import content_words, lexicon, question_sentences, read, words
 from assistant.templates import load_template
 
 Role = Literal["user", "assistant"]
+AUXILIARIES = lexicon().auxiliaries
+STOPWORDS = lexicon().stopwords
 
 
 @dataclass(frozen=True)
 class Turn:
     role: Role | str
     text: str
-
-
-class ChitchatKind(StrEnum):
-    GREETING = "greeting"
-    THANKS = "thanks"
-    GOODBYE = "goodbye"
-    HELP = "help"
-    ACKNOWLEDGEMENT = "acknowledgement"
-
-
-# ---------------------------------------------------------------- chitchat
-
-
-class _Kind(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    phrases: list[str] = Field(min_length=1)
-    reply: str
-
-
-class _Chitchat(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    kinds: dict[ChitchatKind, _Kind]
-    filler: list[str]
-
-
-@cache
-def _chitchat() -> _Chitchat:
-    return _Chitchat.model_validate(load_template("chitchat"))
-
-
-MAX_CHITCHAT_WORDS = 8
-
-
-def classify_chitchat(message: str) -> ChitchatKind | None:
-    """The kind of small talk the message is, or None if it says anything more.
-
-    A message is small talk when removing one kind's phrases and filler words leaves
-    nothing ("Hi there!", "thanks a lot"); help requests win over greetings ("hi, what
-    can you do?"), and any other content makes it a question."""
-    tokens = words(message)
-    if not tokens or len(tokens) > MAX_CHITCHAT_WORDS:
-        return None
-    config = _chitchat()
-    filler = {w for phrase in config.filler for w in words(phrase)}
-    found: list[ChitchatKind] = []
-    remaining = " ".join(tokens)
-    for kind in (ChitchatKind.HELP, *[k for k in ChitchatKind if k is not ChitchatKind.HELP]):
-        phrases = sorted((" ".join(words(p)) for p in config.kinds[kind].phrases), key=len)
-        for phrase in reversed(phrases):  # longest first: "thank you" before "you"
-            pattern = rf"\b{re.escape(phrase)}\b"
-            if re.search(pattern, remaining):
-                remaining = re.sub(pattern, " ", remaining)
-                found.append(kind)
-    if not found or any(w not in filler for w in remaining.split()):
-        return None
-    return found[0]
-
-
-def chitchat_reply(kind: ChitchatKind) -> str:
-    return _chitchat().kinds[kind].reply
 
 
 # ---------------------------------------------------------------- several questions
@@ -126,24 +64,29 @@ def separate_questions(message: str) -> Questions:
 
 # ---------------------------------------------------------------- follow-ups
 
-CONNECTORS = (
-    "and what about",
-    "and how about",
-    "what about",
-    "how about",
-    "and",
-    "but",
-    "also",
-    "so",
-    "then",
-    "plus",
-)
-ANAPHORS = frozenset(
-    ["it", "its", "that", "this", "they", "them", "those", "these", "there", "such", "one"]
-)
-BARE_WH = frozenset(
-    {"why", "how", "when", "where", "who", "how so", "how come", "what for", "since when", "really"}
-)
+
+class FollowupWords(BaseModel):
+    """``templates/conversation.yaml``: the words that mark a follow-up."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    connectors: tuple[str, ...] = Field(min_length=1)
+    anaphors: frozenset[str] = Field(min_length=1)
+    bare_wh: frozenset[str] = Field(min_length=1)
+    wh_equivalents: dict[str, str] = Field(default_factory=dict)
+    linking_verbs: frozenset[str] = frozenset()
+    markers: frozenset[str] = frozenset()
+
+
+@cache
+def followup_words() -> FollowupWords:
+    return FollowupWords.model_validate(load_template("conversation"))
+
+
+_WORDS = followup_words()
+CONNECTORS = tuple(sorted(_WORDS.connectors, key=len, reverse=True))  # "and what about" first
+ANAPHORS = _WORDS.anaphors
+BARE_WH = _WORDS.bare_wh
 # "what if you do by accident?": the verb stands for the previous question's.
 PRO_VERB_RE = re.compile(r"\bif (?:i|you|we|they|it) (?:do|does|did|don't|do not|didn't)\b")
 # "how do I do that?", "why is that?": a bare wh-word with the previous question's verb.
@@ -156,16 +99,9 @@ OBJECT_PRONOUN_RE = re.compile(r"\b(?:it|them)\b", re.IGNORECASE)
 SUBJECT_THEY_RE = re.compile(r"\bthey\b", re.IGNORECASE)
 COPULAS = frozenset(["is", "are", "was", "were"])
 DO_AUXILIARIES = frozenset(["do", "does", "did"])
-# Verbs that end the noun phrase before them: "my data stored", "my data gets sold",
-# "my messages stay private" are about "my data" and "my messages".
-LINKING_VERBS = frozenset(
-    """get gets got stay stays remain remains become becomes go goes end ends appear appears
-    seem seems show shows look looks""".split()  # noqa: SIM905
-)
-PHRASE_ENDS = STOPWORDS | LINKING_VERBS
+PHRASE_ENDS = STOPWORDS | _WORDS.linking_verbs
 MAX_POSSESSED_WORDS = 3
-# Words that only make sense against what was said before ("... signs up anyway?").
-FOLLOWUP_MARKERS = frozenset(["anyway", "instead", "either", "too", "though"])
+FOLLOWUP_MARKERS = _WORDS.markers
 SHORT_FOLLOWUP_WORDS = 3  # "cookies?", "for how long?": too short to stand alone
 SELF_CONTAINED_TERMS = 2  # this many topic words without an anaphor stand alone
 
@@ -175,6 +111,14 @@ class Contextualised:
     query: str
     followup: bool
     previous: str | None = None
+    # The message read alone, when it leans on the previous one but names a topic of its
+    # own ("is a 16 year old allowed to use it?"): retrieve both, keep the more confident.
+    alone: str | None = None
+
+    @property
+    def readings(self) -> list[str]:
+        """The questions to try, the contextual reading first."""
+        return [self.query] if self.alone is None else [self.query, self.alone]
 
 
 def contextualise(message: str, history: list[Turn]) -> Contextualised:
@@ -183,8 +127,9 @@ def contextualise(message: str, history: list[Turn]) -> Contextualised:
     if previous is None or not text:
         return Contextualised(text, False)
     body, connector = _strip_connector(text)
-    tokens = words(body)
-    topic = content_words(body)
+    reading = read(body)  # chat-speak spelled out: "u" is no topic word
+    tokens = list(reading.tokens)
+    topic = list(reading.content)
     anaphoric = bool(ANAPHORS & set(tokens))
     if " ".join(tokens) in BARE_WH:
         return Contextualised(_ask_wh(" ".join(tokens), previous), True, previous)
@@ -199,8 +144,38 @@ def contextualise(message: str, history: list[Turn]) -> Contextualised:
         return Contextualised(body if connector else text, False)
     if connector or anaphoric or len(tokens) <= SHORT_FOLLOWUP_WORDS or not topic:
         merged = f"{_sentence(previous)} {_sentence(_resolve_pronoun(body, previous))}"
-        return Contextualised(merged, True, previous)
+        # a fragment after a connector never stands alone ("and after I close my account?")
+        could_stand = full_question and len(topic) >= SELF_CONTAINED_TERMS
+        alone = text if could_stand else None
+        return Contextualised(merged, True, previous, alone)
     return Contextualised(text, False)
+
+
+def answer_in_context(
+    message: str,
+    history: list[Turn],
+    answer: Callable[[str], Answer],
+    same_message: bool = False,
+) -> tuple[str, Answer]:
+    """The question answered and its answer: the message read in context, or, when it
+    may stand alone too, whichever reading is answered more confidently. A new question
+    then keeps its own topic even when it has a pronoun ("is a 16 year old allowed to use
+    it?" after "do you sell my data?"), and a real follow-up still gets its context.
+    ``same_message``: the history ends with an earlier question of the same message,
+    which a pronoun refers to ("Do you sell my data? How long do you keep it?")."""
+    context = contextualise(message, history)
+    readings = [context.query] if same_message else context.readings
+    best: tuple[str, Answer] | None = None
+    for query in readings:
+        answered = answer(query)
+        if best is None or _more_confident(answered, best[1]):
+            best = (query, answered)
+    assert best is not None
+    return best
+
+
+def _more_confident(candidate: Answer, best: Answer) -> bool:
+    return (not candidate.abstained, candidate.confidence) > (not best.abstained, best.confidence)
 
 
 def standalone_question(message: str, history: list[Turn]) -> str:
@@ -225,8 +200,8 @@ def _previous_question(history: list[Turn]) -> str | None:
 def _strip_connector(text: str) -> tuple[str, str | None]:
     lowered = text.lower()
     for connector in CONNECTORS:
-        if re.match(rf"{connector}\b[\s,]*", lowered):
-            rest = re.sub(rf"^{connector}\b[\s,]*", "", text, flags=re.IGNORECASE)
+        if re.match(rf"{re.escape(connector)}\b[\s,]*", lowered):
+            rest = re.sub(rf"^{re.escape(connector)}\b[\s,]*", "", text, flags=re.IGNORECASE)
             if rest.strip(" ?.!"):
                 return rest, connector
     return text, None
@@ -282,8 +257,7 @@ def _resolve_pronoun(body: str, previous: str) -> str:
     return OBJECT_PRONOUN_RE.sub(thing, body)
 
 
-# Phrasings of a bare wh-word: "what for?" asks why, "how so?" asks how.
-WH_EQUIVALENTS = {"what for": "why", "how come": "why", "how so": "how", "since when": "when"}
+WH_EQUIVALENTS = _WORDS.wh_equivalents
 
 
 def _ask_wh(wh: str, previous: str) -> str:

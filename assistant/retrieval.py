@@ -9,7 +9,7 @@ BM25, normalised by the query's best BM25 score, breaks near-ties:
   an exact product over the version's vectors held in memory by `PolicyIndex`;
 * lexical: BM25 (bm25s, English Snowball stemming) over the clause with its section
   title and lead-in, with the question rewritten by `QueryExpander` (chat-speak,
-  cheap typo correction, and the privacy vocabulary in ``templates/query_expansion.yaml``).
+  typo repair and the privacy vocabulary of the language layer, `assistant.language`).
 
 Tried and dropped (measured on both halves of evals/retrieval.yaml, none helped on
 both): reciprocal rank fusion (discards the cosine margin), hierarchical scores
@@ -24,20 +24,26 @@ the dense product) takes about 1.5 ms for a policy of ~100 clauses.
 
 from __future__ import annotations
 
-import difflib
-import hashlib
-import re
 import threading
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
-
-import yaml
-from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.embedding import Embedder
 from assistant.index import PolicyIndex, clause_context, ensure_ingested
+from assistant.language import (
+    Concept,
+    ExpandedQuery,
+    ExpansionRules,
+    Reader,
+    Reading,
+    lexicon,
+    load_expansion,
+    phrase_in,
+    shared_reader,
+    stem,
+    words,
+)
+from assistant.language.expansion import EXPANSION_PATH
 from assistant.policy import Clause, Policy
 
 if TYPE_CHECKING:
@@ -45,13 +51,31 @@ if TYPE_CHECKING:
 
     from assistant.config import Settings
 
-EXPANSION_PATH = Path(__file__).parent / "templates" / "query_expansion.yaml"
-MAX_TRIGGER_GAP = 2  # words allowed inside a multi-word concept trigger
-# Typo corrections, shared by every expander with the same vocabulary: the retriever and
-# the answer generator both read each question, and difflib is most of the cost of
-# expanding it (~1.5 ms of ~2 ms). Bounded so that junk words cannot grow it forever.
-_CORRECTIONS: dict[tuple[str, str], str] = {}
-MAX_CORRECTIONS = 50_000
+__all__ = [  # the query-understanding names are the language layer's, re-exported
+    "EXPANSION_PATH",
+    "STOPWORDS",
+    "Concept",
+    "DenseRetriever",
+    "ExpandedQuery",
+    "ExpansionRules",
+    "FusionConfig",
+    "Hit",
+    "HybridRetriever",
+    "LexicalIndex",
+    "LexicalRetriever",
+    "QueryExpander",
+    "Retriever",
+    "dense_query",
+    "expanded_text",
+    "expansion_vocabulary",
+    "lexical_text",
+    "load_expansion",
+    "load_retriever",
+    "phrase_in",
+    "policy_reader",
+    "stem",
+    "words",
+]
 
 
 @dataclass(frozen=True)
@@ -75,152 +99,34 @@ class Retriever(Protocol):
 
 # ---------------------------------------------------------------- query understanding
 
-WORD_RE = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
-CHAT_WORD_RE = re.compile(r"(?<![\w'’.])[A-Za-z0-9]+(?![\w'’]|\.\w)")  # not in "U.S."
-STOPWORDS = frozenset(
-    # bm25s's English list plus the words questions are made of
-    {"a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is"}
-    | {"it", "no", "not", "of", "on", "or", "such", "that", "the", "their", "then", "there"}
-    | {"these", "they", "this", "to", "was", "will", "with", "i", "me", "my", "you", "your"}
-    | {"we", "our", "us", "do", "does", "did", "can", "could", "would", "should", "what"}
-    | {"how", "why", "when", "who", "which", "am", "have", "has", "had", "so", "about", "any"}
-    | {"from", "just", "like", "please", "hi", "hello"}
-)
-
-
-class Concept(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str
-    when: list[str] = Field(min_length=1)
-    add: list[str] = Field(min_length=1)
-
-
-class ExpansionRules(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    chat_speak: dict[str, str] = Field(default_factory=dict)
-    concepts: list[Concept] = Field(default_factory=list)
-
-
-@cache
-def load_expansion(path: Path = EXPANSION_PATH) -> ExpansionRules:
-    return ExpansionRules.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-
-
-@cache
-def _stemmer() -> object:
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
-def stem(words: list[str]) -> list[str]:
-    return list(_stemmer().stemWords(words))  # type: ignore[attr-defined]
-
-
-def words(text: str) -> list[str]:
-    return [w.replace("’", "'").replace("'", "") for w in WORD_RE.findall(text.lower())]
-
-
-def _content_stems(text: str) -> list[str]:
-    return [s for w, s in zip(words(text), stem(words(text)), strict=True) if w not in STOPWORDS]
-
-
-@dataclass(frozen=True)
-class ExpandedQuery:
-    text: str  # the question with chat-speak and typos fixed
-    terms: list[str]  # stemmed, stopwords removed: the BM25 query
-    expansion: list[str]  # stemmed terms added by concepts (not already in `terms`)
-    phrases: list[str]  # the same additions as written in the rules, for display or embedding
-    concepts: list[str]  # names of the concepts that fired
+STOPWORDS = lexicon().stopwords
+MAX_POLICY_READERS = 8
 
 
 class QueryExpander:
-    """Rewrites a user question for BM25; built per policy so typos are corrected
-    towards words the policy (or the expansion vocabulary) actually uses."""
+    """Rewrites a user question for BM25 through the language layer's reader for a
+    vocabulary, so typos are corrected towards words the policy (or the expansion
+    vocabulary) actually uses. Expanders over one vocabulary share one reader, so the
+    retriever and the answer generator read each question once between them."""
 
     def __init__(self, vocabulary: set[str], rules: ExpansionRules | None = None) -> None:
-        self.rules = rules or load_expansion()
-        self._triggers = [
-            (c, [stem(words(w)) for w in c.when], _content_stems(" ".join(c.add)))
-            for c in self.rules.concepts
-        ]
-        trigger_words = {w for c in self.rules.concepts for t in c.when for w in words(t)}
-        self.vocabulary = sorted(vocabulary | trigger_words)
-        self._fingerprint = hashlib.sha256("\n".join(self.vocabulary).encode()).hexdigest()
-        # A word is known if any form of it is ("browse" is known from "browsing").
-        self._known_stems = set(stem(self.vocabulary)) | set(stem(sorted(STOPWORDS)))
+        self.reader = shared_reader(vocabulary, rules)
+        self.rules = self.reader.rules
+        self.vocabulary = self.reader.vocabulary
+
+    def read(self, query: str) -> Reading:
+        return self.reader.read(query)
 
     def rewrite_chat_speak(self, text: str) -> str:
         """The text with chat-speak words spelled out ("do u sell" -> "do you sell"), its
         punctuation and sentences kept, for readers that parse sentences."""
-
-        def spelled(match: re.Match[str]) -> str:
-            replacement = self.rules.chat_speak.get(match.group(0).lower())
-            return replacement if replacement is not None else match.group(0)
-
-        return CHAT_WORD_RE.sub(spelled, text)
+        return self.reader.read(text).spelled
 
     def normalise(self, query: str) -> list[str]:
-        out: list[str] = []
-        for word in words(query):
-            replacement = self.rules.chat_speak.get(word)
-            out.extend(words(replacement) if replacement else [self._correct(word)])
-        return out
-
-    def _correct(self, word: str) -> str:
-        """Cheap typo repair: an unknown word of 5+ letters one or two edits from a known one."""
-        if len(word) < 5 or not word.isalpha() or stem([word])[0] in self._known_stems:
-            return word
-        key = (self._fingerprint, word)
-        if (known := _CORRECTIONS.get(key)) is not None:
-            return known
-        close = difflib.get_close_matches(word, self.vocabulary, n=1, cutoff=0.85)
-        corrected = close[0] if close else word
-        if len(_CORRECTIONS) < MAX_CORRECTIONS:
-            _CORRECTIONS[key] = corrected
-        return corrected
+        return list(self.reader.read(query).tokens)
 
     def expand(self, query: str) -> ExpandedQuery:
-        normal = self.normalise(query)
-        stems = stem(normal)
-        terms = [s for w, s in zip(normal, stems, strict=True) if w not in STOPWORDS]
-        fired: list[str] = []
-        phrases: list[str] = []
-        added: list[str] = []
-        present = set(stems)
-        for concept, triggers, add in self._triggers:
-            # the set test first: most triggers share no word with a question
-            if any(present.issuperset(t) and phrase_in(t, stems) for t in triggers):
-                fired.append(concept.name)
-                phrases.extend(concept.add)
-                added.extend(a for a in add if a not in terms and a not in added)
-        return ExpandedQuery(" ".join(normal), list(dict.fromkeys(terms)), added, phrases, fired)
-
-
-def phrase_in(phrase: list[str], stems: list[str]) -> bool:
-    """Whether the stemmed words of a trigger occur in order, at most two other words
-    apart in all ("data you have" in "what data do you have"). Matching the words as a
-    bag made "data you have" fire on "do you have safeguards against data loss"."""
-    if not phrase:
-        return False
-    for start, first in enumerate(stems):
-        if first != phrase[0]:
-            continue
-        at, slack = start, MAX_TRIGGER_GAP
-        for word in phrase[1:]:
-            nxt = next(
-                (j for j in range(at + 1, at + 2 + slack) if j < len(stems) and stems[j] == word),
-                None,
-            )
-            if nxt is None:
-                break
-            slack -= nxt - at - 1
-            at = nxt
-        else:
-            return True
-    return False
+        return self.reader.read(query).query
 
 
 # ---------------------------------------------------------------- lexical
@@ -235,8 +141,22 @@ def lexical_text(policy: Policy, clause: Clause) -> str:
 
 def expansion_vocabulary(policy: Policy) -> set[str]:
     """The words typo correction aims at: everything BM25 sees. The answer generator uses
-    the same set, so both share the correction cache."""
+    the same set, so both share one reader (and its cache of readings)."""
     return {w for clause in policy.clauses for w in words(lexical_text(policy, clause))}
+
+
+_POLICY_READERS: dict[str, Reader] = {}
+
+
+def policy_reader(policy: Policy) -> Reader:
+    """The language layer's reader for a policy version: typos repaired towards its words
+    (shared with the retriever's and the answer generator's expanders)."""
+    reader = _POLICY_READERS.get(policy.version)
+    if reader is None:
+        if len(_POLICY_READERS) >= MAX_POLICY_READERS:
+            _POLICY_READERS.pop(next(iter(_POLICY_READERS)))
+        reader = _POLICY_READERS[policy.version] = shared_reader(expansion_vocabulary(policy))
+    return reader
 
 
 class LexicalIndex:

@@ -17,21 +17,16 @@ from typing import Any, Literal
 from assistant import rights
 from assistant.answering import Answer, Generator, build_generator
 from assistant.answering.combine import combine_answers
+from assistant.chitchat import chitchat_reply, classify_chitchat
 from assistant.config import Settings
 from assistant.contract import Citation, ErrorInfo, Reply, RequestState, TicketSummary
-from assistant.conversation import (
-    Turn,
-    chitchat_reply,
-    classify_chitchat,
-    separate_questions,
-    standalone_question,
-)
+from assistant.conversation import Turn, answer_in_context, separate_questions
 from assistant.drafting import Draft, draft_reply
 from assistant.feedback import FeedbackStore
 from assistant.inputs import check_session_id, clean_message
 from assistant.policy import Policy
 from assistant.redaction import redact
-from assistant.retrieval import Hit, Retriever
+from assistant.retrieval import Hit, Retriever, policy_reader
 from assistant.sessions import (
     MemorySessionStore,
     SessionLocks,
@@ -202,7 +197,7 @@ class Assistant:
             result = self._continue_request(turn, text)
             if result is not None:
                 return result
-        elif kind := classify_chitchat(text):
+        elif kind := classify_chitchat(text, policy_reader(self.policy)):
             return _TurnResult(self._reply(turn.session_id, chitchat_reply(kind), "chitchat"))
         detection = rights.detect_request(text)
         if detection is not None:
@@ -213,7 +208,9 @@ class Assistant:
 
     def _answer(self, turn: _Turn, text: str) -> _TurnResult:
         session_id, state = turn.session_id, turn.state
-        history = [Turn(t.role, t.text) for t in state.turns]
+        # The question as last answered: the reading kept, so a topic the last turn left
+        # behind ("is a 16 year old allowed to use it?" read alone) does not come back.
+        history = [Turn("user", state.last_question)] if state.last_question else []
         query, answer = self._answer_each(text, history)
         body = answer.text
         if state.pending_request is not None:
@@ -235,7 +232,7 @@ class Assistant:
             citations=_citations(answer),
             request=_request_state(state),
         )
-        return _TurnResult(reply, remember_question=None if answer.abstained else query)
+        return _TurnResult(reply, remember_question=query)
 
     def _answer_each(self, text: str, history: list[Turn]) -> tuple[str, Answer]:
         """The question to remember and the answer: one per question the message asks,
@@ -243,10 +240,9 @@ class Assistant:
         questions = separate_questions(text)
         answered: list[tuple[str, Answer]] = []
         query = text
-        for part in questions.parts:
-            query = standalone_question(part, history)
-            hits = self.retriever.search(query, k=self.settings.retrieval_k)
-            answered.append((part, self.generator.answer(query, hits)))
+        for i, part in enumerate(questions.parts):
+            query, answer = answer_in_context(part, history, self._answer_query, i > 0)
+            answered.append((part, answer))
             history = [*history, Turn("user", part)]
         if len(answered) == 1:
             return query, answered[0][1]
@@ -255,6 +251,10 @@ class Assistant:
             note = self._text["questions_dropped"].format(count=len(questions.parts))
             answer = replace(answer, text=f"{answer.text}\n\n{note}")
         return query, answer
+
+    def _answer_query(self, query: str) -> Answer:
+        hits = self.retriever.search(query, k=self.settings.retrieval_k)
+        return self.generator.answer(query, hits)
 
     # ------------------------------------------------------------ rights requests
 

@@ -1,6 +1,8 @@
-"""Words as the answering code compares them: stems, content words, synonyms, rarity.
+"""Words as the answering code compares them: the language layer's tokens, plus synonym
+groups and term rarity over the policy.
 
-Stemming is the same Snowball stemmer retrieval uses. The synonym groups serve a
+Tokenising, stemming and the stopword lists live in `assistant.language`; the names below
+are re-exported so answering code reads them from one place. The synonym groups serve a
 different job than retrieval's query expansion: choosing the sentence of a retrieved
 clause that answers, and matching a yes/no question's verb to the policy's
 ("sell" ~ "rent", "share" ~ "disclose").
@@ -9,100 +11,42 @@ clause that answers, and matching a yes/no question's verb to the policy's
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
-from typing import Any
 
-WORD_RE = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
-
-# Words that carry no topic (the same list retrieval drops from BM25 queries).
-STOPWORDS = frozenset(
-    """a an and are as at be but by for if in into is it no not of on or such that the their
-    then there these they this to was will with i me my you your we our us do does did can
-    could would should what how why when who which am have has had so about any from just
-    like please hi hello""".split()  # noqa: SIM905
+from assistant.language import (
+    WORD_RE,
+    content_words,
+    expand_abbreviations,
+    focus_sentence,
+    lexicon,
+    question_sentences,
+    stem,
+    stems,
+    words,
 )
 
+STOPWORDS = lexicon().stopwords
+EXTRA_STOPWORDS = lexicon().scaffolding
+ALL_STOPWORDS = lexicon().all_stopwords
+AUXILIARIES = lexicon().auxiliaries
 
-@cache
-def _stemmer() -> Any:
-    import Stemmer  # PyStemmer: the Snowball English stemmer, as in retrieval
-
-    return Stemmer.Stemmer("english")
-
-
-def stem(tokens: list[str]) -> list[str]:
-    return list(_stemmer().stemWords(tokens))
-
-
-# Question scaffolding that says nothing about the topic ("can you tell me ...").
-EXTRA_STOPWORDS = frozenset(
-    """where whom whose know want need let also there here its yes ok okay really still ever
-    anything something everything thing things happen happens find out other another own
-    sort way ways up take takes go goes going make one much many some all every each get
-    got ask asking after before until during since while within between them those itself
-    themselves over under onto upon across around toward towards than too very even already
-    yet actually basically literally exactly simply totally anyway kind most lot lots bit
-    bits""".split()  # noqa: SIM905
-)
-ALL_STOPWORDS = STOPWORDS | EXTRA_STOPWORDS
-
-
-# The verbs a yes/no question opens with ("Do you ...?", "Can I ...?").
-AUXILIARIES = frozenset(
-    {"do", "does", "did", "can", "could", "will", "would", "is", "are", "was", "were"}
-    | {"may", "might", "should", "have", "has"}
-)
-
-
-# Capitalised abbreviations that lower-case into stopwords ("US" -> "us").
-ABBREVIATIONS = {"US": "United States", "USA": "United States", "U.S.": "United States"}
-ABBREVIATION_RE = re.compile(r"(?<![\w.])(?:U\.S\.|USA|US)(?![\w])")
-
-
-def expand_abbreviations(text: str) -> str:
-    return ABBREVIATION_RE.sub(lambda m: ABBREVIATIONS[m.group(0)], text)
-
-
-def words(text: str) -> list[str]:
-    """Lower-cased words; a contraction keeps its head and spells out a negation
-    ("what's" -> "what", "don't" -> "do not"), so stopwords and polarity see both."""
-    out: list[str] = []
-    for token in WORD_RE.findall(text.lower().replace("’", "'")):
-        head, _, tail = token.partition("'")
-        if tail == "t" and head.endswith("n"):
-            out += [_NEGATED_HEADS.get(head, head[:-1]), "not"]
-        else:
-            out.append(head)
-    return out
-
-
-_NEGATED_HEADS = {"can": "can", "won": "will", "don": "do", "shan": "shall"}
-
-
-def question_sentences(text: str) -> list[str]:
-    """The sentences of a message with words in them: a follow-up read in context is the
-    earlier question then the new one ("Where is my data stored? How is it protected?")."""
-    pieces = re.split(r"(?<=[?.!])\s+", text.strip())
-    return [s.strip() for s in pieces if WORD_RE.search(s.lower())]
-
-
-def focus_sentence(text: str) -> str:
-    """The sentence a message asks last: the one an answer must answer first."""
-    sentences = question_sentences(text)
-    return sentences[-1] if sentences else text
-
-
-def content_words(text: str) -> list[str]:
-    """Lower-cased words of ``text`` that are not stopwords, in order, unstemmed."""
-    return [w for w in words(text) if w not in ALL_STOPWORDS and not w.isdigit()]
-
-
-def stems(text: str) -> list[str]:
-    return stem(words(text))
+__all__ = [
+    "ALL_STOPWORDS",
+    "AUXILIARIES",
+    "EXTRA_STOPWORDS",
+    "STOPWORDS",
+    "WORD_RE",
+    "Vocabulary",
+    "content_words",
+    "expand_abbreviations",
+    "focus_sentence",
+    "question_sentences",
+    "stem",
+    "stems",
+    "words",
+]
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import Callable
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assistant.answering.types import Answer
+from assistant.chitchat import ChitchatKind, chitchat_reply, classify_chitchat
 from assistant.conversation import (
-    ChitchatKind,
     Turn,
-    chitchat_reply,
-    classify_chitchat,
+    answer_in_context,
     contextualise,
     separate_questions,
     standalone_question,
@@ -229,3 +233,138 @@ def test_a_message_asking_several_questions_is_separated(
     questions = separate_questions(message)
     assert questions.parts == parts
     assert questions.dropped == dropped
+
+
+# ---------------------------------------------------------------- small talk, unseen wording
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        ("lol ok thanks", ChitchatKind.THANKS),  # from a user test
+        ("thx bye", ChitchatKind.THANKS),
+        ("cool", ChitchatKind.ACKNOWLEDGEMENT),
+        ("you're useless", ChitchatKind.COMPLAINT),
+        ("not helpful at all", ChitchatKind.COMPLAINT),
+        ("thnks", ChitchatKind.THANKS),  # a typo of a small-talk word
+        ("byeee", ChitchatKind.GOODBYE),  # stretched letters
+        ("hii", ChitchatKind.GREETING),
+        ("ok thanks fam", ChitchatKind.THANKS),  # one slang word nobody listed
+        ("see u later", ChitchatKind.GOODBYE),  # chat-speak spelled out first
+    ],
+)
+def test_small_talk_in_unlisted_wording_is_recognised(message: str, kind: ChitchatKind) -> None:
+    assert classify_chitchat(message) == kind
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "thanks, cookies?",  # a policy word
+        "ok thanks, and gdpr?",
+        "thanks bye delete my account",
+        "lol do u sell my data",
+        "well",  # filler alone is no small talk
+        "thanks fam bro",  # two unknown words may be a topic
+    ],
+)
+def test_small_talk_with_a_topic_is_not_small_talk(message: str) -> None:
+    assert classify_chitchat(message) is None
+
+
+def test_no_labelled_question_or_request_is_taken_for_small_talk() -> None:
+    from pathlib import Path
+
+    import yaml
+
+    evals = Path(__file__).parents[2] / "evals"
+    texts: list[str] = []
+    for path in [evals / "answers.yaml", *sorted((evals / "blind").glob("answers-*.yaml"))]:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for section in ("answerable", "unanswerable", "followups"):
+            texts += [case["question"] for case in data.get(section) or []]
+    for path in [evals / "retrieval.yaml", *sorted((evals / "blind").glob("retrieval-*.yaml"))]:
+        texts += [c["question"] for c in yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]]
+    rights = yaml.safe_load((evals / "rights_requests.yaml").read_text(encoding="utf-8"))
+    texts += [c["message"] for c in rights["cases"] if c.get("expected_type")]
+    assert len(texts) > 500
+    assert [t for t in texts if classify_chitchat(t)] == []
+
+
+# ---------------------------------------------------------------- topics never leak
+
+
+def _answers(confidence: dict[str, float]) -> tuple[list[str], Callable[[str], Answer]]:
+    """A fake answerer: abstains unless the query is listed; records what it was asked."""
+    asked: list[str] = []
+
+    def answer(query: str) -> Answer:
+        asked.append(query)
+        if query in confidence:
+            return Answer(f"about {query}", confidence=confidence[query])
+        return Answer("not covered", abstained=True)
+
+    return asked, answer
+
+
+def test_a_self_contained_question_is_answered_alone_once() -> None:
+    asked, answer = _answers({"Can I complain about how you use my data?": 0.9})
+    history = _history("Do you sell my data?")
+    query, _ = answer_in_context("Can I complain about how you use my data?", history, answer)
+    assert asked == [query] == ["Can I complain about how you use my data?"]
+
+
+def test_a_new_question_with_a_pronoun_keeps_its_own_topic_when_that_reads_better() -> None:
+    alone = "is a 16 year old allowed to use it?"
+    asked, answer = _answers({alone: 0.9})  # the merged reading abstains
+    query, reply = answer_in_context(alone, _history("Do you sell my data?"), answer)
+    assert len(asked) == 2 and asked[0].startswith("Do you sell my data?")
+    assert query == alone and not reply.abstained
+
+
+def test_a_real_follow_up_keeps_its_context_when_that_reads_better() -> None:
+    message = "can they use it to advertise to me?"
+    history = _history("Do you share my information with payment vendors?")
+    merged = contextualise(message, history).query
+    asked, answer = _answers({merged: 0.8, message: 0.3})
+    query, _ = answer_in_context(message, history, answer)
+    assert asked == [merged, message] and query == merged
+
+
+@pytest.mark.parametrize(
+    "message", ["why?", "which ones?", "and cookies?", "and after I close my account?"]
+)
+def test_an_elliptical_follow_up_is_only_read_in_context(message: str) -> None:
+    asked, answer = _answers({})
+    answer_in_context(message, _history("What do you share with advertisers?"), answer)
+    assert len(asked) == 1 and asked[0].startswith("What do you share with advertisers?")
+
+
+def test_a_pronoun_in_a_later_question_of_the_same_message_is_read_in_its_context() -> None:
+    asked, answer = _answers({})
+    history = [Turn("user", "Do you sell my data?")]
+    answer_in_context("How long do you keep it?", history, answer, same_message=True)
+    assert asked == ["Do you sell my data? How long do you keep my data?"]
+
+
+_ANY_TEXT = st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=120)
+
+
+@settings(max_examples=100, deadline=None)
+@given(_ANY_TEXT, _ANY_TEXT)
+def test_small_talk_and_context_never_raise_on_any_text(message: str, previous: str) -> None:
+    classify_chitchat(message)
+    asked, answer = _answers({})
+    query, _ = answer_in_context(message, [Turn("user", previous)], answer)
+    assert query in asked and 1 <= len(asked) <= 2
+
+
+def test_the_follow_up_words_are_typed_data() -> None:
+    from pydantic import ValidationError
+
+    from assistant.conversation import FollowupWords, followup_words
+
+    data = followup_words().model_dump()
+    assert "why" in data["bare_wh"] and "it" in data["anaphors"]
+    with pytest.raises(ValidationError):
+        FollowupWords.model_validate({**data, "regexes": []})

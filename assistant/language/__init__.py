@@ -1,0 +1,55 @@
+"""The language layer: a message is read once per turn into one typed `Reading`.
+
+Retrieval, answering, rights recognition and conversation all read the same tokens,
+stems, stopwords, chat-speak, typo repairs and expanded query from here; the word lists
+are data (``templates/language.yaml``, ``templates/query_expansion.yaml``).
+"""
+
+from assistant.language.expansion import (
+    Concept,
+    ExpandedQuery,
+    ExpansionRules,
+    load_expansion,
+    phrase_in,
+)
+from assistant.language.lexicon import Lexicon, lexicon
+from assistant.language.reading import Reader, Reading, default_reader, read, shared_reader
+from assistant.language.spelling import Speller
+from assistant.language.tokens import (
+    MAX_SCAN_CHARS,
+    WORD_RE,
+    clean,
+    content_words,
+    expand_abbreviations,
+    focus_sentence,
+    question_sentences,
+    stem,
+    stems,
+    words,
+)
+
+__all__ = [
+    "MAX_SCAN_CHARS",
+    "WORD_RE",
+    "Concept",
+    "ExpandedQuery",
+    "ExpansionRules",
+    "Lexicon",
+    "Reader",
+    "Reading",
+    "Speller",
+    "clean",
+    "content_words",
+    "default_reader",
+    "expand_abbreviations",
+    "focus_sentence",
+    "lexicon",
+    "load_expansion",
+    "phrase_in",
+    "question_sentences",
+    "read",
+    "shared_reader",
+    "stem",
+    "stems",
+    "words",
+]

@@ -1,0 +1,47 @@
+"""The language layer's word lists, typed: ``assistant/templates/language.yaml``."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from assistant.templates import load_template
+
+
+class Lexicon(BaseModel):
+    """Every word list the layer reads; validated once (unknown keys fail)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    stopwords: frozenset[str] = Field(min_length=1)
+    scaffolding: frozenset[str] = frozenset()
+    auxiliaries: frozenset[str] = Field(min_length=1)
+    abbreviations: dict[str, str] = Field(default_factory=dict)
+    contractions: dict[str, str] = Field(default_factory=dict)
+    chat_speak: dict[str, str] = Field(default_factory=dict)
+    number_units: dict[str, str] = Field(default_factory=dict)
+    keywords: frozenset[str] = frozenset()
+    not_typos: frozenset[str] = frozenset()
+
+    @model_validator(mode="after")
+    def _rewrites_settle(self) -> Lexicon:
+        """A rewrite's output must not be rewritten again, so normalising is idempotent."""
+        keys = set(self.contractions) | set(self.chat_speak)
+        for table in (self.contractions, self.chat_speak, self.number_units):
+            for key, value in table.items():
+                if key != key.lower() or not key.strip():
+                    raise ValueError(f"rewrite keys are lower-case words: {key!r}")
+                if any(word in keys for word in value.split()):
+                    raise ValueError(f"{key!r} -> {value!r} would be rewritten again")
+        return self
+
+    @property
+    def all_stopwords(self) -> frozenset[str]:
+        """Stopwords plus question scaffolding: what carries no topic at all."""
+        return self.stopwords | self.scaffolding
+
+
+@cache
+def lexicon() -> Lexicon:
+    return Lexicon.model_validate(load_template("language"))

@@ -1,0 +1,47 @@
+"""The chat turn's conversation handling: small talk, and topics that never leak."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from assistant.answering import Answer
+from assistant.retrieval import Hit
+from assistant.session import Assistant
+
+
+class _ConfidentAbout:
+    """A fake generator: confident only about questions that end with the given words."""
+
+    def __init__(self, *endings: str) -> None:
+        self.endings = endings
+        self.asked: list[str] = []
+
+    def answer(self, question: str, hits: Sequence[Hit]) -> Answer:
+        self.asked.append(question)
+        if question.rstrip("?").endswith(self.endings):
+            return Answer("An answer.", confidence=0.9)
+        return Answer("Not covered.", abstained=True)
+
+
+@pytest.mark.parametrize("message", ["lol ok thanks", "thx bye", "cool", "you're useless", "hii"])
+def test_small_talk_gets_small_talk_not_an_abstention(
+    fast_assistant: Assistant, message: str
+) -> None:
+    reply = fast_assistant.respond(f"small-talk-{message}", message)
+    assert reply.intent == "chitchat" and not reply.abstained and reply.citations == []
+
+
+def test_a_new_topic_is_remembered_as_read_so_the_old_one_does_not_come_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assistant = Assistant.for_testing(tmp_path)
+    fake = _ConfidentAbout("sell my data", "allowed to use it", "Why")
+    monkeypatch.setattr(assistant, "generator", fake)
+    assistant.respond("topics", "Do you sell my data?")
+    assistant.respond("topics", "is a 16 year old allowed to use it?")
+    assert fake.asked[-1] == "is a 16 year old allowed to use it?"  # read alone, kept
+    assistant.respond("topics", "why?")
+    assert "sell" not in fake.asked[-1] and "16 year old" in fake.asked[-1]
