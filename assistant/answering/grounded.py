@@ -122,7 +122,7 @@ class GroundedGenerator:
             )
         terms = len(Question.parse(question, self.vocabulary, self.intents).sought)
         scores = self.selector.scores(candidates, terms, hits)
-        features = answer_features(signals, hits, scores, terms)
+        features = answer_features(signals, hits, scores)
         return replace(signals, features=tuple(features)), candidates
 
     def _expanded_reading(self, question: str) -> str:

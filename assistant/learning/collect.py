@@ -167,4 +167,4 @@ def finish_question_features(row: Row, sentence_scores: Sequence[float]) -> list
     s = row.summary
     signals = Signals(s["top_similarity"], s["coverage"], s["uncovered"], s["privacy"])
     summary = HitSummary(s["top_similarity"], s["second_similarity"], s["top_lexical"], {}, {})
-    return question_features(signals, summary, sentence_scores, row.terms)
+    return question_features(signals, summary, sentence_scores)

@@ -37,7 +37,5 @@ class SentenceSelector:
         ]
 
 
-def answer_features(
-    signals: Signals, hits: Sequence[Hit], scores: Sequence[float], terms: int
-) -> list[float]:
-    return question_features(signals, HitSummary.of(hits), scores, terms)
+def answer_features(signals: Signals, hits: Sequence[Hit], scores: Sequence[float]) -> list[float]:
+    return question_features(signals, HitSummary.of(hits), scores)

@@ -35,6 +35,10 @@ SENTENCE_FEATURES = (
     "lead_in",
     "coverage_gap",
 )
+# Tried and dropped (our files held out in rotation: AUC 0.88 with them, 0.92 without;
+# the share of unanswerable questions declined at 3 % wrong abstention within noise):
+# the best BM25 score and the number of question terms, whose scales differ between
+# PolicyQA's long segments and our short clauses.
 QUESTION_FEATURES = (
     "similarity",
     "margin",
@@ -43,8 +47,6 @@ QUESTION_FEATURES = (
     "privacy",
     "best_sentence",
     "sentence_margin",
-    "log_bm25",
-    "log_terms",
 )
 
 
@@ -102,7 +104,7 @@ def sentence_features(
 
 
 def question_features(
-    signals: Signals, summary: HitSummary, sentence_scores: Sequence[float], terms: int
+    signals: Signals, summary: HitSummary, sentence_scores: Sequence[float]
 ) -> list[float]:
     ordered = sorted(sentence_scores, reverse=True)
     best = ordered[0] if ordered else 0.0
@@ -115,6 +117,4 @@ def question_features(
         signals.privacy,
         best,
         best - second,
-        math.log1p(summary.top_lexical),
-        math.log1p(terms),
     ]
