@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from assistant.policy import Policy, load_policy, parse_policy
@@ -48,25 +46,3 @@ def acme() -> Policy:
 @pytest.fixture(scope="session")
 def acme_v2() -> Policy:
     return load_policy(ACME_V2)
-
-
-# The learned answerability thresholds are calibrated on MiniLM's cosines; these tests run
-# the suite with the hashing embedder, whose cosines sit far lower (a question the ACME
-# policy answers scores 0.08-0.70, its unanswerable ones 0.009-0.017). They test the
-# runner and the gate, not answer quality, so the generator gets thresholds for that scale.
-HASHING_THRESHOLDS = {"threshold": 0.04, "closest_threshold": 0.02}
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _hashing_scale_generator() -> Iterator[None]:
-    from assistant import session
-    from assistant.answering import GroundedGenerator
-    from assistant.answering.abstention import AbstentionModel
-
-    def build(settings: object, policy: Policy | None = None) -> GroundedGenerator:
-        assert policy is not None
-        return GroundedGenerator(policy, model=AbstentionModel(**HASHING_THRESHOLDS))
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(session, "build_generator", build)
-        yield
