@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install install-test-deps run test lint format typecheck pytest eval bench clean
+.PHONY: install install-test-deps run test lint format typecheck pytest eval bench models clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,11 @@ test: lint typecheck pytest eval
 
 bench: install
 	$(BIN)/python -m benchmarks.run
+
+# Retrain the learned answer decisions from the data in the repo (evals/, corpus/policyqa/)
+# and rewrite assistant/learning/models/ with their cards. Embeddings are cached in data/.
+models: install
+	$(BIN)/python -m assistant.learning.training
 
 clean:
 	rm -rf data .pytest_cache .mypy_cache .ruff_cache

@@ -4,6 +4,7 @@ loopback stays open for the servers that tests start themselves."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -44,3 +45,27 @@ def fast_assistant(tmp_path_factory: pytest.TempPathFactory):
     from assistant.session import Assistant
 
     return Assistant.for_testing(tmp_path_factory.mktemp("fast-assistant"))
+
+
+# The learned answerability thresholds are calibrated on MiniLM's cosines; the fast tests
+# run `Assistant.for_testing` with the hashing embedder, whose cosines sit far lower (on the
+# ACME fixture policy the questions it answers score 0.05-0.70, its unanswerable ones
+# 0.009-0.017). Those tests are about sessions, tickets and the eval runner, not answer
+# quality, so the generator the settings build gets thresholds for that scale.
+HASHING_THRESHOLDS = {"threshold": 0.04, "closest_threshold": 0.02}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _hashing_scale_generator() -> Iterator[None]:
+    from assistant import session
+    from assistant.answering import GroundedGenerator
+    from assistant.answering.abstention import AbstentionModel
+    from assistant.policy import Policy
+
+    def build(settings: object, policy: Policy | None = None) -> GroundedGenerator:
+        assert policy is not None
+        return GroundedGenerator(policy, model=AbstentionModel(**HASHING_THRESHOLDS))
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(session, "build_generator", build)
+        yield

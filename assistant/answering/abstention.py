@@ -1,21 +1,20 @@
-"""Does the policy address the question at all? Decided from retrieval signals.
+"""Does the policy address the question at all? One calibrated probability.
 
-Three signals, each weak alone: the top dense similarity (MiniLM cosine), how much of the
-question the best retrieved sentence covers (rare words weigh more; a word the policy
-never uses counts fully against), and whether the question is about personal
-information at all. A near miss ("What is your refund policy?" retrieving the purpose
-bullet "Handling returns and processing refunds.") covers its one topic word but is not
-about personal information and sits at middling similarity; a real question about a
-clause usually scores on two signals. The weights and the threshold are fitted on the
-dev split of evals/answers.yaml (``assistant.answering.evaluation.calibrate``).
+The answerability model (assistant/learning/models/answerability.json, trained by
+`make models` on PolicyQA and our labelled sets, see its model card) reads the
+retrieval signals (best dense cosine and its margin, BM25), how much of the question
+the best sentences cover (rare words weigh more), and the sentence selector's scores.
+Its thresholds were chosen on out-of-fold predictions so that at most 3 % of
+answerable questions are abstained on; between ``closest_threshold`` and
+``threshold`` the reply shows the closest passage, below it says the policy is silent.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from assistant.answering.text import stem, words
+from assistant.learning.models import ANSWERABILITY_PATH, LinearModel, load_model
 
 
 @dataclass(frozen=True)
@@ -25,35 +24,32 @@ class Signals:
     uncovered: float  # weighted share of the question's specific words no hit mentions
     privacy: float  # 1.0 when the question mentions a privacy-domain word
     off_topic: float = 0.0  # 1.0 when it asks for what no policy answers (a poem, the weather)
+    features: tuple[float, ...] = ()  # the answerability model's inputs (learning.features)
 
-    def vector(self) -> tuple[float, ...]:
-        return (self.similarity, self.coverage, self.uncovered, self.privacy)
+
+def _learned() -> LinearModel:
+    return load_model(ANSWERABILITY_PATH)
 
 
 @dataclass(frozen=True)
 class AbstentionModel:
-    """A logistic score over the signals; answer when its probability reaches threshold."""
+    """Answer when the learned probability reaches ``threshold`` (None: the model file's)."""
 
-    # Fitted by evaluation.calibrate on all of evals/answers.yaml (every split is dev now;
-    # a blind batch is scored elsewhere) with the MiniLM hybrid retriever
-    # (similarity, coverage, uncovered, privacy); see tests/answering/test_eval_real.py.
-    weights: tuple[float, ...] = (0.87, 1.359, -1.491, 1.358)
-    bias: float = -1.635
-    threshold: float = 0.55
-    # Between this and `threshold` the policy may or may not answer: the reply says so and
-    # shows the closest passage (still an abstention: it claims no answer). Fitted by
-    # `evaluation.fit_closest_threshold` so that a flat "not covered" hits at most 3% of the
-    # answerable questions of evals/answers.yaml, the colloquial evals/retrieval.yaml and
-    # the spent blind batches together (measured 1.6% of 306; with `threshold` alone 17%
-    # of the colloquial ones got it).
-    closest_threshold: float = 0.25
+    threshold: float = -1.0
+    closest_threshold: float = -1.0
     # Below this similarity with no privacy word, nothing in the policy is even close: the
     # question is out of scope, not a gap in the policy ("What is the capital of France?").
     out_of_scope_similarity: float = 0.12
+    learned: LinearModel = field(default_factory=_learned, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.threshold < 0:
+            object.__setattr__(self, "threshold", self.learned.thresholds["answer"])
+        if self.closest_threshold < 0:
+            object.__setattr__(self, "closest_threshold", self.learned.thresholds["closest"])
 
     def probability(self, signals: Signals) -> float:
-        z = self.bias + sum(w * x for w, x in zip(self.weights, signals.vector(), strict=True))
-        return 1.0 / (1.0 + math.exp(-z))
+        return self.learned.probability(signals.features)
 
     def answers(self, signals: Signals) -> bool:
         return self.probability(signals) >= self.threshold

@@ -1,5 +1,5 @@
-"""The answer evaluation set (evals/answers.yaml): typed cases, metrics, a runner, and
-the calibration of the abstention model on the dev split.
+"""The answer evaluation set (evals/answers.yaml): typed cases, metrics and a runner.
+(The abstention model is trained by `make models`, assistant/learning/training.py.)
 
 Kept importable on its own so the full ``privacy-assistant eval`` can reuse the dataset
 and the metric functions.
@@ -10,19 +10,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.answering.abstention import AbstentionModel, Signals
 from assistant.answering.types import Answer, Citation, Generator
 from assistant.config import PROJECT_ROOT
 from assistant.conversation import Turn, standalone_question
 from assistant.policy import Policy
 
 if TYPE_CHECKING:
-    from assistant.answering.grounded import GroundedGenerator
     from assistant.retrieval import Retriever
 
 DEFAULT_PATH = PROJECT_ROOT / "evals" / "answers.yaml"
@@ -238,92 +236,3 @@ def answer_metrics(results: Sequence[CaseResult]) -> AnswerMetrics:
 def metrics_by_split(results: Sequence[CaseResult]) -> dict[str, AnswerMetrics]:
     splits = sorted({r.split for r in results})
     return {s: answer_metrics([r for r in results if r.split == s]) for s in splits}
-
-
-# ---------------------------------------------------------------- calibration
-
-
-def collect_signals(
-    dataset: AnswerDataset,
-    retriever: Retriever,
-    generator: GroundedGenerator,
-    split: Split = "dev",
-    k: int = 6,
-) -> list[tuple[Signals, bool]]:
-    """(signals, answerable?) for every case of one split: the calibration data."""
-    rows: list[tuple[Signals, bool]] = []
-    queries: list[tuple[str, bool]] = [
-        *((c.question, True) for c in dataset.answerable if c.split == split),
-        *((c.question, False) for c in dataset.unanswerable if c.split == split),
-        *(
-            (standalone_question(f.question, [Turn("user", h) for h in f.history]), True)
-            for f in dataset.followups
-            if f.split == split
-        ),
-    ]
-    for query, answerable in queries:
-        signals, _ = generator.signals(query, retriever.search(query, k))
-        rows.append((signals, answerable))
-    return rows
-
-
-def calibrate(
-    rows: Sequence[tuple[Signals, bool]],
-    max_wrong_abstention: float = 0.03,
-    l2: float = 0.03,
-    steps: int = 20000,
-) -> AbstentionModel:
-    """Fit the logistic abstention model on labelled signals (class-balanced, L2), then
-    pick the threshold in the middle of the best ones: those that abstain on the most
-    unanswerable questions while wrongly abstaining within the budget. The middle, not
-    the edge, so the choice does not hug the dev examples."""
-    import numpy as np
-
-    x = np.array([s.vector() for s, _ in rows], dtype=float)
-    y = np.array([1.0 if a else 0.0 for _, a in rows])
-    xb = np.hstack([x, np.ones((len(x), 1))])
-    weight = np.where(y == 1, 0.5 / y.mean(), 0.5 / (1 - y.mean()))
-    w = np.zeros(xb.shape[1])
-    for _ in range(steps):
-        p = 1.0 / (1.0 + np.exp(-xb @ w))
-        grad = xb.T @ ((p - y) * weight) / len(x) + l2 * np.r_[w[:-1], 0.0]
-        w -= grad
-    probs = 1.0 / (1.0 + np.exp(-xb @ w))
-    threshold = _middle_threshold(probs, y, max_wrong_abstention)
-    return AbstentionModel(
-        weights=tuple(round(float(v), 3) for v in w[:-1]),
-        bias=round(float(w[-1]), 3),
-        threshold=threshold,
-    )
-
-
-def _middle_threshold(probs: Any, answerable: Any, max_wrong_abstention: float) -> float:
-    import numpy as np
-
-    candidates = [round(float(t), 2) for t in np.arange(0.05, 0.96, 0.01)]
-    scored = []
-    for t in candidates:
-        wrong = float(np.mean(probs[answerable == 1] < t))
-        recall = float(np.mean(probs[answerable == 0] < t))
-        if wrong <= max_wrong_abstention:
-            scored.append((recall - 2 * wrong, t))
-    if not scored:
-        return 0.5
-    best = max(score for score, _ in scored)
-    tied = [t for score, t in scored if score == best]
-    return tied[len(tied) // 2]
-
-
-def fit_closest_threshold(
-    probabilities: Sequence[float], max_flat_abstention: float = 0.03
-) -> float:
-    """The highest threshold, on a 0.05 grid, below which at most ``max_flat_abstention``
-    of the answerable questions' answer probabilities fall: below it the reply is a flat
-    "not covered", above it the closest passage is shown."""
-    best = 0.0
-    for step in range(1, 20):
-        threshold = round(step * 0.05, 2)
-        below = sum(p < threshold for p in probabilities) / max(len(probabilities), 1)
-        if below <= max_flat_abstention:
-            best = threshold
-    return best

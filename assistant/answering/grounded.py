@@ -44,6 +44,7 @@ from assistant.answering.text import (
 from assistant.answering.types import Answer
 from assistant.answering.wording import Wording, load_wording
 from assistant.index import clause_context
+from assistant.learning.decisions import SentenceSelector, answer_features
 from assistant.policy import Clause, Policy, iter_sentences
 from assistant.retrieval import QueryExpander, expansion_vocabulary
 
@@ -72,10 +73,14 @@ class GroundedGenerator:
         policy: Policy,
         wording: Wording | None = None,
         model: AbstentionModel | None = None,
+        selector: SentenceSelector | None = None,
     ) -> None:
+        """``model`` and ``selector``: the learned answerability model and sentence
+        selector (the shipped ones if None)."""
         self.policy = policy
         self.wording = wording or load_wording()
         self.model = model or AbstentionModel()
+        self.selector = selector or SentenceSelector()
         words_ = self.wording.vocabulary
         sentences = [c.text[s:e] for c in policy.clauses for s, e in iter_sentences(c.text)]
         self.vocabulary = Vocabulary.build(words_.synonyms, words_.generic, sentences)
@@ -115,7 +120,10 @@ class GroundedGenerator:
                 coverage=max(signals.coverage, expanded.coverage),
                 uncovered=min(signals.uncovered, expanded.uncovered),
             )
-        return signals, candidates
+        terms = len(Question.parse(question, self.vocabulary, self.intents).sought)
+        scores = self.selector.scores(candidates, terms, hits)
+        features = answer_features(signals, hits, scores)
+        return replace(signals, features=tuple(features)), candidates
 
     def _expanded_reading(self, question: str) -> str:
         """The question with typos and chat-speak fixed and its concepts' policy

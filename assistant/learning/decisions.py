@@ -1,0 +1,41 @@
+"""The learned decisions, as the answer generator calls them.
+
+`SentenceSelector` scores each candidate sentence with the probability that it answers
+the question (trained on PolicyQA's answer spans and our gold phrases). Those scores
+feed the answerability model (`answer_features`); they do not reorder the sentences:
+on our held-out files the rule scorer's order picked the gold sentence as often or more
+(see the selector's model card), so the rules keep that job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from assistant.learning.features import HitSummary, question_features, sentence_features
+from assistant.learning.models import SELECTOR_PATH, LinearModel, load_model
+
+if TYPE_CHECKING:
+    from assistant.answering.abstention import Signals
+    from assistant.answering.selection import Candidate
+    from assistant.retrieval import Hit
+
+
+class SentenceSelector:
+    def __init__(self, model: LinearModel | None = None) -> None:
+        self.model = model or load_model(SELECTOR_PATH)
+
+    def scores(
+        self, candidates: Sequence[Candidate], terms: int, hits: Sequence[Hit]
+    ) -> list[float]:
+        if not self.model.features:  # training's blank model: nothing learned yet
+            return []
+        summary = HitSummary.of(hits)
+        best = max((c.coverage for c in candidates), default=0.0)
+        return [
+            self.model.probability(sentence_features(c, terms, summary, best)) for c in candidates
+        ]
+
+
+def answer_features(signals: Signals, hits: Sequence[Hit], scores: Sequence[float]) -> list[float]:
+    return question_features(signals, HitSummary.of(hits), scores)

@@ -1,0 +1,363 @@
+"""`make models`: run the labelled examples, fit the two models, write them with cards.
+
+Validation holds out whole units, never single questions: four PolicyQA policies
+(drawn with the seed) are never trained on, and each of our labelled files (answers,
+colloquial retrieval, the spent blind batches) is scored by models fitted without it.
+The answerability thresholds are chosen on those pooled held-out predictions (at most
+3 % of answerable questions abstained on), and the cards carry the held-out numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.config import PROJECT_ROOT
+from assistant.learning.collect import (
+    OUR_POLICY,
+    Example,
+    Row,
+    finish_question_features,
+    our_examples,
+    policyqa_examples,
+    run_example,
+)
+from assistant.learning.features import QUESTION_FEATURES, SENTENCE_FEATURES
+from assistant.learning.models import (
+    ANSWERABILITY_PATH,
+    SELECTOR_PATH,
+    LinearModel,
+)
+from assistant.learning.policyqa import POLICYQA_PATH, load_policyqa
+
+SEED = 12
+HELDOUT_POLICIES = 4
+MAX_WRONG_ABSTENTION = 0.03
+MAX_FLAT_ABSTENTION = 0.01
+CACHE = PROJECT_ROOT / "data" / "learning"
+L2 = 1.0
+
+
+def heldout(example: Example, companies: Sequence[str]) -> bool:
+    """A question of a held-out PolicyQA policy (our files are held out in rotation)."""
+    return example.source.startswith("policyqa:") and example.source.split(":", 1)[1] in companies
+
+
+def heldout_companies(names: Sequence[str], seed: int = SEED) -> list[str]:
+    return sorted(random.Random(seed).sample(sorted(names), HELDOUT_POLICIES))
+
+
+# ---------------------------------------------------------------- fitting
+
+
+def fit_logistic(
+    x: np.ndarray,
+    y: np.ndarray,
+    names: Sequence[str],
+    l2: float = L2,
+    sample_weight: np.ndarray | None = None,
+) -> LinearModel:
+    """Class-balanced L2 logistic regression (Newton steps) on standardised features."""
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale < 1e-6] = 1.0
+    z = np.hstack([(x - mean) / scale, np.ones((len(x), 1))])
+    w0 = np.ones(len(y)) if sample_weight is None else sample_weight
+    positive = float((w0 * y).sum() / w0.sum())
+    weight = w0 * np.where(y == 1, 0.5 / max(positive, 1e-9), 0.5 / max(1 - positive, 1e-9))
+    w = np.zeros(z.shape[1])
+    penalty = np.r_[np.full(z.shape[1] - 1, l2), 0.0]
+    for _ in range(50):
+        p = 1.0 / (1.0 + np.exp(-np.clip(z @ w, -30, 30)))
+        grad = z.T @ ((p - y) * weight) + penalty * w
+        hess = (z * (p * (1 - p) * weight)[:, None]).T @ z + np.diag(penalty + 1e-9)
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return LinearModel(
+        tuple(names), tuple(mean.tolist()), tuple(scale.tolist()),
+        tuple(w[:-1].tolist()), float(w[-1]), {},
+    )  # fmt: skip
+
+
+def selector_data(rows: Sequence[Row]) -> tuple[np.ndarray, np.ndarray]:
+    xs = [x for r in rows if r.example.answerable for x in r.sentence_x]
+    ys = [y for r in rows if r.example.answerable for y in r.sentence_y]
+    return np.array(xs, dtype=float), np.array(ys, dtype=float)
+
+
+def sentence_scores(model: LinearModel, row: Row) -> list[float]:
+    return [model.probability(x) for x in row.sentence_x]
+
+
+def selection_accuracy(rows: Sequence[Row], pick: Callable[[Row], int]) -> dict[str, float]:
+    """Among answerable questions whose candidates include a gold sentence: how often
+    the picked sentence is gold."""
+    usable = [r for r in rows if r.example.answerable and any(r.sentence_y)]
+    right = [r.sentence_y[pick(r)] == 1 for r in usable]
+    return {"questions": len(usable), "accuracy": round(sum(right) / max(len(right), 1), 3)}
+
+
+def retrieval_recall(rows: Sequence[Row]) -> dict[str, float]:
+    answerable = [r for r in rows if r.example.answerable]
+    n = max(len(answerable), 1)
+    return {
+        "questions": len(answerable),
+        "r@1": round(sum(r.gold_rank == 1 for r in answerable) / n, 3),
+        "r@3": round(sum(r.gold_rank is not None and r.gold_rank <= 3 for r in answerable) / n, 3),
+    }
+
+
+def question_matrix(rows: Sequence[Row], selector: LinearModel) -> tuple[np.ndarray, np.ndarray]:
+    x = [finish_question_features(r, sentence_scores(selector, r)) for r in rows]
+    y = [float(r.example.answerable) for r in rows]
+    return np.array(x, dtype=float), np.array(y, dtype=float)
+
+
+def source_weights(rows: Sequence[Row]) -> np.ndarray:
+    """Our questions weigh as much in all as PolicyQA's: there are twenty times fewer,
+    and they are the wording the product answers (PolicyQA's negatives are a different
+    kind of miss: another company's policy, not a near miss in ours)."""
+    ours = np.array([r.example.policy == OUR_POLICY for r in rows])
+    share = max(int(ours.sum()), 1), max(int((~ours).sum()), 1)
+    return np.where(ours, len(rows) / (2 * share[0]), len(rows) / (2 * share[1]))
+
+
+def highest_threshold(probs: np.ndarray, answerable: np.ndarray, budget: float) -> float:
+    """The highest threshold (0.01 grid) below which at most ``budget`` of the answerable
+    questions fall."""
+    best = 0.0
+    for t in np.arange(0.01, 1.0, 0.01):
+        if float(np.mean(probs[answerable == 1] < t)) <= budget:
+            best = round(float(t), 2)
+    return best
+
+
+def abstention_metrics(
+    probs: Sequence[float], answerable: Sequence[bool], thresholds: dict[str, float]
+) -> dict[str, float]:
+    p, a = np.array(probs), np.array(answerable)
+    answer, closest = thresholds["answer"], thresholds["closest"]
+    return {
+        "answerable": int(a.sum()),
+        "unanswerable": int((~a).sum()),
+        "wrong_abstention": round(float(np.mean(p[a] < answer)), 3) if a.any() else 0.0,
+        "flat_not_covered_on_answerable": round(float(np.mean(p[a] < closest)), 3)
+        if a.any()
+        else 0.0,
+        "abstention_recall": round(float(np.mean(p[~a] < answer)), 3) if (~a).any() else 0.0,
+    }
+
+
+# ---------------------------------------------------------------- running the examples
+
+
+def build_rows(examples: Sequence[Example], log: Callable[[str], None]) -> list[Row]:
+    from assistant.answering.abstention import AbstentionModel
+    from assistant.answering.grounded import GroundedGenerator
+    from assistant.config import Settings
+    from assistant.index import open_index
+    from assistant.learning.cache import CachingEmbedder
+    from assistant.learning.decisions import SentenceSelector
+    from assistant.policy import Policy
+    from assistant.retrieval import HybridRetriever, dense_query, load_retriever
+
+    embedder = CachingEmbedder.open(CACHE / "embeddings")
+    companies = {c.company: c for c in load_policyqa()}
+    ours = load_retriever(Settings(data_dir=CACHE / "index-workallies"), embedder)
+    pqa_index = open_index(Settings(data_dir=CACHE / "index-policyqa"), embedder)
+    # no learned model yet: the models are trained on what the generator computes itself
+    blank = LinearModel((), (), (), (), 0.0, {})
+    neutral, selector = AbstentionModel(0.5, 0.25, learned=blank), SentenceSelector(blank)
+
+    def plain(policy: Policy) -> GroundedGenerator:
+        return GroundedGenerator(policy, model=neutral, selector=selector)
+
+    pairs: dict[str, tuple[Any, GroundedGenerator]] = {OUR_POLICY: (ours, plain(ours.policy))}
+    for name, company in companies.items():
+        pqa_index.ingest(company.policy)
+        retriever = HybridRetriever(pqa_index, version=company.policy.version)
+        pairs[name] = (retriever, plain(company.policy))
+    embedder.save()
+    texts = [
+        dense_query(pairs[e.policy][0]._follower.lexical().expander.expand(e.question))
+        for e in examples
+    ]
+    log(f"embedding {len(set(texts))} distinct queries")
+    embedder.prefetch_queries(texts)
+    embedder.save()
+    rows = []
+    started = time.perf_counter()
+    for i, example in enumerate(examples):
+        retriever, generator = pairs[example.policy]
+        row = run_example(example, retriever, generator)
+        if row is not None:
+            rows.append(row)
+        if i % 500 == 0:
+            log(f"  {i}/{len(examples)} examples, {time.perf_counter() - started:.0f}s")
+            embedder.save()
+    embedder.save()
+    return rows
+
+
+def _hash_files(paths: Sequence[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def provenance() -> dict[str, str]:
+    evals = PROJECT_ROOT / "evals"
+    data = [POLICYQA_PATH, evals / "answers.yaml", evals / "retrieval.yaml"]
+    data += sorted((evals / "blind").glob("*.yaml"))
+    data.append(PROJECT_ROOT / "corpus" / "workallies-privacy-policy.txt")
+    code = sorted((PROJECT_ROOT / "assistant" / "learning").glob("*.py"))
+    code += sorted((PROJECT_ROOT / "assistant" / "answering").glob("*.py"))
+    return {"data_sha256": _hash_files(data), "code_sha256": _hash_files(code), "seed": str(SEED)}
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=Path, default=CACHE / "rows.json")
+    parser.add_argument("--reuse-rows", action="store_true", help="skip re-running the examples")
+    args = parser.parse_args(argv)
+    companies = load_policyqa()
+    examples = our_examples() + policyqa_examples(companies, SEED)
+    if args.reuse_rows and args.rows.exists():
+        rows = [_row_from(d) for d in json.loads(args.rows.read_text())]
+    else:
+        rows = build_rows(examples, print)
+        args.rows.parent.mkdir(parents=True, exist_ok=True)
+        args.rows.write_text(json.dumps([asdict(r) for r in rows]))
+    held = heldout_companies([c.company for c in companies if c.questions])
+    report = fit_and_report(rows, held)
+    write_models(report, provenance())
+
+
+def write_models(report: dict[str, Any], origin: dict[str, str]) -> None:
+    """The two weight files and a card beside each (JSON metrics + a Markdown summary)."""
+    common = {
+        **origin,
+        "heldout": HELDOUT_NOTE,
+        "heldout_policies": report["heldout_policies"],
+        "policyqa_heldout": report["policyqa_heldout"],
+        "ours_by_file_rotation": report["ours_by_file_rotation"],
+    }
+    cards = {
+        SELECTOR_PATH: {
+            **common,
+            "trained_on": "answerable questions of our files and 16 PolicyQA policies: "
+            "candidate sentences, label = quotes a gold phrase / the PolicyQA answer span",
+        },
+        ANSWERABILITY_PATH: {
+            **common,
+            "trained_on": "the same questions, answerable or not (PolicyQA negatives: a "
+            "question asked of another policy that was asked nothing like it)",
+            "thresholds": report["answerability"].thresholds,
+            "ours_pooled_rotation": report["ours_pooled_rotation"],
+        },
+    }
+    for path, card in cards.items():
+        model: LinearModel = report["selector" if path == SELECTOR_PATH else "answerability"]
+        path.write_text(json.dumps(model.to_json(), indent=1) + "\n", encoding="utf-8")
+        card_path = path.with_suffix(".card.json")
+        card_path.write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {path.name} and {card_path.name}")
+        print(json.dumps(card, indent=1))
+
+
+HELDOUT_NOTE = (
+    "policyqa_heldout: the final models on PolicyQA policies never trained on; "
+    "ours_by_file_rotation: each of our files scored by models fitted without it "
+    "(thresholds chosen on those pooled held-out predictions)"
+)
+
+
+def _row_from(data: dict[str, Any]) -> Row:
+    example = Example(**{**data["example"], "gold": tuple(data["example"]["gold"])})
+    return Row(**{**data, "example": example})
+
+
+def fit_pair(train: Sequence[Row]) -> tuple[LinearModel, LinearModel]:
+    """The selector, then the answerability model over its scores (no thresholds yet)."""
+    x, y = selector_data(train)
+    selector = fit_logistic(x, y, SENTENCE_FEATURES)
+    xq, yq = question_matrix(train, selector)
+    weights = source_weights(train)
+    return selector, fit_logistic(xq, yq, QUESTION_FEATURES, sample_weight=weights)
+
+
+def _today(row: Row) -> int:
+    return 0  # candidates come sorted by today's rule score
+
+
+def _learned(selector: LinearModel) -> Callable[[Row], int]:
+    return lambda row: int(np.argmax(sentence_scores(selector, row)))
+
+
+def fit_and_report(rows: Sequence[Row], held: Sequence[str]) -> dict[str, Any]:
+    """Our files in rotation (each predicted by models fitted without it, so every
+    number and the thresholds come from held-out predictions), PolicyQA by policy (the
+    held-out policies are never trained on); the shipped models are fitted on the rest."""
+    ours = [r for r in rows if r.example.policy == OUR_POLICY]
+    policyqa = [r for r in rows if r.example.policy != OUR_POLICY]
+    pqa_train = [r for r in policyqa if not heldout(r.example, held)]
+    pqa_test = [r for r in policyqa if heldout(r.example, held)]
+    files = sorted({r.example.source for r in ours})
+    rotation: dict[str, dict[str, Any]] = {}
+    pooled_p: list[float] = []
+    pooled_y: list[float] = []
+    for name in files:
+        test = [r for r in ours if r.example.source == name]
+        selector, answerability = fit_pair(pqa_train + [r for r in ours if r not in test])
+        xq, yq = question_matrix(test, selector)
+        probs = [answerability.probability(v) for v in xq]
+        pooled_p += probs
+        pooled_y += yq.tolist()
+        rotation[name] = {
+            "selection_today": selection_accuracy(test, _today),
+            "selection_learned": selection_accuracy(test, _learned(selector)),
+            "retrieval": retrieval_recall(test),
+            "probs": probs,
+            "labels": yq.tolist(),
+        }
+    p, y = np.array(pooled_p), np.array(pooled_y)
+    thresholds = {
+        "answer": highest_threshold(p, y, MAX_WRONG_ABSTENTION),
+        "closest": highest_threshold(p, y, MAX_FLAT_ABSTENTION),
+    }
+    for result in rotation.values():
+        labels = [bool(v) for v in result.pop("labels")]
+        result["abstention"] = abstention_metrics(result.pop("probs"), labels, thresholds)
+    selector, answerability = fit_pair(pqa_train + ours)
+    answerability = LinearModel(**{**asdict(answerability), "thresholds": thresholds})
+    xq, yq = question_matrix(pqa_test, selector)
+    pqa_probs = [answerability.probability(v) for v in xq]
+    return {
+        "selector": selector,
+        "answerability": answerability,
+        "ours_by_file_rotation": rotation,
+        "ours_pooled_rotation": abstention_metrics(p.tolist(), [bool(v) for v in y], thresholds),
+        "policyqa_heldout": {
+            "selection_today": selection_accuracy(pqa_test, _today),
+            "selection_learned": selection_accuracy(pqa_test, _learned(selector)),
+            "retrieval": retrieval_recall(pqa_test),
+            "abstention": abstention_metrics(pqa_probs, [bool(v) for v in yq], thresholds),
+        },
+        "heldout_policies": list(held),
+    }
+
+
+if __name__ == "__main__":
+    main()

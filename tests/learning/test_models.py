@@ -1,0 +1,93 @@
+"""The learned models: the committed weights load, stay small, and the training pieces
+(logistic fit, threshold choice, PolicyQA negatives) do what they say."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from assistant.learning.collect import policyqa_examples
+from assistant.learning.features import QUESTION_FEATURES, SENTENCE_FEATURES
+from assistant.learning.models import ANSWERABILITY_PATH, MODELS_DIR, SELECTOR_PATH, load_model
+from assistant.learning.policyqa import CompanyPolicy, PolicyQuestion, load_policyqa
+from assistant.learning.training import fit_logistic, heldout_companies, highest_threshold
+from assistant.policy import parse_policy
+
+MAX_BYTES = 10 * 1024 * 1024
+
+
+def test_committed_models_load_with_their_features_and_cards() -> None:
+    selector, answerability = load_model(SELECTOR_PATH), load_model(ANSWERABILITY_PATH)
+    assert selector.features == SENTENCE_FEATURES
+    assert answerability.features == QUESTION_FEATURES
+    assert 0.0 < answerability.thresholds["closest"] <= answerability.thresholds["answer"] < 1.0
+    for path in (SELECTOR_PATH, ANSWERABILITY_PATH):
+        card = json.loads(path.with_suffix(".card.json").read_text())
+        assert {"data_sha256", "code_sha256", "seed", "heldout"} <= set(card)
+    assert sum(p.stat().st_size for p in MODELS_DIR.iterdir()) < MAX_BYTES
+
+
+def test_logistic_fit_learns_the_informative_feature() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, 2))
+    y = (x[:, 0] > 0.3).astype(float)
+    model = fit_logistic(x, y, ("signal", "noise"))
+    assert abs(model.weights[0]) > 5 * abs(model.weights[1])
+    assert model.probability([2.0, 0.0]) > 0.9 > 0.1 > model.probability([-2.0, 0.0])
+
+
+def test_threshold_keeps_wrong_abstention_within_budget() -> None:
+    probs = np.array([0.1, 0.5, 0.6, 0.7, 0.8, 0.9, 0.2, 0.3])
+    answerable = np.array([1, 1, 1, 1, 1, 1, 0, 0])
+    threshold = highest_threshold(probs, answerable, budget=0.2)
+    assert float(np.mean(probs[answerable == 1] < threshold)) <= 0.2
+    assert threshold == 0.5  # one answerable (0.1) of six may fall below, not two
+
+
+def _company(name: str, questions: list[str]) -> CompanyPolicy:
+    policy = parse_policy(f"{name} policy\n\nWe collect your email address.\n", f"{name}.txt")
+    asked = tuple(PolicyQuestion(name, q, "We collect your email address.") for q in questions)
+    return CompanyPolicy(name, policy, asked)
+
+
+def test_policyqa_negatives_avoid_policies_asked_a_near_duplicate() -> None:
+    companies = [
+        _company("a.com", ["Does the site collect my email address?"]),
+        _company("b.com", ["Does the site collect my email address?"]),
+        _company("c.com", ["How long is data retained?"]),
+    ]
+    examples = policyqa_examples(companies, seed=1) + policyqa_examples(companies, seed=2)
+    negatives = [e for e in examples if not e.answerable]
+    assert negatives
+    for negative in negatives:
+        if "email" in negative.question:
+            assert negative.policy == "c.com"  # b.com was asked the same question
+        assert negative.source != f"policyqa:{negative.policy}"  # held out with its asker
+
+
+def test_policyqa_loads_answers_verbatim_and_holds_out_whole_policies() -> None:
+    companies = load_policyqa()
+    assert len(companies) == 20
+    for company in companies:
+        assert all(q.answer in company.policy.text for q in company.questions)
+    held = heldout_companies([c.company for c in companies])
+    assert len(held) == 4 and held == heldout_companies([c.company for c in companies])
+
+
+def test_features_have_no_duplicate_names() -> None:
+    assert len(set(SENTENCE_FEATURES)) == len(SENTENCE_FEATURES)
+    assert len(set(QUESTION_FEATURES)) == len(QUESTION_FEATURES)
+
+
+@pytest.mark.parametrize("path", [SELECTOR_PATH, ANSWERABILITY_PATH])
+def test_a_model_file_with_mismatched_lengths_is_refused(path: object, tmp_path: object) -> None:
+    from pathlib import Path
+
+    from assistant.learning.models import LinearModel
+
+    data = json.loads(Path(str(path)).read_text())
+    data["weights"] = data["weights"][:-1]
+    with pytest.raises(ValueError, match="differ in length"):
+        LinearModel.from_json(data)
