@@ -48,6 +48,12 @@ class UnanswerableCase(_Case):
 class FollowupCase(_Case):
     history: list[str] = Field(min_length=1)  # earlier user messages, oldest first
     gold: list[str] = Field(min_length=1)
+    # A complete question on a new topic after the history: the history must not leak in.
+    topic_change: bool = False
+
+
+class SmalltalkCase(_Case):
+    """Not a question about the policy nor a request ("lol ok thanks"): small talk back."""
 
 
 class AnswerDataset(BaseModel):
@@ -56,6 +62,7 @@ class AnswerDataset(BaseModel):
     answerable: list[AnswerableCase]
     unanswerable: list[UnanswerableCase]
     followups: list[FollowupCase]
+    smalltalk: list[SmalltalkCase] = Field(default_factory=list)
 
     def problems(self, policy: Policy) -> list[str]:
         """Gold phrases missing from the policy, and duplicate ids."""
@@ -66,7 +73,9 @@ class AnswerDataset(BaseModel):
             for phrase in gold
             if phrase not in policy.text
         ]
-        ids = [c.id for c in [*self.answerable, *self.unanswerable, *self.followups]]
+        ids = [
+            c.id for c in [*self.answerable, *self.unanswerable, *self.followups, *self.smalltalk]
+        ]
         found += [f"duplicate id {i}" for i in sorted({i for i in ids if ids.count(i) > 1})]
         return found
 
