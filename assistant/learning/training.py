@@ -30,6 +30,7 @@ from assistant.learning.collect import (
     our_examples,
     policyqa_examples,
     run_example,
+    training_files,
 )
 from assistant.learning.features import QUESTION_FEATURES, SENTENCE_FEATURES
 from assistant.learning.models import (
@@ -218,9 +219,8 @@ def _hash_files(paths: Sequence[Path]) -> str:
 
 
 def provenance() -> dict[str, str]:
-    evals = PROJECT_ROOT / "evals"
-    data = [POLICYQA_PATH, evals / "answers.yaml", evals / "retrieval.yaml"]
-    data += sorted((evals / "blind").glob("*.yaml"))
+    answers, retrieval = training_files()
+    data = [POLICYQA_PATH, *answers, *retrieval]
     data.append(PROJECT_ROOT / "corpus" / "workallies-privacy-policy.txt")
     code = sorted((PROJECT_ROOT / "assistant" / "learning").glob("*.py"))
     code += sorted((PROJECT_ROOT / "assistant" / "answering").glob("*.py"))

@@ -91,3 +91,12 @@ def test_a_model_file_with_mismatched_lengths_is_refused(path: object, tmp_path:
     data["weights"] = data["weights"][:-1]
     with pytest.raises(ValueError, match="differ in length"):
         LinearModel.from_json(data)
+
+
+def test_the_newest_blind_batch_is_not_trained_on() -> None:
+    from assistant.learning.collect import UNTRAINED_BLIND, training_files
+
+    answers, retrieval = training_files()
+    names = {p.name for p in [*answers, *retrieval]}
+    assert UNTRAINED_BLIND and not (UNTRAINED_BLIND & names)
+    assert "answers.yaml" in names and "answers-batch-3.yaml" in names
