@@ -115,7 +115,8 @@ def rights(cases: Sequence[CaseResult]) -> dict[str, float | None]:
     slots = [s for c in typed for s in c.slots]
     verified = [s for s in slots if s.ok is not None]
     checks = sum(c.turn_checks for c in typed)
-    scripts = [c for c in typed if c.category == "rights_multi_turn"]
+    # Scripts that should end filed: a script that cancels must not count against the rate.
+    scripts = [c for c in typed if c.category == "rights_multi_turn" and c.ticket_expected]
     return {
         "type_accuracy": _rate(typed, lambda c: c.predicted_type == c.expected_type),
         "slot_accuracy": sum(1 for s in verified if s.ok) / len(verified) if verified else None,

@@ -74,6 +74,7 @@ class CaseResult(_Model):
     citations_verbatim: int = 0
     request_started: bool = False
     ticket_filed: bool = False
+    ticket_expected: bool = False  # a script that should end in a filed ticket
     # rights requests
     expected_type: str | None = None
     predicted_type: str | None = None

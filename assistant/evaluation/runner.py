@@ -306,6 +306,7 @@ class Runner:
             citations_verbatim=sum(c.verbatim for c in citations),
             request_started=request_started,
             ticket_filed=ticket_filed,
+            ticket_expected=isinstance(case, RightsCase) and case.expect_ticket,
             expected_type=(
                 str(case.expected_type)
                 if isinstance(case, RightsCase) and case.expected_type

@@ -97,3 +97,19 @@ def test_split_metrics_separate_heldout_from_dev() -> None:
     by_split = split_metrics([dev, held])
     assert by_split["dev"]["retrieval"]["recall@3"] == 1.0
     assert by_split["heldout"]["retrieval"] == {"n": 1, "pass_rate": 0.0, "recall@3": 0.0}
+
+
+def test_ticket_rate_counts_only_scripts_that_should_end_filed() -> None:
+    def script(name: str, *, expected: bool, filed: bool) -> CaseResult:
+        return CaseResult(
+            id=name, kind="rights", category="rights_multi_turn", split="dev",
+            turns=[turn()], passed=expected == filed, expected_type="erasure",
+            predicted_type="erasure", ticket_expected=expected, ticket_filed=filed,
+        )  # fmt: skip
+
+    cases = [
+        script("filed", expected=True, filed=True),
+        script("missed", expected=True, filed=False),
+        script("cancelled", expected=False, filed=False),  # a cancel is not a miss
+    ]
+    assert compute_metrics(cases)["rights_multi_turn"]["ticket_rate"] == 0.5
