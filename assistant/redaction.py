@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 MASK_PREFIX = "[REDACTED:"
+# A whole mask, for readers that must not take it for the customer's words.
+MASK_RE = re.compile(r"\[REDACTED:[^\]]*\]")
 
 
 class SecretKind(StrEnum):

@@ -46,6 +46,7 @@ from assistant.answering.wording import Wording, load_wording
 from assistant.index import clause_context
 from assistant.learning.decisions import SentenceSelector, answer_features
 from assistant.policy import Clause, Policy, iter_sentences
+from assistant.redaction import MASK_RE
 from assistant.retrieval import QueryExpander, expansion_vocabulary
 
 if TYPE_CHECKING:
@@ -463,6 +464,7 @@ class GroundedGenerator:
     def _partial(self, question: str, parts: list[str]) -> list[str]:
         """What the question asked that the policy does not say, in so many words."""
         notes = []
+        question = MASK_RE.sub(" ", question)  # a masked card number is not a topic
         unknown = [n for n in _names(question) if not self.vocabulary.known(stem([n.lower()])[0])]
         if unknown:
             terms = " or ".join(unknown[:3])

@@ -465,3 +465,14 @@ def test_asked_who_someone_is_the_policy_must_at_least_name_them(
     hits = make_hits("sharing-personal-information-with-third-3.1.1", similarity=0.8)
     answer = answering.answer(question, hits)
     assert answer.abstained is abstains, answer.text
+
+
+def test_a_masked_secret_is_not_named_as_a_missing_topic(
+    grounded: GroundedGenerator, policy: Policy, make_hits: MakeHits
+) -> None:
+    clause = next(c for c in policy.clauses if "sell or rent" in c.text)
+    answer = grounded.answer(
+        "Do you sell my data? My card is [REDACTED:card_number]", make_hits(clause.id)
+    )
+    assert not answer.abstained
+    assert "REDACTED" not in answer.text and "card_number" not in answer.text
