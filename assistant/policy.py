@@ -33,7 +33,7 @@ import hashlib
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -683,3 +683,14 @@ def iter_sentences(clause_text: str) -> Iterator[tuple[int, int]]:
         trail = len(segment.rstrip())
         if trail > lead:
             yield start + lead, start + trail
+
+
+def phrase_spans(text: str, phrases: Iterable[str]) -> list[tuple[int, int]]:
+    """Every occurrence of every phrase in ``text``, as (start, end) offsets."""
+    spans = []
+    for phrase in phrases:
+        start = text.find(phrase)
+        while start >= 0:
+            spans.append((start, start + len(phrase)))
+            start = text.find(phrase, start + 1)
+    return spans

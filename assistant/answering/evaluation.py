@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from assistant.answering.types import Answer, Citation, Generator
 from assistant.config import PROJECT_ROOT
 from assistant.conversation import Turn, standalone_question
-from assistant.policy import Policy
+from assistant.policy import Policy, phrase_spans
 
 if TYPE_CHECKING:
     from assistant.retrieval import Retriever
@@ -90,13 +90,7 @@ def load_answer_dataset(path: str | Path = DEFAULT_PATH) -> AnswerDataset:
 
 def gold_spans(policy: Policy, phrases: Iterable[str]) -> list[tuple[int, int]]:
     """Every occurrence of every gold phrase in the policy file."""
-    spans = []
-    for phrase in phrases:
-        start = policy.text.find(phrase)
-        while start >= 0:
-            spans.append((start, start + len(phrase)))
-            start = policy.text.find(phrase, start + 1)
-    return spans
+    return phrase_spans(policy.text, phrases)
 
 
 def hits_gold(citation: Citation, spans: Sequence[tuple[int, int]]) -> bool:

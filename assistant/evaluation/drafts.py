@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from assistant.policy import phrase_spans
+
 if TYPE_CHECKING:
     from assistant.drafting import Draft
     from assistant.session import Assistant
@@ -75,20 +77,10 @@ def load_set(path: Path = DEFAULT_SET) -> DraftSet:
     return DraftSet.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
-def gold_spans(policy_text: str, phrases: Sequence[str]) -> list[tuple[int, int]]:
-    spans = []
-    for phrase in phrases:
-        start = policy_text.find(phrase)
-        while start >= 0:
-            spans.append((start, start + len(phrase)))
-            start = policy_text.find(phrase, start + 1)
-    return spans
-
-
 def score_email(email: DraftEmail, draft: Draft, policy_text: str) -> EmailScore:
     answered = 0
     for question in email.questions:
-        spans = gold_spans(policy_text, question.gold)
+        spans = phrase_spans(policy_text, question.gold)
         if any(c.start < end and start < c.end for c in draft.citations for start, end in spans):
             answered += 1
     expected = Counter(email.requests)

@@ -24,6 +24,7 @@ import yaml
 from assistant.config import PROJECT_ROOT
 from assistant.learning.features import HitSummary, question_features, sentence_features
 from assistant.learning.policyqa import CompanyPolicy, near_duplicate, normalised
+from assistant.policy import phrase_spans
 
 EVALS = PROJECT_ROOT / "evals"
 # The newest blind batch stays out of training: the shipped models were scored on it blind,
@@ -122,16 +123,6 @@ def policyqa_examples(companies: Sequence[CompanyPolicy], seed: int) -> list[Exa
     return found
 
 
-def gold_spans(text: str, phrases: Sequence[str]) -> list[tuple[int, int]]:
-    spans = []
-    for phrase in phrases:
-        start = text.find(phrase)
-        while start >= 0:
-            spans.append((start, start + len(phrase)))
-            start = text.find(phrase, start + 1)
-    return spans
-
-
 def _overlaps(start: int, end: int, spans: Sequence[tuple[int, int]]) -> bool:
     return any(start < e and s < end for s, e in spans)
 
@@ -144,7 +135,7 @@ def run_example(example: Example, retriever: object, generator: object) -> Row |
 
     assert isinstance(generator, GroundedGenerator)
     policy = generator.policy
-    spans = gold_spans(policy.text, example.gold)
+    spans = phrase_spans(policy.text, example.gold)
     if example.gold and not spans:
         return None
     hits = retriever.search(example.question, K)  # type: ignore[attr-defined]

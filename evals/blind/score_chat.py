@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from assistant.config import Settings
+from assistant.policy import phrase_spans
 from assistant.session import Assistant
 
 KINDS = ("answerable", "followup", "unanswerable", "smalltalk")
@@ -26,16 +27,6 @@ def lead_of(text: str) -> str | None:
         if text.startswith(lead):
             return "no" if name == "no" else "yes"
     return None
-
-
-def spans(policy_text: str, phrases: list[str]) -> list[tuple[int, int]]:
-    out = []
-    for p in phrases:
-        i = policy_text.find(p)
-        while i >= 0:
-            out.append((i, i + len(p)))
-            i = policy_text.find(p, i + 1)
-    return out
 
 
 def overlaps(start: int, end: int, gold: list[tuple[int, int]]) -> bool:
@@ -75,7 +66,7 @@ def main() -> None:  # noqa: C901 (one flat pass over the four kinds of case)
         return None
 
     for case in batch["answerable"]:
-        gold = spans(text, case["gold"])
+        gold = phrase_spans(text, case["gold"])
         reply = ask([], case["question"])
         rows.append(
             dict(
@@ -109,7 +100,7 @@ def main() -> None:  # noqa: C901 (one flat pass over the four kinds of case)
             )
         )
     for case in batch["followups"]:
-        gold = spans(text, case["gold"])
+        gold = phrase_spans(text, case["gold"])
         reply = ask(case["history"], case["question"])
         rows.append(
             dict(

@@ -13,17 +13,8 @@ from pathlib import Path
 import yaml
 
 from assistant.config import Settings
+from assistant.policy import phrase_spans
 from assistant.session import Assistant
-
-
-def spans(text, phrases):
-    out = []
-    for p in phrases:
-        i = text.find(p)
-        while i >= 0:
-            out.append((i, i + len(p)))
-            i = text.find(p, i + 1)
-    return out
 
 
 def detected_types(draft):
@@ -46,7 +37,7 @@ def main():
         for q in email.get("questions", []):
             if not q.get("answerable", True):
                 continue
-            gold = spans(text, q["gold"])
+            gold = phrase_spans(text, q["gold"])
             qs.append(any(s < e2 and s2 < e for s, e in cites for s2, e2 in gold))
         expected = Counter(r["type"] for r in email.get("requests", []))
         got = Counter(detected_types(draft))
