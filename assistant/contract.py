@@ -6,9 +6,12 @@ Keep it stable. A breaking change bumps CONTRACT_VERSION and is noted in the CHA
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from assistant.answering.types import Citation as VerifiedCitation
 
 CONTRACT_VERSION = "1"
 
@@ -26,6 +29,17 @@ class Citation(_Model):
     quote: str = Field(description="verbatim text from the policy file")
     start: int = Field(ge=0, description="character offset of the quote in the policy file")
     end: int = Field(ge=0)
+
+    @classmethod
+    def of(cls, verified: VerifiedCitation) -> Citation:
+        """The contract form of a citation the answering layer checked against the policy."""
+        return cls(
+            clause_id=verified.clause_id,
+            section=verified.section,
+            quote=verified.quote,
+            start=verified.start,
+            end=verified.end,
+        )
 
 
 class RequestState(_Model):

@@ -291,16 +291,7 @@ def _unique_citations(answered: Sequence[_Answered]) -> list[Citation]:
         if item.answer.abstained and not item.answer.closest:
             continue
         for c in item.answer.citations:
-            citations.setdefault(
-                (c.start, c.end),
-                Citation(
-                    clause_id=c.clause_id,
-                    section=c.section,
-                    quote=c.quote,
-                    start=c.start,
-                    end=c.end,
-                ),
-            )
+            citations.setdefault((c.start, c.end), Citation.of(c))
     return list(citations.values())
 
 

@@ -401,10 +401,7 @@ class Assistant:
 
 
 def _citations(answer: Answer) -> list[Citation]:
-    return [
-        Citation(clause_id=c.clause_id, section=c.section, quote=c.quote, start=c.start, end=c.end)
-        for c in answer.citations
-    ]
+    return [Citation.of(c) for c in answer.citations]
 
 
 def _hit_citation(hit: Hit) -> Citation:
