@@ -33,7 +33,8 @@ def _learned() -> LinearModel:
 
 @dataclass(frozen=True)
 class AbstentionModel:
-    """Answer when the learned probability reaches ``threshold`` (None: the model file's)."""
+    """Answer when the learned probability reaches ``threshold`` (a negative threshold, the
+    default, means the one the model file was fitted with; likewise ``closest_threshold``)."""
 
     threshold: float = -1.0
     closest_threshold: float = -1.0
