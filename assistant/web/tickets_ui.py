@@ -133,9 +133,16 @@ def build_tickets(
         filters = [search, status, rtype, overdue]
         table_outputs = [table, count, selected]
         demo.load(load_table, filters, table_outputs, api_visibility="private")
-        triggers = (search.submit, status.change, rtype.change, overdue.change, refresh.click)
-        for trigger in triggers:
-            trigger(load_table, filters, table_outputs, api_visibility="private")
+        # One event for every filter: a search made while the last one still runs is queued
+        # and answered ("always_last"), not dropped as Gradio's default "once" would.
+        gr.on(
+            [search.submit, status.change, rtype.change, overdue.change, refresh.click],
+            load_table,
+            filters,
+            table_outputs,
+            trigger_mode="always_last",
+            api_visibility="private",
+        )
         table.select(pick_row, None, selected, api_visibility="private")
         selected.change(show, selected, [detail, new_status], api_visibility="private")
         update.click(
