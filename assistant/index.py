@@ -509,6 +509,11 @@ class PolicyIndex:
         wanted = set(clause_ids)
         return {c.id: float(best[i]) for i, c in enumerate(policy.clauses) if c.id in wanted}
 
+    def sentence_view(self, vector: list[float], version: str | None = None) -> SentenceView:
+        """Every vector's cosine to ``vector``, readable per sentence: what answering
+        needs to tell which sentence of a clause the question is about."""
+        return self._table(self.ready(version)).view(vector)
+
     def _table(self, policy: Policy) -> _VectorTable:
         """The version's vectors, read from Chroma once: one policy is a few hundred
         vectors, so an exact matrix product (~0.1 ms) replaces a Chroma HNSW query
@@ -525,6 +530,7 @@ class PolicyIndex:
                     [position[r.clause.id] for r in wanted],
                     [vectors[r.id] for r in wanted],
                     len(policy.clauses),
+                    [r.id for r in wanted],
                 )
             return self._tables[name]
 
@@ -532,7 +538,9 @@ class PolicyIndex:
 class _VectorTable:
     """Unit-normalised vectors of one version and the clause (position) each belongs to."""
 
-    def __init__(self, clauses: list[int], vectors: list[Any], n_clauses: int) -> None:
+    def __init__(
+        self, clauses: list[int], vectors: list[Any], n_clauses: int, ids: list[str]
+    ) -> None:
         import numpy as np
 
         matrix = np.asarray(vectors, dtype=np.float32).reshape(len(vectors), -1)
@@ -540,17 +548,42 @@ class _VectorTable:
         self.matrix = matrix / np.where(norms == 0, 1.0, norms)
         self.clauses = np.asarray(clauses, dtype=np.int64)
         self.n_clauses = n_clauses
+        self.rows = {record_id: row for row, record_id in enumerate(ids)}
+
+    def cosines(self, vector: Sequence[float]) -> Any:
+        import numpy as np
+
+        query = np.asarray(vector, dtype=np.float32)
+        norm = float(np.linalg.norm(query))
+        return (self.matrix @ (query / norm if norm else query)).astype(np.float64)
 
     def best(self, vector: Sequence[float]) -> Any:
         """Per clause, the best cosine of ``vector`` to its vectors (-1 if it has none)."""
         import numpy as np
 
-        query = np.asarray(vector, dtype=np.float32)
-        norm = float(np.linalg.norm(query))
-        sims = self.matrix @ (query / norm if norm else query)
         best = np.full(self.n_clauses, -1.0, dtype=np.float64)
-        np.maximum.at(best, self.clauses, sims.astype(np.float64))
+        np.maximum.at(best, self.clauses, self.cosines(vector))
         return best
+
+    def view(self, vector: Sequence[float]) -> SentenceView:
+        return SentenceView(self.rows, tuple(self.cosines(vector).tolist()))
+
+
+@dataclass(frozen=True)
+class SentenceView:
+    """One query's cosine to every stored vector (see `records`)."""
+
+    rows: dict[str, int]  # record id -> position in ``cosines``
+    cosines: tuple[float, ...]
+
+    def sentence(self, clause_id: str, index: int) -> float | None:
+        """The cosine to the ``index``-th (0-based) sentence of a clause: its own vector
+        when the clause has several sentences, the clause's when it has one; None for a
+        clause this version does not hold."""
+        row = self.rows.get(f"{clause_id}#{index + 1}")
+        if row is None and index == 0:
+            row = self.rows.get(clause_id)
+        return None if row is None else self.cosines[row]
 
 
 # ---------------------------------------------------------------- entry points
@@ -580,6 +613,7 @@ __all__ = [
     "NoActivePolicy",
     "PolicyError",
     "PolicyIndex",
+    "SentenceView",
     "VersionInfo",
     "clause_context",
     "ensure_ingested",

@@ -25,11 +25,11 @@ the dense product) takes about 1.5 ms for a policy of ~100 clauses.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from assistant.embedding import Embedder
-from assistant.index import PolicyIndex, clause_context, ensure_ingested
+from assistant.index import PolicyIndex, SentenceView, clause_context, ensure_ingested
 from assistant.language import (
     Concept,
     ExpandedQuery,
@@ -91,6 +91,9 @@ class Hit:
     context: str = ""  # the parent lead-in and section title, for display and generation
     dense_rank: int | None = None  # 1-based rank in the dense list, None if not in it
     lexical_rank: int | None = None  # 1-based rank in the BM25 list, None if no term matched
+    # The query's cosine to every sentence vector, shared by the hits of one search:
+    # answering reads which sentence of a clause (or of its lead-in) the question is about.
+    sentences: SentenceView | None = field(default=None, compare=False, repr=False)
 
 
 class Retriever(Protocol):
@@ -357,6 +360,7 @@ class HybridRetriever:
             for cid, sim in similarity.items()
         }
         top = sorted(fused, key=lambda cid: (-fused[cid], policy.clause(cid).position))[:k]
+        view = self.index.sentence_view(vector, policy.version)
         return [
             Hit(
                 clause=policy.clause(cid),
@@ -366,6 +370,7 @@ class HybridRetriever:
                 context=clause_context(policy, policy.clause(cid)),
                 dense_rank=dense_rank.get(cid),
                 lexical_rank=lexical_rank[cid][0] if cid in lexical_rank else None,
+                sentences=view,
             )
             for cid in top
         ]

@@ -52,6 +52,10 @@ class Candidate:
     matched: frozenset[str]  # question terms it covers (itself or through its lead-in)
     own_matched: frozenset[str]  # question terms its own words cover
     pointer: bool = False  # only says where to read more ("... can be found in this Policy")
+    sentence_similarity: float = 0.0  # the question's cosine to this sentence's own vector
+    # The learned ranker's share of belief that this candidate answers (softmax over the
+    # question's candidates); None when no ranker is loaded and the rule score orders.
+    learned: float | None = None
 
     @property
     def text(self) -> str:
@@ -64,6 +68,11 @@ class Candidate:
         pointer = POINTER_PENALTY if self.pointer else 0.0
         similarity = SIMILARITY_WEIGHT * max(self.similarity, 0.0)
         return self.coverage + prior - position - pointer + similarity
+
+    @property
+    def strength(self) -> float:
+        """What orders candidates: the ranker's share, else the rule score."""
+        return self.score if self.learned is None else self.learned
 
 
 # In a follow-up read in context ("Where is my data stored? How is it protected?") the
@@ -263,17 +272,19 @@ class SentenceScorer:
             for clause in (hit.clause, *(c for c in (before, lead_in) if c is not None)):
                 if clause.id not in seen:
                     seen.add(clause.id)
-                    found += self._clause_candidates(question, clause, rank, hit.similarity)
+                    found += self._clause_candidates(question, clause, rank, hit)
         found.sort(key=lambda c: (-c.score, c.rank, c.clause.position, c.start))
         return found
 
     def _clause_candidates(
-        self, question: Question, clause: Clause, rank: int, similarity: float
+        self, question: Question, clause: Clause, rank: int, hit: Hit
     ) -> list[Candidate]:
         found: list[Candidate] = []
         context = self._context_of(clause)
+        view = hit.sentences
         for index, sentence in enumerate(self._sentences_of(clause)):
             coverage, matched, own_matched = self.match_weights(question, sentence.stems, context)
+            own = view.sentence(clause.id, index) if view is not None else None
             found.append(
                 Candidate(
                     clause,
@@ -281,11 +292,12 @@ class SentenceScorer:
                     sentence.end,
                     rank,
                     index,
-                    similarity,
+                    hit.similarity,
                     coverage,
                     frozenset(matched),
                     frozenset(own_matched),
                     sentence.pointer,
+                    hit.similarity if own is None else own,
                 )
             )
         return found

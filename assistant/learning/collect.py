@@ -29,7 +29,7 @@ from assistant.policy import phrase_spans
 EVALS = PROJECT_ROOT / "evals"
 # The newest blind batch stays out of training: the shipped models were scored on it blind,
 # and it remains their untouched check until a newer batch replaces it.
-UNTRAINED_BLIND = frozenset({"answers-batch-4.yaml"})
+UNTRAINED_BLIND = frozenset({"answers-batch-5.yaml"})
 
 
 def training_files() -> tuple[list[Path], list[Path]]:
@@ -65,6 +65,7 @@ class Row:
     question_x: list[float]  # filled after the selector scored the sentences
     sentence_x: list[list[float]] = field(default_factory=list)
     sentence_y: list[int] = field(default_factory=list)
+    rule_scores: list[float] = field(default_factory=list)  # blended in, not a feature
     terms: int = 0
     summary: dict[str, float] = field(default_factory=dict)
 
@@ -144,13 +145,15 @@ def run_example(example: Example, retriever: object, generator: object) -> Row |
     terms = len(parsed.sought)
     summary = HitSummary.of(hits)
     best = max((c.coverage for c in candidates), default=0.0)
+    top = max((c.sentence_similarity for c in candidates), default=0.0)
     gold_rank = next(
         (r for r, h in enumerate(hits, 1) if _overlaps(h.clause.start, h.clause.end, spans)),
         None,
     )
     row = Row(example, gold_rank, [], terms=terms)
     for c in candidates:
-        row.sentence_x.append(sentence_features(c, terms, summary, best))
+        row.sentence_x.append(sentence_features(c, terms, summary, best, top))
+        row.rule_scores.append(c.score)
         start = c.clause.start + c.start
         row.sentence_y.append(int(_overlaps(start, c.clause.start + c.end, spans)))
     row.summary = {

@@ -9,7 +9,9 @@ on our held-out files the rule scorer's order picked the gold sentence as often 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from assistant.learning.features import HitSummary, question_features, sentence_features
@@ -32,9 +34,28 @@ class SentenceSelector:
             return []
         summary = HitSummary.of(hits)
         best = max((c.coverage for c in candidates), default=0.0)
+        top = max((c.sentence_similarity for c in candidates), default=0.0)
         return [
-            self.model.probability(sentence_features(c, terms, summary, best)) for c in candidates
+            self.model.probability(sentence_features(c, terms, summary, best, top))
+            for c in candidates
         ]
+
+    def rank(self, candidates: Sequence[Candidate], scores: Sequence[float]) -> list[Candidate]:
+        """The candidates best first, each with its softmax share of the selector's
+        log-odds plus the rule score at the weight training chose on held-out files
+        (the rules know our tuned wording, the selector users' wording)."""
+        if not scores:
+            return list(candidates)
+        weight = self.model.thresholds.get("rule_weight", 0.0)
+        logits = [
+            math.log(max(p, 1e-12) / max(1.0 - p, 1e-12)) + weight * c.score
+            for c, p in zip(candidates, scores, strict=True)
+        ]
+        top = max(logits)
+        exp = [math.exp(v - top) for v in logits]
+        total = sum(exp)
+        ranked = [replace(c, learned=e / total) for c, e in zip(candidates, exp, strict=True)]
+        return sorted(ranked, key=lambda c: (-c.strength, c.rank, c.clause.position, c.start))
 
 
 def answer_features(signals: Signals, hits: Sequence[Hit], scores: Sequence[float]) -> list[float]:

@@ -34,6 +34,9 @@ SENTENCE_FEATURES = (
     "log_words",
     "lead_in",
     "coverage_gap",
+    "sentence_similarity",
+    "sentence_similarity_gap",
+    "sentence_similarity_top",
 )
 # Tried and dropped (our files held out in rotation: AUC 0.88 with them, 0.92 without;
 # the share of unanswerable questions declined at 3 % wrong abstention within noise):
@@ -78,8 +81,14 @@ class HitSummary:
 
 
 def sentence_features(
-    candidate: Candidate, terms: int, summary: HitSummary, best_coverage: float
+    candidate: Candidate,
+    terms: int,
+    summary: HitSummary,
+    best_coverage: float,
+    best_sentence: float,
 ) -> list[float]:
+    """``best_coverage``, ``best_sentence``: the best coverage and sentence cosine among
+    the question's candidates."""
     own = len(candidate.own_matched) / terms if terms else 0.0
     context = len(candidate.matched - candidate.own_matched) / terms if terms else 0.0
     lexical_rank = summary.clause_ranks.get(candidate.clause.id)
@@ -100,6 +109,9 @@ def sentence_features(
         math.log1p(words),
         float(candidate.text.rstrip().endswith(":")),
         best_coverage - candidate.coverage,
+        candidate.sentence_similarity,
+        best_sentence - candidate.sentence_similarity,
+        float(candidate.sentence_similarity >= best_sentence),
     ]
 
 
