@@ -377,8 +377,10 @@ def test_the_follow_up_words_are_typed_data() -> None:
 
 def test_a_follow_up_prefers_the_section_the_previous_answer_cited(make_hits, policy) -> None:
     keep, rights = "how-long-do-we-keep-personal-information-1", "your-data-protection-rights-8"
-    merged = [replace(h, score=s) for h, s in zip(make_hits(keep, rights), (0.80, 0.72))]
-    own = [replace(h, score=s) for h, s in zip(make_hits(keep, rights), (0.50, 0.48))]
+    merged = [
+        replace(h, score=s) for h, s in zip(make_hits(keep, rights), (0.80, 0.72), strict=True)
+    ]
+    own = [replace(h, score=s) for h, s in zip(make_hits(keep, rights), (0.50, 0.48), strict=True)]
     cited = (policy.clause("your-data-protection-rights-2").section,)
     assert rank_in_context(merged, own, cited, k=2)[0].clause.id == rights
     assert rank_in_context(merged, own, (), k=2)[0].clause.id == keep
