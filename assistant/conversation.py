@@ -180,7 +180,7 @@ def answer_in_context(
 
 
 # An elliptical follow-up is about what was just answered: on the dev follow-ups the
-# clause that answers one lies in a section the previous answer cited 38 times in 48.
+# clause that answers one lies in a section the previous answer cited 37 times in 48.
 CONTEXT_SEARCH_WIDTH = 4  # a follow-up ranks retrieval_k * 4 clauses of each search
 SECTION_PRIOR = 0.15  # added to the fused score of a clause in such a section
 FOLLOWUP_WEIGHT = 0.5  # weight of the follow-up's own words against the merged question's
