@@ -20,7 +20,13 @@ from assistant.answering.combine import combine_answers
 from assistant.chitchat import chitchat_reply, classify_chitchat
 from assistant.config import Settings
 from assistant.contract import Citation, ErrorInfo, Reply, RequestState, TicketSummary
-from assistant.conversation import Turn, answer_in_context, separate_questions
+from assistant.conversation import (
+    CONTEXT_SEARCH_WIDTH,
+    Turn,
+    answer_in_context,
+    rank_in_context,
+    separate_questions,
+)
 from assistant.drafting import Draft, draft_reply
 from assistant.feedback import FeedbackStore
 from assistant.inputs import check_session_id, clean_message
@@ -70,6 +76,7 @@ class _Turn:
 class _TurnResult:
     reply: Reply
     remember_question: str | None = None
+    remember_sections: tuple[str, ...] = ()
 
 
 class Assistant:
@@ -177,6 +184,7 @@ class Assistant:
             state.add("assistant", reply.reply)
             if result.remember_question:
                 state.last_question = result.remember_question
+                state.last_sections = list(result.remember_sections)
             self.sessions.save(session_id, state)
         return reply
 
@@ -211,7 +219,7 @@ class Assistant:
         # The question as last answered: the reading kept, so a topic the last turn left
         # behind ("is a 16 year old allowed to use it?" read alone) does not come back.
         history = [Turn("user", state.last_question)] if state.last_question else []
-        query, answer = self._answer_each(text, history)
+        query, answer = self._answer_each(text, history, tuple(state.last_sections))
         body = answer.text
         if state.pending_request is not None:
             body = f"{body}\n\n{rights.resume_prompt(rights.load_state(state.pending_request))}"
@@ -232,18 +240,26 @@ class Assistant:
             citations=_citations(answer),
             request=_request_state(state),
         )
-        return _TurnResult(reply, remember_question=query)
+        return _TurnResult(reply, remember_question=query, remember_sections=_sections(answer))
 
-    def _answer_each(self, text: str, history: list[Turn]) -> tuple[str, Answer]:
+    def _answer_each(
+        self, text: str, history: list[Turn], sections: tuple[str, ...]
+    ) -> tuple[str, Answer]:
         """The question to remember and the answer: one per question the message asks,
-        each read after the ones before it ("... my data? How long do you keep it?")."""
+        each read after the ones before it ("... my data? How long do you keep it?").
+        A follow-up read in context prefers the sections the answer before it cited."""
         questions = separate_questions(text)
         answered: list[tuple[str, Answer]] = []
         query = text
         for i, part in enumerate(questions.parts):
-            query, answer = answer_in_context(part, history, self._answer_query, i > 0)
+
+            def near(query: str, message: str, cited: tuple[str, ...] = sections) -> Answer:
+                return self._answer_followup(query, message, cited)
+
+            query, answer = answer_in_context(part, history, self._answer_query, i > 0, near)
             answered.append((part, answer))
             history = [*history, Turn("user", part)]
+            sections = _sections(answer)
         if len(answered) == 1:
             return query, answered[0][1]
         answer = combine_answers(answered, self._text["question_part"])
@@ -255,6 +271,15 @@ class Assistant:
     def _answer_query(self, query: str) -> Answer:
         hits = self.retriever.search(query, k=self.settings.retrieval_k)
         return self.generator.answer(query, hits)
+
+    def _answer_followup(self, query: str, message: str, sections: tuple[str, ...]) -> Answer:
+        """A follow-up merged with the question before it: retrieved for both and for its
+        own words, near what the previous answer cited."""
+        k = self.settings.retrieval_k
+        wide = k * CONTEXT_SEARCH_WIDTH
+        merged = self.retriever.search(query, k=wide)
+        own = self.retriever.search(message, k=wide)
+        return self.generator.answer(query, rank_in_context(merged, own, sections, k))
 
     # ------------------------------------------------------------ rights requests
 
@@ -398,6 +423,13 @@ class Assistant:
         return self._reply(
             session_id, message, "chitchat", error=ErrorInfo(code=code, message=message)
         )
+
+
+def _sections(answer: Answer) -> tuple[str, ...]:
+    """The sections an answer cited (none for an abstention: its contact clause is no topic)."""
+    if answer.abstained:
+        return ()
+    return tuple(dict.fromkeys(c.section for c in answer.citations))
 
 
 def _citations(answer: Answer) -> list[Citation]:

@@ -49,6 +49,8 @@ class SessionState:
     turns: list[StoredTurn] = field(default_factory=list)
     pending_request: dict[str, Any] | None = None  # a serialised rights request in progress
     last_question: str | None = None  # the last standalone question, for follow-ups
+    # The policy sections the last answer cited: what an elliptical follow-up is about.
+    last_sections: list[str] = field(default_factory=list)
     offered_request: str | None = None  # a request type the last answer offered to file
 
     def add(self, role: str, text: str) -> None:
@@ -61,6 +63,7 @@ class SessionState:
                 "turns": [[t.role, t.text] for t in self.turns],
                 "pending_request": self.pending_request,
                 "last_question": self.last_question,
+                "last_sections": self.last_sections,
                 "offered_request": self.offered_request,
             }
         )
@@ -72,6 +75,7 @@ class SessionState:
             turns=[StoredTurn(role, text) for role, text in data.get("turns", [])],
             pending_request=data.get("pending_request"),
             last_question=data.get("last_question"),
+            last_sections=[str(s) for s in data.get("last_sections") or []],
             offered_request=data.get("offered_request"),
         )
 

@@ -45,3 +45,14 @@ def test_a_new_topic_is_remembered_as_read_so_the_old_one_does_not_come_back(
     assert fake.asked[-1] == "is a 16 year old allowed to use it?"  # read alone, kept
     assistant.respond("topics", "why?")
     assert "sell" not in fake.asked[-1] and "16 year old" in fake.asked[-1]
+
+
+def test_the_sections_an_answer_cited_are_remembered_for_its_follow_up(
+    fast_assistant: Assistant,
+) -> None:
+    reply = fast_assistant.respond("sections", "How long do you keep my data?")
+    state = fast_assistant.sessions.load("sections")
+    assert reply.citations and state.last_sections
+    assert set(state.last_sections) == {c.section for c in reply.citations}
+    fast_assistant.respond("sections", "lol ok thanks")  # small talk keeps them
+    assert fast_assistant.sessions.load("sections").last_sections == state.last_sections

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
@@ -14,6 +15,7 @@ from assistant.conversation import (
     Turn,
     answer_in_context,
     contextualise,
+    rank_in_context,
     separate_questions,
     standalone_question,
 )
@@ -368,3 +370,38 @@ def test_the_follow_up_words_are_typed_data() -> None:
     assert "why" in data["bare_wh"] and "it" in data["anaphors"]
     with pytest.raises(ValidationError):
         FollowupWords.model_validate({**data, "regexes": []})
+
+
+# ---------------------------------------------------------------- follow-ups near the last answer
+
+
+def test_a_follow_up_prefers_the_section_the_previous_answer_cited(make_hits, policy) -> None:
+    keep, rights = "how-long-do-we-keep-personal-information-1", "your-data-protection-rights-8"
+    merged = [
+        replace(h, score=s) for h, s in zip(make_hits(keep, rights), (0.80, 0.72), strict=True)
+    ]
+    own = [replace(h, score=s) for h, s in zip(make_hits(keep, rights), (0.50, 0.48), strict=True)]
+    cited = (policy.clause("your-data-protection-rights-2").section,)
+    assert rank_in_context(merged, own, cited, k=2)[0].clause.id == rights
+    assert rank_in_context(merged, own, (), k=2)[0].clause.id == keep
+
+
+def test_a_follow_up_ranks_clauses_found_by_either_search(make_hits) -> None:
+    merged = make_hits("cookies-1", "children-1")
+    own = make_hits("do-not-track-1")
+    ranked = rank_in_context(merged, own, (), k=5)
+    assert {h.clause.id for h in ranked} == {"cookies-1", "children-1", "do-not-track-1"}
+    assert ranked[0].clause.id == "cookies-1"  # in both lists' evidence it stays first
+
+
+def test_only_the_merged_reading_is_answered_in_context() -> None:
+    message = "is a 16 year old allowed to use it?"
+    asked, answer = _answers({message: 0.9})
+    in_context: list[tuple[str, str]] = []
+
+    def near(query: str, said: str) -> Answer:
+        in_context.append((query, said))
+        return Answer("not covered", abstained=True)
+
+    query, _ = answer_in_context(message, _history("Do you sell my data?"), answer, in_context=near)
+    assert [said for _, said in in_context] == [message] and asked == [message] == [query]
