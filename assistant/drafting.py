@@ -28,7 +28,7 @@ from assistant import rights
 from assistant.answering.citations import MARKER_RE
 from assistant.answering.text import content_words
 from assistant.answering.types import Answer
-from assistant.brand import Brand, or_configured
+from assistant.brand import Brand, brand_of, or_configured
 from assistant.contract import Citation
 from assistant.inputs import clean_message
 from assistant.redaction import redact
@@ -311,8 +311,9 @@ def draft_reply(assistant: Assistant, customer_message: str) -> Draft:
     redacted = redact(cleaned.text)
     message = own_words(redacted.text)
     text = _wording()
-    requests = previews(message, assistant.brand)
-    questions = questions_in(message, assistant.brand)
+    brand = brand_of(assistant.policy, assistant.settings.company_name)
+    requests = previews(message, brand)
+    questions = questions_in(message, brand)
     if not questions and not requests:
         questions = [Question(message, message)]  # no "?" and no request: the email asks
     answered = [_Answered(q.asked, _answer(assistant, q.query)) for q in questions]
