@@ -3,9 +3,6 @@
 This module knows nothing about which right is meant (see ``cues``); it only decides
 whether a clause performs a request, and how sure that is. The rules, in order:
 
-The company's name (``assistant.brand``) is put into the patterns that mention it
-("why are workallies still emailing me") once per brand, never per message.
-
 1. A sentence opening a hypothetical ("if I ...", "suppose", "hypothetically") asks
    nothing, unless the "if" is politeness ("if you could delete ...", "if possible").
 2. A clause opening with an interrogative ("can I", "how do I", "what", "does the
@@ -21,6 +18,9 @@ The company's name (``assistant.brand``) is put into the patterns that mention i
    policy asks users to tell it about; only counts as rectification).
 
 A request about someone else's data is filtered later (``recognition``), not here.
+
+The company's name (``assistant.brand``) is put into the patterns that address it
+("why are acme still emailing me?") once per brand, never per message.
 """
 
 from __future__ import annotations

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answering import GroundedGenerator
+from assistant.answering import GroundedGenerator, build_generator
 from assistant.answering.abstention import AbstentionModel
 from assistant.answering.compose import lower_first, reported_speech
 from assistant.answering.wording import load_wording
+from assistant.config import Settings
 from assistant.policy import Policy
 from assistant.retrieval import Hit
 
@@ -66,3 +67,13 @@ def test_us_becomes_the_company() -> None:
 def test_the_company_name_keeps_its_capital_however_the_policy_spells_it() -> None:
     assert lower_first("Acmecorp does not oversee these terms.", "AcmeCorp").startswith("A")
     assert lower_first("Payment processors.", "Acme").startswith("p")
+
+
+def test_the_generator_built_from_settings_uses_the_company_name_setting(
+    acme_policy: Policy,
+) -> None:
+    settings = Settings(company_name="Acme Marketplaces Ltd")
+    generator = build_generator(settings, policy=acme_policy)
+    assert isinstance(generator, GroundedGenerator)
+    assert generator.wording.company == "Acme Marketplaces Ltd"
+    assert GroundedGenerator(acme_policy).wording.company == "Acme"
