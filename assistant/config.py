@@ -20,6 +20,9 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("data")
     policy_path: Path = DEFAULT_POLICY_PATH
+    # The company's name in replies and in the requests it recognises; None: the name the
+    # policy uses for itself (assistant.brand).
+    company_name: str | None = Field(default=None, min_length=1, max_length=100)
 
     # Index: a local persistent Chroma directory unless a server address is given.
     chroma_host: str | None = Field(

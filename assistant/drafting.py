@@ -28,6 +28,7 @@ from assistant import rights
 from assistant.answering.citations import MARKER_RE
 from assistant.answering.text import content_words
 from assistant.answering.types import Answer
+from assistant.brand import Brand, brand_of, or_configured
 from assistant.contract import Citation
 from assistant.inputs import clean_message
 from assistant.redaction import redact
@@ -41,12 +42,12 @@ if TYPE_CHECKING:
 MAX_QUESTIONS = 5
 
 _SENTENCE_RE = re.compile(r"(?<=[?.!])\s+|\n+")
-_QUESTION_START = re.compile(
+# "<company>" is the brand's name ("does acme sell my data"), filled in once per brand.
+_QUESTION_START = (
     r"^(?:(?:and|also|so|but|plus|then|oh|ok|okay)[, ]+)*"
     r"(?:what|how|why|when|where|who|whom|whose|which|"
     r"(?:do|does|did|are|is|was|were|can|could|will|would|should|may|have|has)"
-    r" (?:you|i|we|they|it|my|your|there|workallies|the|this|that|anyone|someone)\b)",
-    re.IGNORECASE,
+    r" (?:you|i|we|they|it|my|your|there|<company>|the|this|that|anyone|someone)\b)"
 )
 # A question that points back ("how do I make them stop?") is read with the sentence before
 # ("this" and "that" mostly point at the email itself: "how long will this take?").
@@ -131,20 +132,28 @@ def _embedded_question(sentence: str) -> str | None:
     return f"{asked[:1].upper()}{asked[1:]}?"
 
 
-def _is_question(sentence: str) -> bool:
-    return sentence.rstrip(" .!)").endswith("?") or _QUESTION_START.match(sentence) is not None
+@cache
+def _question_start(brand: Brand) -> re.Pattern[str]:
+    return re.compile(_QUESTION_START.replace("<company>", brand.alias_regex), re.IGNORECASE)
 
 
-def questions_in(message: str) -> list[Question]:
+def _is_question(sentence: str, brand: Brand) -> bool:
+    starts = _question_start(brand).match(sentence) is not None
+    return sentence.rstrip(" .!)").endswith("?") or starts
+
+
+def questions_in(message: str, brand: Brand | None = None) -> list[Question]:
     """The questions an email asks, each readable on its own: sentences ending in "?" or
     opening like one, minus those that are themselves requests ("can you delete my
     account?" is handled as a request) and those with no content ("why??"). A question
-    that points back ("how do I make them stop?") is read with the sentence before it."""
+    that points back ("how do I make them stop?") is read with the sentence before it.
+    ``brand``: the company the email is written to (the configured policy's if None)."""
+    brand = or_configured(brand)
     found: list[Question] = []
     previous = ""
     for sentence in _sentences(message):
-        asks = _is_question(sentence) and content_words(sentence)
-        if asks and rights.detect_request(sentence) is None:
+        asks = _is_question(sentence, brand) and content_words(sentence)
+        if asks and rights.detect_request(sentence, brand) is None:
             context = previous if _POINTS_BACK.search(sentence) else ""
             found.append(Question(sentence, f"{context} {sentence}".strip()))
         elif (embedded := _embedded_question(sentence)) and content_words(embedded):
@@ -167,10 +176,10 @@ def tone(message: str) -> str:
     return "thanks"
 
 
-def previews(message: str) -> list[TicketPreview]:
+def previews(message: str, brand: Brand | None = None) -> list[TicketPreview]:
     """One preview per request the message makes (none about someone else's data)."""
     found = []
-    for detection in rights.detect_all(message):
+    for detection in rights.detect_all(message, brand):
         if detection.other_person:
             continue
         request = rights.start(detection)
@@ -302,8 +311,9 @@ def draft_reply(assistant: Assistant, customer_message: str) -> Draft:
     redacted = redact(cleaned.text)
     message = own_words(redacted.text)
     text = _wording()
-    requests = previews(message)
-    questions = questions_in(message)
+    brand = brand_of(assistant.policy, assistant.settings.company_name)
+    requests = previews(message, brand)
+    questions = questions_in(message, brand)
     if not questions and not requests:
         questions = [Question(message, message)]  # no "?" and no request: the email asks
     answered = [_Answered(q.asked, _answer(assistant, q.query)) for q in questions]

@@ -17,6 +17,7 @@ from typing import Any, Literal
 from assistant import rights
 from assistant.answering import Answer, Generator, build_generator
 from assistant.answering.combine import combine_answers
+from assistant.brand import Brand, brand_of
 from assistant.chitchat import chitchat_reply, classify_chitchat
 from assistant.config import Settings
 from assistant.contract import Citation, ErrorInfo, Reply, RequestState, TicketSummary
@@ -112,6 +113,11 @@ class Assistant:
         current = getattr(self.retriever, "policy", None)
         return current if isinstance(current, Policy) else self._policy
 
+    @property
+    def brand(self) -> Brand:
+        """The company the active policy belongs to (cached per policy text)."""
+        return brand_of(self.policy, self.settings.company_name)
+
     def _sync_generator(self) -> None:
         policy = self.policy
         if self._generator_factory and policy.version != self._generator_version:
@@ -194,7 +200,9 @@ class Assistant:
             offered_kind, after_cancel = rights.read_offer(offered)
             # After a cancel only "file it" restarts: "ok thanks" just acknowledges it.
             if rights.says_yes(text) and (not after_cancel or rights.says_file_it(text)):
-                return self._start_request(turn, rights.detection_for(offered_kind, text))
+                return self._start_request(
+                    turn, rights.detection_for(offered_kind, text, self.brand)
+                )
         if mentioned := TICKET_ID_RE.search(text):
             return self._ticket_status(turn, mentioned.group(0).upper())
         bulk = BULK_REQUESTS_RE.search(text)
@@ -207,7 +215,7 @@ class Assistant:
                 return result
         elif kind := classify_chitchat(text, policy_reader(self.policy)):
             return _TurnResult(self._reply(turn.session_id, chitchat_reply(kind), "chitchat"))
-        detection = rights.detect_request(text)
+        detection = rights.detect_request(text, self.brand)
         if detection is not None:
             return self._start_request(turn, detection)
         return self._answer(turn, text)
@@ -223,7 +231,7 @@ class Assistant:
         body = answer.text
         if state.pending_request is not None:
             body = f"{body}\n\n{rights.resume_prompt(rights.load_state(state.pending_request))}"
-        elif not answer.abstained and (offer := rights.suggest_request(text)):
+        elif not answer.abstained and (offer := rights.suggest_request(text, self.brand)):
             # Naming a right in a question earns an offer, never a ticket: recall without
             # false tickets (the recogniser only files on an explicit request).
             state.offered_request = str(offer)
@@ -305,7 +313,7 @@ class Assistant:
     def _continue_request(self, turn: _Turn, text: str) -> _TurnResult | None:
         assert turn.state.pending_request is not None
         request = rights.load_state(turn.state.pending_request)
-        step = rights.advance(request, text)
+        step = rights.advance(request, text, self.brand)
         if step.kind == "not_for_me":
             return None  # answer the question; the request stays pending
         if step.kind == "switch" and step.detection is not None:

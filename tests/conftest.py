@@ -6,8 +6,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from assistant.policy import Policy
 
 # The embedding model must come from the installed package, never from a hub.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -27,6 +31,45 @@ def policy_path() -> Path:
 @pytest.fixture(scope="session")
 def policy_text() -> str:
     return POLICY_PATH.read_text(encoding="utf-8")
+
+
+# Another company's policy: nothing about it may come from code written for WorkAllies.
+ACME_POLICY_TEXT = """Acme Privacy Policy
+
+Last Updated: Mar 1, 2025
+
+This policy explains how Acme handles your personal information when you use the Acme
+marketplace.
+
+What We Collect
+
+We collect your name, your email address and the projects you post.
+
+Selling Data
+
+We do not sell or rent your personal information to anyone.
+
+Sharing
+
+We share your information with the following partners:
+- Payment processors, to pay you.
+- Hosting providers, to run the marketplace.
+
+Your Rights
+
+You can ask us to delete your account or to send you a copy of your data.
+
+Contact
+
+For questions about this policy, email privacy@acme.com.
+"""
+
+
+@pytest.fixture(scope="session")
+def acme_policy() -> Policy:
+    from assistant.policy import parse_policy
+
+    return parse_policy(ACME_POLICY_TEXT, source="acme-privacy-policy.txt")
 
 
 @pytest.fixture()
@@ -60,7 +103,6 @@ def _hashing_scale_generator() -> Iterator[None]:
     from assistant import session
     from assistant.answering import GroundedGenerator
     from assistant.answering.abstention import AbstentionModel
-    from assistant.policy import Policy
 
     def build(settings: object, policy: Policy | None = None) -> GroundedGenerator:
         assert policy is not None

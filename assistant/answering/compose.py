@@ -1,8 +1,9 @@
 """Turning cited policy sentences into a short chat answer.
 
 Nothing here invents content: a statement is a policy sentence, either verbatim or in
-reported speech ("We don't sell ..." -> "WorkAllies says it doesn't sell ..."), with
-its citation marker. When the rewrite is not safe the sentence is quoted as it stands.
+reported speech ("We don't sell ..." -> "Acme says it doesn't sell ...", the company
+named as ``Wording.company`` names it), with its citation marker. When the rewrite is not
+safe the sentence is quoted as it stands.
 """
 
 from __future__ import annotations
@@ -83,28 +84,36 @@ def _rewrite_we(match: re.Match[str]) -> str:
     return f"it{match['space']}{match['adverbs']}{verb}{coord}"
 
 
-def reported_speech(sentence: str) -> str | None:
-    """The sentence with WorkAllies in the third person, or None if it has no first person."""
+def reported_speech(sentence: str, company: str) -> str | None:
+    """The sentence with ``company`` in the third person, or None if it has no first person."""
     if not FIRST_PERSON_RE.search(sentence):
         return None
-    # "WorkAllies says additionally, it ..." reads badly; the connective only linked the
+    # "Acme says additionally, it ..." reads badly; the connective only linked the
     # sentence to its neighbour in the policy.
     sentence = CONNECTIVE_RE.sub("", sentence, count=1)
     text = WE_CLAUSE_RE.sub(_rewrite_we, sentence)
     text = re.sub(r"\b[Oo]urselves\b", "itself", text)
     text = re.sub(r"\b[Oo]urs?\b", "its", text)
-    text = re.sub(r"\bus\b", "WorkAllies", text)
+    text = re.sub(r"\bus\b", lambda _us: company, text)
     if re.search(r"\b[Ww]e\b", text):  # a "we" the rewrite did not understand
         return None
-    return lower_first(text)
+    return lower_first(text, company)
 
 
-def lower_first(text: str) -> str:
-    """Lower-case the first letter unless the first word is a name or an acronym."""
+def lower_first(text: str, company: str) -> str:
+    """Lower-case the first letter unless the first word is a name (``company``'s, however
+    the policy capitalises it: "Workallies does ...") or an acronym."""
     first = text.split(" ", 1)[0]
-    if len(first) > 1 and first[1:].islower() and not first.lower().startswith("workallies"):
+    named = bool(company) and first.lower().startswith(company.lower())
+    if len(first) > 1 and first[1:].islower() and not named:
         return text[0].lower() + text[1:]
     return text
+
+
+def _reported(wording: Wording, sentence: str) -> str:
+    """ "{company} says {sentence}", opening with a capital even for a generic name."""
+    text = wording.reported.format(company=wording.company, sentence=sentence)
+    return text[:1].upper() + text[1:]
 
 
 def with_marker(text: str, markers: str) -> str:
@@ -125,30 +134,32 @@ def render_sentence(sentence: str, markers: str, wording: Wording) -> str:
     if connective := CONNECTIVE_RE.match(sentence):
         rest = sentence[connective.end() :]
         sentence = rest[:1].upper() + rest[1:]
-    reported = reported_speech(sentence)
+    reported = reported_speech(sentence, wording.company)
     if reported is not None:
-        return with_marker(wording.reported.format(sentence=reported), markers)
+        return with_marker(_reported(wording, reported), markers)
     if FIRST_PERSON_RE.search(sentence):
         return wording.quoted.format(sentence=sentence.strip()) + f" {markers}"
     return with_marker(sentence, markers)
 
 
-def list_item(text: str) -> str:
+def list_item(text: str, company: str) -> str:
     """A list entry as it reads inside a sentence: a labelled right shows its label."""
     if match := LABEL_RE.match(text):
-        return " ".join(lower_first(word) for word in match["label"].split())
+        return " ".join(lower_first(word, company) for word in match["label"].split())
     text = text.strip()
     if text.endswith(":"):  # a sub-heading in Title Case ("Sharing with Service Providers:")
-        return " ".join(lower_first(word) for word in text.rstrip(":").split())
-    return lower_first(text.rstrip(".:;,"))
+        return " ".join(lower_first(word, company) for word in text.rstrip(":").split())
+    return lower_first(text.rstrip(".:;,"), company)
 
 
-def render_list(lead_in: str, lead_marker: str, items: list[tuple[str, str]]) -> str:
+def render_list(
+    lead_in: str, lead_marker: str, items: list[tuple[str, str]], wording: Wording
+) -> str:
     """ "Lead-in [1]: first [2], second [3] and third [4]." """
-    head = reported_speech(lead_in)
-    head = ("WorkAllies says " + head) if head else lead_in
+    head = reported_speech(lead_in, wording.company)
+    head = _reported(wording, head) if head else lead_in
     head = head.strip().rstrip(".:;, ")
-    rendered = [f"{list_item(text)} {marker}" for text, marker in items]
+    rendered = [f"{list_item(text, wording.company)} {marker}" for text, marker in items]
     if len(rendered) > 1:
         body = ", ".join(rendered[:-1]) + " and " + rendered[-1]
     else:

@@ -84,7 +84,7 @@ class GroundedGenerator:
         """``model`` and ``selector``: the learned answerability model and sentence
         selector (the shipped ones if None)."""
         self.policy = policy
-        self.wording = wording or load_wording()
+        self.wording = (wording or load_wording()).for_policy(policy)
         self.model = model or AbstentionModel()
         self.selector = selector or SentenceSelector()
         words_ = self.wording.vocabulary
@@ -463,7 +463,7 @@ class GroundedGenerator:
             )
         lead_marker = numbering.marker(self.policy, statement.lead_in)
         items = [(s.text, numbering.marker(self.policy, s)) for s in statement.items]
-        text = compose.render_list(statement.lead_in.text, lead_marker, items)
+        text = compose.render_list(statement.lead_in.text, lead_marker, items, self.wording)
         if statement.more:
             text += " " + self.wording.list_more.format(count=statement.more)
         return text
@@ -483,7 +483,8 @@ class GroundedGenerator:
         """What the question asked that the policy does not say, in so many words."""
         notes = []
         question = MASK_RE.sub(" ", question)  # a masked card number is not a topic
-        unknown = [n for n in _names(question) if not self.vocabulary.known(stem([n.lower()])[0])]
+        names = _names(question, self.wording.company)
+        unknown = [n for n in names if not self.vocabulary.known(stem([n.lower()])[0])]
         if unknown:
             terms = " or ".join(unknown[:3])
             notes.append(self.wording.partial.unknown_terms.format(terms=terms))
@@ -554,14 +555,16 @@ def _heading_like(text: str) -> bool:
     return all(t[:1].isupper() or t.lower() in ("and", "or", "of", "with", "for") for t in tokens)
 
 
-def _names(question: str) -> list[str]:
+def _names(question: str, company: str) -> list[str]:
     """Names and acronyms in a question ("Facebook", "HIPAA"): capitalised words that do
-    not start one of its sentences. Only these are worth saying the policy does not
-    mention; an ordinary unknown word ("compliant") is usually just phrased differently."""
+    not start one of its sentences, other than the company's own name. Only these are
+    worth saying the policy does not mention; an ordinary unknown word ("compliant") is
+    usually just phrased differently."""
+    own = {"I", *company.split()}
     names = []
     for sentence in question_sentences(question):
         tokens = re.findall(r"[A-Za-z][\w-]*", sentence)
-        names += [t for t in tokens[1:] if t[0].isupper() and t not in ("I", "WorkAllies")]
+        names += [t for t in tokens[1:] if t[0].isupper() and t not in own]
     return list(dict.fromkeys(names))
 
 

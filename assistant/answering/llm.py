@@ -20,6 +20,7 @@ from assistant.answering.citations import cite, locate_quote, verify
 from assistant.answering.grounded import GroundedGenerator
 from assistant.answering.types import Answer, Citation, Generator
 from assistant.answering.wording import Wording, load_wording
+from assistant.brand import brand_of
 from assistant.policy import Policy, load_policy
 
 if TYPE_CHECKING:
@@ -160,9 +161,11 @@ def build_generator(settings: Settings, policy: Policy | None = None) -> Generat
     """The generator ``settings.generator`` names: "grounded" or "provider:model"."""
     policy = policy or load_policy(settings.policy_path)
     spec = settings.generator.strip()
+    # the company_name setting, else the name the policy uses for itself
+    wording = load_wording().for_company(brand_of(policy, settings.company_name).name)
     if spec == "grounded":
-        return GroundedGenerator(policy)
-    return LLMGenerator(init_chat_model(spec), policy)
+        return GroundedGenerator(policy, wording)
+    return LLMGenerator(init_chat_model(spec), policy, wording=wording)
 
 
 def init_chat_model(spec: str) -> Any:

@@ -7,6 +7,8 @@ from functools import cache
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from assistant.brand import brand_of
+from assistant.policy import Policy
 from assistant.templates import load_template
 
 
@@ -76,6 +78,16 @@ class Wording(_Strict):
     out_of_scope: str
     vocabulary: VocabularyWords
     llm: LlmPrompts
+    # The company statements are reported of ("{company} says ..."): not in the YAML but
+    # the policy's own (assistant.brand), set by ``for_company``.
+    company: str = ""
+
+    def for_company(self, company: str) -> Wording:
+        return self.model_copy(update={"company": company})
+
+    def for_policy(self, policy: Policy) -> Wording:
+        """This wording for ``policy``'s company, unless one is set already."""
+        return self if self.company else self.for_company(brand_of(policy).name)
 
     def meta_patterns(self) -> list[re.Pattern[str]]:
         """Our own remarks about the policy, which carry no citation by design: each

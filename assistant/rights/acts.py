@@ -18,13 +18,18 @@ whether a clause performs a request, and how sure that is. The rules, in order:
    policy asks users to tell it about; only counts as rectification).
 
 A request about someone else's data is filtered later (``recognition``), not here.
+
+The company's name (``assistant.brand``) is put into the patterns that address it
+("why are acme still emailing me?") once per brand, never per message.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
+from assistant.brand import Brand, or_configured
 from assistant.rights.text import Sentence, words
 from assistant.tickets import RequestType
 
@@ -41,10 +46,13 @@ class Act:
     only: frozenset[RequestType] | None = None  # None: any type
 
 
-# Leading words that carry no intent of their own ("hi, please just delete ...").
+# Where a pattern names the company a request is addressed to; filled in per brand.
+COMPANY = "<company>"
+# Leading words that carry no intent of their own ("hi, please just delete ..."); the
+# company's name is one too ("dear acme team, ...").
 _FILLERS = words(
     """please kindly just hi hello hey ok okay so and also then now again seriously yes
-    thanks thank sorry actually honestly hereby right well dear team workallies support
+    thanks thank sorry actually honestly hereby right well dear team support
     but or anyway ugh oh hmm hm look listen guys folks"""
 )
 # Verbs whose imperative asks WorkAllies to act. "tell", "explain", "show" ask for
@@ -88,14 +96,14 @@ _POLITE_STATEMENT = re.compile(
 )
 # Unwanted contact that keeps coming. Asked as a question it must be about *me* receiving
 # it or *you* repeating it: "do you still send newsletters?" is only a question.
-_COMPLAINT_ASKED = re.compile(
+_COMPLAINT_ASKED = (
     r"\b(?:keep|keeps|kept|continue to|continuing to|keep on)\b (?:\w+ ){0,2}?(?:getting|"
     r"receiving|sending|emailing|texting|calling|spamming|messaging|contacting)\b"
     r"|\bi (?:am )?still (?:\w+ )?(?:get|getting|receive|receiving|being sent)\b"
-    r"|\b(?:why|how come) (?:are|do|does|is) (?:you|you guys|workallies) still\b"
+    rf"|\b(?:why|how come) (?:are|do|does|is) (?:you|you guys|{COMPANY}) still\b"
 )
-_COMPLAINT = re.compile(
-    rf"{_COMPLAINT_ASKED.pattern}"
+_COMPLAINT = (
+    rf"{_COMPLAINT_ASKED}"
     r"|\bstill (?:email|text|call|send|spam|message|contact)(?:s|ing)? me\b"
 )
 _DESIRE = re.compile(
@@ -126,9 +134,9 @@ _PERFORMATIVE = re.compile(
     r"|\bi (?:do not|no longer) give (?:you )?(?:my )?(?:consent|permission)\b"
     r"|\bhereby\b|^pursuant to\b"
 )
-_CESSATION = re.compile(
+_CESSATION = (
     r"\bi (?:do not|no longer|never|really do not) (?:want|wish|need)"
-    r"(?: you| workallies| your company| anyone| you guys)? (?:to )?(?:have|keep|hold|store|use|"
+    rf"(?: you| {COMPANY}| your company| anyone| you guys)? (?:to )?(?:have|keep|hold|store|use|"
     r"using|process|processing|receive|get|getting|be|being|hear|contact|contacting|email|"
     r"emailing|send|sending|profile|profiling|track|tracking|share|sharing|sell|selling)\b"
     r"|\bi (?:do not|no longer) want (?:any ?more|any|more) \w+"
@@ -162,19 +170,40 @@ NEGATED = re.compile(
 )
 
 
-def _strip_fillers(clause: str) -> str:
+@dataclass(frozen=True)
+class _Addressed:
+    """The patterns that name the company a request is addressed to, for one brand."""
+
+    fillers: frozenset[str]
+    complaint_asked: re.Pattern[str]
+    complaint: re.Pattern[str]
+    cessation: re.Pattern[str]
+
+
+@lru_cache(maxsize=8)
+def _addressed(brand: Brand) -> _Addressed:
+    def build(pattern: str) -> re.Pattern[str]:
+        return re.compile(pattern.replace(COMPANY, brand.alias_regex))
+
+    names = frozenset(word for alias in brand.aliases for word in alias.split())
+    return _Addressed(
+        _FILLERS | names, build(_COMPLAINT_ASKED), build(_COMPLAINT), build(_CESSATION)
+    )
+
+
+def _strip_fillers(clause: str, fillers: frozenset[str]) -> str:
     """Drop greetings, politeness and adverbs ("please permanently delete" -> "delete")."""
     tokens = clause.split()
     while tokens:
         head = tokens[0].strip(",.!")
         adverb = head.endswith("ly") and len(head) > 4 and head not in _LY_VERBS
-        if head not in _FILLERS and not adverb:
+        if head not in fillers and not adverb:
             break
         tokens.pop(0)
     return " ".join(tokens)
 
 
-def _question_act(clause: str) -> Act | None:
+def _question_act(clause: str, addressed: _Addressed) -> Act | None:
     """Interrogative clauses: only polite requests and marketing complaints count."""
     polite = _POLITE_YOU.match(clause)
     if (
@@ -186,12 +215,12 @@ def _question_act(clause: str) -> Act | None:
         return Act("polite", 0.85)
     if _POLITE_MIND.match(clause) or (_POLITE_GET.match(clause) and " if " not in clause):
         return Act("polite", 0.8)
-    if _COMPLAINT_ASKED.search(clause):
+    if addressed.complaint_asked.search(clause):
         return Act("complaint", 0.7, MARKETING_ONLY)
     return None
 
 
-def _statement_act(clause: str, *, about_me: bool) -> Act | None:
+def _statement_act(clause: str, *, about_me: bool, addressed: _Addressed) -> Act | None:
     """Declarative and imperative clauses, strongest reading first."""
     if NEGATED.search(clause):
         return None
@@ -205,48 +234,51 @@ def _statement_act(clause: str, *, about_me: bool) -> Act | None:
         return Act("imperative", 0.85)
     if _POLITE_IF.match(clause) or _POLITE_STATEMENT.search(clause):
         return Act("polite", 0.85)
-    if _CESSATION.search(clause):
+    if addressed.cessation.search(clause):
         return Act("cessation", 0.85)
     desire = _DESIRE.search(clause)
     if desire and not _COGNITIVE.match(desire.group(1) or ""):
         return Act("desire", 0.9)
     if _NO_MORE.search(clause):
         return Act("no_more", 0.8, MARKETING_ONLY)
-    if _COMPLAINT.search(clause):
+    if addressed.complaint.search(clause):
         return Act("complaint", 0.75, MARKETING_ONLY)
     if _REPORT.search(clause) and about_me:
         return Act("report", 0.75, RECTIFICATION_ONLY)
     return None
 
 
-def clause_act(clause: str, *, about_me: bool = True) -> Act | None:
+def clause_act(clause: str, *, about_me: bool = True, brand: Brand | None = None) -> Act | None:
     """The request act a single normalised clause performs, if any. ``about_me`` says
-    whether the sentence concerns the user ("my name ..., it should be John")."""
-    clause = _strip_fillers(clause.strip())
+    whether the sentence concerns the user ("my name ..., it should be John"); ``brand``
+    is the company addressed (the configured policy's if None)."""
+    addressed = _addressed(or_configured(brand))
+    clause = _strip_fillers(clause.strip(), addressed.fillers)
     if not clause:
         return None
     first = clause.split(" ", 1)[0]
     if first in _INTERROGATIVES and not clause.startswith("do not"):
-        return _question_act(clause)
-    return _statement_act(clause, about_me=about_me)
+        return _question_act(clause, addressed)
+    return _statement_act(clause, about_me=about_me, addressed=addressed)
 
 
-def sentence_acts(sentence: Sentence) -> list[tuple[str, Act]]:
+def sentence_acts(sentence: Sentence, brand: Brand | None = None) -> list[tuple[str, Act]]:
     """(clause, act) for every request-performing clause of one sentence."""
-    opening = _strip_fillers(sentence.text)
+    brand = or_configured(brand)
+    opening = _strip_fillers(sentence.text, _addressed(brand).fillers)
     if _HYPOTHETICAL.match(opening) and not _POLITE_IF.match(opening):
         return []
     found = []
     about_me = _MINE.search(sentence.text) is not None
     for clause in sentence.clauses:
-        act = clause_act(clause, about_me=about_me)
+        act = clause_act(clause, about_me=about_me, brand=brand)
         if act is not None:
             found.append((clause, act))
     return found
 
 
-def is_question(norm: str) -> bool:
+def is_question(norm: str, brand: Brand | None = None) -> bool:
     """A message that asks something (used by the flow to spot side questions)."""
-    text = _strip_fillers(norm.strip())
+    text = _strip_fillers(norm.strip(), _addressed(or_configured(brand)).fillers)
     first = text.split(" ", 1)[0] if text else ""
     return text.endswith("?") or (first in _INTERROGATIVES and not text.startswith("do not"))

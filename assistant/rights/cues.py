@@ -5,6 +5,9 @@ Weights are rough log-odds: 4 names the right outright ("right to be forgotten",
 supporting evidence that only matters in combination ("emails", "wrong"). The
 precedence rules that no weight can express live in ``recognition``.
 
+Patterns name the company and other platforms through ``COMPANY`` and ``PLATFORMS``,
+filled in from the brand (``assistant.brand``) once per brand, never per message.
+
 Every pattern is linear-time: bounded gaps (``.{0,60}``, ``(?:\\w+ ){0,3}``), no nested
 unbounded repetition.
 """
@@ -13,8 +16,13 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from functools import lru_cache
 
+from assistant.brand import Brand, or_configured
+from assistant.rights.acts import COMPANY
 from assistant.tickets import RequestType as T
+
+PLATFORMS = "<platforms>"  # other freelance marketplaces (templates/brand.yaml)
 
 # Personal-data fields a user may ask to correct, longest first so "last name" wins over "name".
 FIELD = (
@@ -51,7 +59,7 @@ _CUES: dict[T, tuple[tuple[str, float], ...]] = {
         # likely after "wipe" or "export", so it only tips the balance.
         (
             r"\b(?:data|information|records|details|everything|stuff) (?:that )?(?:you|you guys|"
-            r"workallies|your company|you all) (?:have|has|hold|holds|keep|keeps|store|stored|"
+            rf"{COMPANY}|your company|you all) (?:have|has|hold|holds|keep|keeps|store|stored|"
             r"collected|process|processes|processed)\b",
             1,
         ),
@@ -62,7 +70,7 @@ _CUES: dict[T, tuple[tuple[str, float], ...]] = {
         ),
         (r"\b(?:dossier|file|profile|records?) (?:on|about) me\b|\bview my data\b", 1.5),
         (
-            r"\bwhat (?:personal )?(?:data|information|details) (?:you|workallies) (?:have|hold|"
+            rf"\bwhat (?:personal )?(?:data|information|details) (?:you|{COMPANY}) (?:have|hold|"
             r"keep|store|process)",
             1.5,
         ),
@@ -81,7 +89,7 @@ _CUES: dict[T, tuple[tuple[str, float], ...]] = {
         (
             r"\b(?:transfer|mov|tak|port|migrat|bring|switch|upload|import)\w*\b.{0,60}\b"
             r"(?:to|with me to) (?:another|other|a different|a new|different|new|a competitor|"
-            r"my new|upwork|fiverr|toptal)\b",
+            rf"my new|{PLATFORMS})\b",
             3,
         ),
         (r"\b(?:competitor|another (?:platform|provider|service|site|company))\b", 1),
@@ -89,7 +97,7 @@ _CUES: dict[T, tuple[tuple[str, float], ...]] = {
         (
             r"\b(?:transfer|move|port|migrate)\w* (?:all )?(?:of )?my (?:\w+ ){0,4}?(?:data|"
             r"information|reviews|profile|portfolio|history)\b"
-            r"|\b(?:upwork|fiverr|toptal|freelancer\.com|peopleperhour|guru\.com)\b",
+            rf"|\b{PLATFORMS}\b",
             2,
         ),
     ),
@@ -139,7 +147,7 @@ _CUES: dict[T, tuple[tuple[str, float], ...]] = {
             2.5,
         ),
         (
-            r"\b(?:no longer|do not|never) want (?:you|workallies|your company|anyone) to "
+            rf"\b(?:no longer|do not|never) want (?:you|{COMPANY}|your company|anyone) to "
             r"(?:have|keep|hold|store)\b",
             3,
         ),
@@ -250,10 +258,19 @@ _CUES: dict[T, tuple[tuple[str, float], ...]] = {
         (r"\bconsent\b", 1),
     ),
 }
-_COMPILED = {
-    kind: tuple((re.compile(pattern), weight) for pattern, weight in cues)
-    for kind, cues in _CUES.items()
-}
+
+
+@lru_cache(maxsize=8)
+def _compiled(brand: Brand) -> dict[T, tuple[tuple[re.Pattern[str], float], ...]]:
+    def build(pattern: str) -> re.Pattern[str]:
+        named = pattern.replace(COMPANY, brand.alias_regex)
+        return re.compile(named.replace(PLATFORMS, brand.platform_regex))
+
+    return {
+        kind: tuple((build(pattern), weight) for pattern, weight in cues)
+        for kind, cues in _CUES.items()
+    }
+
 
 # Someone under 18 is the subject. Nouns alone ("my son") count: a parent writing about
 # a child's account on an 18+ site is the case the Children section asks them to report.
@@ -267,10 +284,11 @@ _CHILD = re.compile(
 )
 
 
-def topic_scores(norm: str) -> dict[T, float]:
-    """Sum of cue weights per request type found in ``norm`` (each cue counted once)."""
+def topic_scores(norm: str, brand: Brand | None = None) -> dict[T, float]:
+    """Sum of cue weights per request type found in ``norm`` (each cue counted once);
+    ``brand``: the company addressed (the configured policy's if None)."""
     scores: dict[T, float] = defaultdict(float)
-    for kind, cues in _COMPILED.items():
+    for kind, cues in _compiled(or_configured(brand)).items():
         for pattern, weight in cues:
             if pattern.search(norm):
                 scores[kind] += weight

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from assistant.brand import Brand, or_configured
 from assistant.rights import answers
 from assistant.rights import slots as s
 from assistant.rights.acts import is_question
@@ -117,11 +118,13 @@ def opening_step(state: RequestInProgress) -> FlowStep:
     )
 
 
-def _explicit(state: RequestInProgress, text: str, norm: str) -> _Reading:
+def _explicit(state: RequestInProgress, text: str, norm: str, brand: Brand) -> _Reading:
     """Details the message states in so many words, whatever was asked."""
     minor = state.request_type is RequestType.MINOR_DATA_DELETION
     field = state.slots.get(s.CORRECTION_WHAT)
-    found = s.extract(text, norm, state.request_type, minor=minor, field=field)
+    found = s.extract(
+        text, norm, state.request_type, minor=minor, field=field, own_domains=brand.domains
+    )
     if s.CORRECTION_VALUE not in found and field:
         found.pop(s.CORRECTION_WHAT, None)  # "my email is ..." must not rename the field
     if state.asked == s.CHILD_ACCOUNT and s.EMAIL in found:
@@ -160,10 +163,10 @@ def _bare_value(state: RequestInProgress, text: str) -> _Reading:
     return _Reading(problem=problem, problem_slot=s.CORRECTION_VALUE)
 
 
-def _bare(state: RequestInProgress, text: str, norm: str) -> _Reading:
+def _bare(state: RequestInProgress, text: str, norm: str, brand: Brand) -> _Reading:
     """The message as a bare answer to the question last asked."""
     slot = state.asked
-    if slot is None or is_question(norm):
+    if slot is None or is_question(norm, brand):
         return _Reading()
     if slot == s.EMAIL:
         return _Reading(problem=wording().problems.not_an_email)
@@ -200,9 +203,9 @@ def _apply(state: RequestInProgress, reading: _Reading) -> FlowStep:
     return _next_step(state)
 
 
-def _switch_or_restated(state: RequestInProgress, text: str) -> FlowStep | None:
+def _switch_or_restated(state: RequestInProgress, text: str, brand: Brand) -> FlowStep | None:
     """A rights request in the message: a new one is a switch, the same one a nudge."""
-    detection = detect_request(text)
+    detection = detect_request(text, brand)
     if detection is None or detection.other_person:
         return None
     kinds = {detection.request_type, state.request_type}
@@ -214,38 +217,39 @@ def _switch_or_restated(state: RequestInProgress, text: str) -> FlowStep | None:
     return FlowStep("switch", detection=replace(detection, slots={**carried, **detection.slots}))
 
 
-def _decide(state: RequestInProgress, text: str, norm: str) -> FlowStep:
+def _decide(state: RequestInProgress, text: str, norm: str, brand: Brand) -> FlowStep:
     optional_asked = state.asked == s.CHILD_ACCOUNT
     if answers.is_cancel(norm) and not (optional_asked and answers.is_skip(norm)):
-        switched = _switch_or_restated(state, text)  # "never mind, just unsubscribe me"
+        switched = _switch_or_restated(state, text, brand)  # "never mind, just unsubscribe me"
         if switched is not None and switched.kind == "switch":
             return switched
         state.status, state.asked = "cancelled", None
         return FlowStep("cancelled", wording().cancelled)
     if state.status == "awaiting_confirmation" and answers.is_affirmative(norm):
         return FlowStep("filed_ready")
-    reading = _explicit(state, text, norm)
+    reading = _explicit(state, text, norm, brand)
     if reading.handled:
         return _apply(state, reading)
-    switched = _switch_or_restated(state, text)
+    switched = _switch_or_restated(state, text, brand)
     if switched is not None:
         return switched
     if state.status == "needs_info":
-        reading = _bare(state, text, norm)
+        reading = _bare(state, text, norm, brand)
         if reading.handled:
             return _apply(state, reading)
-    elif not is_question(norm) and len(norm.split()) <= 6:
+    elif not is_question(norm, brand) and len(norm.split()) <= 6:
         return _next_step(state)  # "hmm" at confirmation: show the summary again
     return FlowStep("not_for_me")
 
 
-def advance(state: RequestInProgress, message: str) -> FlowStep:
-    """Read one user message against a pending request (updated in place)."""
+def advance(state: RequestInProgress, message: str, brand: Brand | None = None) -> FlowStep:
+    """Read one user message against a pending request (updated in place); ``brand``: the
+    company addressed (the configured policy's if None)."""
     text, secrets = scrub(clean(message))
     notice = wording().secrets_notice.strip() if secrets else None
     if state.status not in ("needs_info", "awaiting_confirmation"):
         return FlowStep("not_for_me", notice=notice)
-    step = _decide(state, text, normalise(text))
+    step = _decide(state, text, normalise(text), or_configured(brand))
     return replace(step, notice=notice) if notice else step
 
 

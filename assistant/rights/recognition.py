@@ -17,6 +17,9 @@ request (see ``acts``) and the words around it name a right strongly enough (see
 
 ``confidence`` is a heuristic in [0, 1] (act strength x topic strength x margin over the
 runner-up), useful for ordering and thresholds, not a calibrated probability.
+
+``brand`` is the company the messages are addressed to ("acme, delete my account");
+None means the configured policy's.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from assistant.brand import Brand, or_configured
 from assistant.rights import slots as slot_readers
 from assistant.rights.acts import NEGATED, Act, clause_act, sentence_acts
 from assistant.rights.cues import mentions_child, parent_asks_deletion, topic_scores
@@ -78,20 +82,22 @@ def mentions_other_person(message: str) -> bool:
     return _OTHER_PERSON.search(normalise(clean(message))) is not None
 
 
-def _score(parts: list[tuple[Sentence, list[tuple[str, Act]]]]) -> dict[RequestType, float]:
+def _score(
+    parts: list[tuple[Sentence, list[tuple[str, Act]]]], brand: Brand
+) -> dict[RequestType, float]:
     """Cue weights: request sentences in full, request clauses again, the rest lightly.
     Clauses that refuse an action ("I do not want to delete ...") lend no words."""
     scores: dict[RequestType, float] = defaultdict(float)
     for sentence, acts in parts:
         kept = " , ".join(c for c in sentence.clauses if not NEGATED.search(c))
         if acts:
-            for kind, weight in topic_scores(kept).items():
+            for kind, weight in topic_scores(kept, brand).items():
                 scores[kind] += weight
             for clause, _act in acts:
-                for kind, weight in topic_scores(clause).items():
+                for kind, weight in topic_scores(clause, brand).items():
                     scores[kind] += weight * _REQUEST_CLAUSE_BONUS
         elif not sentence.asks:
-            for kind, weight in topic_scores(kept).items():
+            for kind, weight in topic_scores(kept, brand).items():
                 scores[kind] += weight * _CONTEXT_WEIGHT
     return scores
 
@@ -117,9 +123,9 @@ def _confidence(acts: list[Act], top: float, margin: float) -> float:
     return round(strength * min(1.0, 0.55 + top / 10) * (0.75 + 0.25 * margin), 3)
 
 
-def _other_person(parts: list[tuple[Sentence, list[tuple[str, Act]]]]) -> Detection:
+def _other_person(parts: list[tuple[Sentence, list[tuple[str, Act]]]], brand: Brand) -> Detection:
     acts = [act for _s, found in parts for _c, act in found]
-    choice = _choose(_score(parts), acts) if acts else None
+    choice = _choose(_score(parts, brand), acts) if acts else None
     kind = choice[0] if choice else RequestType.ACCESS
     confidence = max((act.strength for act in acts), default=0.5)
     return Detection(kind, confidence, {}, _evidence(parts), other_person=True)
@@ -129,7 +135,7 @@ def _evidence(parts: list[tuple[Sentence, list[tuple[str, Act]]]]) -> tuple[str,
     return tuple(clause for _s, found in parts for clause, _a in found)
 
 
-def detect_request(message: str) -> Detection | None:
+def detect_request(message: str, brand: Brand | None = None) -> Detection | None:
     """The right the user is exercising in ``message``, with the slots it states; None for
     questions, hypotheticals and third parties' intentions; ``other_person=True`` for
     requests about someone else's data."""
@@ -137,15 +143,16 @@ def detect_request(message: str) -> Detection | None:
     norm = normalise(text)
     if not norm:
         return None
-    parts = [(s, sentence_acts(s)) for s in sentences(norm)]
+    brand = or_configured(brand)
+    parts = [(s, sentence_acts(s, brand)) for s in sentences(norm)]
     if _OTHER_PERSON.search(norm):
-        return _other_person(parts)
+        return _other_person(parts, brand)
     acts = [act for _s, found in parts for _c, act in found]
     if not acts and parent_asks_deletion(norm):
-        return _minor_deletion(text, norm)
+        return _minor_deletion(text, norm, brand)
     if not acts:
         return None
-    scores = _score(parts)
+    scores = _score(parts, brand)
     choice = _choose(scores, acts)
     if choice is None:
         return None
@@ -153,27 +160,32 @@ def detect_request(message: str) -> Detection | None:
     confidence = _confidence(acts, scores[kind], margin)
     if kind is RequestType.ERASURE and mentions_child(norm):
         kind = RequestType.MINOR_DATA_DELETION
-    slots = slot_readers.extract(text, norm, kind, minor=kind is RequestType.MINOR_DATA_DELETION)
+    slots = _slots(text, norm, kind, brand)
     return Detection(kind, confidence, slots, _evidence(parts))
+
+
+def _slots(text: str, norm: str, kind: RequestType, brand: Brand) -> dict[str, str]:
+    minor = kind is RequestType.MINOR_DATA_DELETION
+    return slot_readers.extract(text, norm, kind, minor=minor, own_domains=brand.domains)
 
 
 # A parent's "how do I get his stuff deleted?" asks for exactly one thing.
 _PARENT_QUESTION_CONFIDENCE = 0.8
 
 
-def _minor_deletion(text: str, norm: str) -> Detection:
+def _minor_deletion(text: str, norm: str, brand: Brand) -> Detection:
     kind = RequestType.MINOR_DATA_DELETION
-    slots = slot_readers.extract(text, norm, kind, minor=True)
+    slots = _slots(text, norm, kind, brand)
     return Detection(kind, _PARENT_QUESTION_CONFIDENCE, slots, ("parent asks for deletion",))
 
 
-def suggest_request(message: str) -> RequestType | None:
+def suggest_request(message: str, brand: Brand | None = None) -> RequestType | None:
     """The right a question is clearly about ("can I delete my account?"), so the chat can
     offer to file it. Only an offer: nothing is filed unless the user then says yes."""
     norm = normalise(clean(message))
     if not norm or _OTHER_PERSON.search(norm):
         return None
-    scores = topic_scores(norm)
+    scores = topic_scores(norm, brand)
     if not scores:
         return None
     kind, top = max(scores.items(), key=lambda pair: pair[1])
@@ -184,12 +196,10 @@ def suggest_request(message: str) -> RequestType | None:
     return kind
 
 
-def detection_for(kind: RequestType, message: str) -> Detection:
+def detection_for(kind: RequestType, message: str, brand: Brand | None = None) -> Detection:
     """A detection for a type the user accepted from an offer, with the slots ``message`` states."""
     text = clean(message)
-    norm = normalise(text)
-    slots = slot_readers.extract(text, norm, kind, minor=kind is RequestType.MINOR_DATA_DELETION)
-    return Detection(kind, 0.5, slots, ())
+    return Detection(kind, 0.5, _slots(text, normalise(text), kind, or_configured(brand)), ())
 
 
 def says_yes(message: str) -> bool:
@@ -227,7 +237,7 @@ _CONJOINED = re.compile(r"\b(?:and(?: then| also)?|as well as|plus)\b")
 
 
 def _clause_kinds(
-    clause: str, act: Act, sentence_scores: dict[RequestType, float]
+    clause: str, act: Act, sentence_scores: dict[RequestType, float], brand: Brand
 ) -> list[RequestType]:
     """The types one request clause performs: by the words of each conjoined part when
     they name a right ("send me a copy" in "correct my email and send me a copy"), else by
@@ -238,12 +248,12 @@ def _clause_kinds(
     # object of the first ("delete my account and all the data you hold on me").
     parts = [(first, act)]
     for part in rest:
-        if (own_act := clause_act(part, about_me=True)) is not None:
+        if (own_act := clause_act(part, about_me=True, brand=brand)) is not None:
             parts.append((part, own_act))
         elif _DESIRE_ELLIPSIS.match(part.strip()):  # "I withdraw consent and want you to ..."
             parts.append((part, act))
     for part, part_act in parts:
-        own = _choose(topic_scores(part), [part_act])
+        own = _choose(topic_scores(part, brand), [part_act])
         if own is not None and own[0] not in kinds:
             kinds.append(own[0])
     if kinds:
@@ -252,12 +262,13 @@ def _clause_kinds(
     return [shared[0]] if shared else []
 
 
-def detect_all(message: str) -> list[Detection]:
+def detect_all(message: str, brand: Brand | None = None) -> list[Detection]:
     """Every right ``message`` exercises, one detection per type, in the order asked (an
     email can ask to stop marketing *and* delete the account). Questions and hypotheticals
     ("if I delete my account, what happens?") add none; a request about someone else's
     data is the one ``other_person`` detection, as in ``detect_request``."""
-    whole = detect_request(message)
+    brand = or_configured(brand)
+    whole = detect_request(message, brand)
     if whole is None or whole.other_person:
         return [whole] if whole else []
     text = clean(message)
@@ -265,12 +276,12 @@ def detect_all(message: str) -> list[Detection]:
     minor = mentions_child(norm)
     kinds: list[RequestType] = []
     for sentence in sentences(norm):
-        acts = sentence_acts(sentence)
+        acts = sentence_acts(sentence, brand)
         if not acts:
             continue
-        sentence_scores = _score([(sentence, acts)])
+        sentence_scores = _score([(sentence, acts)], brand)
         for clause, act in acts:
-            for found in _clause_kinds(clause, act, sentence_scores):
+            for found in _clause_kinds(clause, act, sentence_scores, brand):
                 kind = RequestType.MINOR_DATA_DELETION if found is ERASURE and minor else found
                 if kind not in kinds:
                     kinds.append(kind)
@@ -279,11 +290,6 @@ def detect_all(message: str) -> list[Detection]:
     return [
         whole
         if kind is whole.request_type
-        else Detection(
-            kind,
-            whole.confidence,
-            slot_readers.extract(text, norm, kind, minor=kind is RequestType.MINOR_DATA_DELETION),
-            whole.evidence,
-        )
+        else Detection(kind, whole.confidence, _slots(text, norm, kind, brand), whole.evidence)
         for kind in kinds
     ]

@@ -13,6 +13,7 @@ from typing import Literal
 
 from email_validator import EmailNotValidError, validate_email
 
+from assistant.brand import configured_brand
 from assistant.rights.cues import FIELD
 from assistant.rights.secrets import MASK_PREFIX as MASK
 from assistant.rights.secrets import scrub
@@ -29,8 +30,6 @@ CORRECTION_WHAT = "correction_what"
 CORRECTION_VALUE = "correction_value"
 OBJECTION_GROUNDS = "objection_grounds"
 
-# WorkAllies' own addresses appear in pasted policy text; they are never the requester's.
-_OWN_DOMAINS = ("workallies.com",)
 _TOKEN_EDGE = "\"'`.,;:!?()[]{}<>*"
 
 
@@ -40,8 +39,12 @@ class EmailCheck:
     problem: str | None  # why the first address-like token was rejected, if one was
 
 
-def check_emails(text: str) -> EmailCheck:
-    """Every whitespace token containing '@' is a candidate; email-validator decides."""
+def check_emails(text: str, own_domains: tuple[str, ...] | None = None) -> EmailCheck:
+    """Every whitespace token containing '@' is a candidate; email-validator decides.
+    Addresses at ``own_domains`` (the company's, which pasted policy text brings along;
+    the configured policy's if None) are never the requester's."""
+    if own_domains is None:
+        own_domains = configured_brand().domains
     valid: list[str] = []
     problem: str | None = None
     for token in text.split():
@@ -55,7 +58,7 @@ def check_emails(text: str) -> EmailCheck:
         except (EmailNotValidError, ValueError) as exc:
             problem = problem or str(exc)
             continue
-        if not normalized.lower().endswith(_OWN_DOMAINS) and normalized not in valid:
+        if not normalized.lower().endswith(own_domains) and normalized not in valid:
             valid.append(normalized)
     return EmailCheck(tuple(valid), problem)
 
@@ -284,13 +287,15 @@ def extract(
     *,
     minor: bool,
     field: str | None = None,
+    own_domains: tuple[str, ...] | None = None,
 ) -> dict[str, str]:
     """All slots a message states for a request of ``request_type``. ``field`` is the
-    field a rectification already names (from an earlier turn), to check values against.
-    Passwords stated in words are masked first, so none can become any slot."""
+    field a rectification already names (from an earlier turn), to check values against;
+    ``own_domains`` as in ``check_emails``. Passwords stated in words are masked first,
+    so none can become any slot."""
     text, _found = scrub(text)
     slots: dict[str, str] = {}
-    emails = check_emails(text).valid
+    emails = check_emails(text, own_domains).valid
     value = None
     if request_type is RequestType.RECTIFICATION:
         what, value = _correction(text, field)

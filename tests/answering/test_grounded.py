@@ -235,11 +235,14 @@ def test_a_policy_without_a_contact_address_still_offers_its_closest_passage() -
     ],
 )  # fmt: skip
 def test_reported_speech(sentence: str, reported: str) -> None:
-    assert reported_speech(sentence) == reported
+    assert reported_speech(sentence, "WorkAllies") == reported
 
 
 def test_sentences_without_first_person_are_kept_as_they_are() -> None:
-    assert reported_speech("You have the right to stop receiving direct marketing.") is None
+    assert (
+        reported_speech("You have the right to stop receiving direct marketing.", "WorkAllies")
+        is None
+    )
 
 
 # ---------------------------------------------------------------- sentence choice and shape
