@@ -311,3 +311,31 @@ def test_chat_speak_is_spelled_out_keeping_sentences_and_abbreviations(
     assert rewrite("do u sell my data? r u sure") == "do you sell my data? are you sure"
     assert rewrite("Is my data sent to the U.S.?") == "Is my data sent to the U.S.?"
     assert rewrite("Do you use cookies?") == "Do you use cookies?"
+
+
+def test_hits_carry_each_sentence_cosine_from_its_own_vector(
+    index: PolicyIndex, fake: HashingEmbedder
+) -> None:
+    """Answering reads which sentence of a clause the question is about: the view gives a
+    long clause's sentences their own vectors' cosines, a one-sentence clause its own."""
+    question = "do you use cookies to optimise browsing"
+    hits = HybridRetriever(index).search(question, k=5)
+    policy = index.policy()
+    query = fake.embed_query(dense_query(LexicalIndex(policy).expander.expand(question)))
+    by_id = {r.id: r for r in records(policy)}
+    checked = 0
+    for hit in hits:
+        assert hit.sentences is not None
+        for n in range(4):
+            record = by_id.get(f"{hit.clause.id}#{n + 1}") or (
+                by_id[hit.clause.id] if n == 0 else None
+            )
+            got = hit.sentences.sentence(hit.clause.id, n)
+            if record is None:
+                assert got is None
+                continue
+            assert got == pytest.approx(cosine(query, fake.embed_query(record.text)), abs=1e-6)
+            checked += 1
+    assert checked > len(hits)  # some hit had several sentences
+    assert hits[0].sentences is hits[1].sentences  # one view per search, shared
+    assert hits[0].sentences.sentence("no-such-clause", 0) is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -479,3 +480,35 @@ def test_a_masked_secret_is_not_named_as_a_missing_topic(
     )
     assert not answer.abstained
     assert "REDACTED" not in answer.text and "card_number" not in answer.text
+
+
+def test_a_question_off_topic_is_out_of_scope_even_when_a_clause_scores_well(
+    grounded: GroundedGenerator, make_hits: MakeHits
+) -> None:
+    hits = make_hits("your-data-protection-rights-2", "introduction-2", similarity=0.6)
+    answer = grounded.answer("Can you help me fix a bug in my Python code?", hits)
+    assert answer.abstained and answer.out_of_scope and answer.citations == ()
+
+
+def _selector(rule_weight: float) -> object:
+    from assistant.learning.decisions import SentenceSelector
+    from assistant.learning.features import SENTENCE_FEATURES
+    from assistant.learning.models import LinearModel
+
+    n = len(SENTENCE_FEATURES)
+    blank = LinearModel(SENTENCE_FEATURES, (0.0,) * n, (1.0,) * n, (0.0,) * n, 0.0, {})
+    return SentenceSelector(replace(blank, thresholds={"rule_weight": rule_weight}))
+
+
+def test_an_unsure_ranking_shows_a_second_reading_from_another_clause(
+    policy: Policy, make_hits: MakeHits
+) -> None:
+    """With every sentence equally likely (no learned signal) the best gets company from
+    another clause; when the ranking is sure, the best sentence leads the same way."""
+    hits = make_hits("direct-marketing-1.4", "how-long-do-we-keep-personal-information-1")
+    question = "Can I stop receiving direct marketing?"
+    unsure = GroundedGenerator(policy, selector=_selector(0.0)).answer(question, hits)  # type: ignore[arg-type]
+    sure = GroundedGenerator(policy, selector=_selector(50.0)).answer(question, hits)  # type: ignore[arg-type]
+    assert len({c.clause_id for c in unsure.citations}) >= 2
+    assert unsure.citations[0].clause_id == sure.citations[0].clause_id
+    assert len(sure.citations) <= len(unsure.citations)

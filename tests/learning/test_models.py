@@ -100,3 +100,54 @@ def test_the_newest_blind_batch_is_not_trained_on() -> None:
     names = {p.name for p in [*answers, *retrieval]}
     assert UNTRAINED_BLIND and not (UNTRAINED_BLIND & names)
     assert "answers.yaml" in names and "answers-batch-3.yaml" in names
+
+
+def _row(sentence_y: list[int], rule: list[float], signal: list[float]) -> object:
+    from assistant.learning.collect import Example, Row
+
+    example = Example("f.yaml", "workallies", "q", ("gold",))
+    return Row(example, 1, [], [[s] for s in signal], sentence_y, rule_scores=rule)
+
+
+def test_the_rule_weight_is_chosen_on_held_out_rows() -> None:
+    """The rule score is blended in only as far as it picks gold on held-out rows: here
+    the selector's one feature picks gold in one row and the rules in the other two."""
+    from assistant.learning.models import LinearModel
+    from assistant.learning.training import choose_rule_weight
+
+    model = LinearModel(("signal",), (0.0,), (1.0,), (1.0,), 0.0, {})
+    rows = [
+        _row([1, 0], [0.0, 0.1], [1.0, -1.0]),  # the selector is right, rules close
+        _row([0, 1], [0.0, 1.0], [0.5, -0.5]),  # the rules are right by a margin
+        _row([0, 1], [0.0, 1.0], [0.5, -0.5]),
+    ]
+    weight = choose_rule_weight({"f.yaml": (rows, model)})  # type: ignore[dict-item]
+    assert weight > 0.0
+    assert choose_rule_weight({"f.yaml": (rows[:1], model)}) == 0.0  # type: ignore[dict-item]
+
+
+def test_ranking_orders_by_blended_log_odds_and_shares_sum_to_one(policy_clause: object) -> None:
+    from assistant.learning.decisions import SentenceSelector
+    from assistant.learning.models import LinearModel
+
+    candidates = policy_clause  # three candidates, rule scores falling
+    plain = SentenceSelector(LinearModel(("x",), (0.0,), (1.0,), (1.0,), 0.0, {}))
+    ranked = plain.rank(candidates, [0.2, 0.5, 0.8])  # type: ignore[arg-type]
+    assert [c.start for c in ranked] == [c.start for c in reversed(candidates)]  # type: ignore[call-overload]
+    assert sum(c.learned or 0.0 for c in ranked) == pytest.approx(1.0)
+    blended = SentenceSelector(
+        LinearModel(("x",), (0.0,), (1.0,), (1.0,), 0.0, {"rule_weight": 8.0})
+    )
+    assert blended.rank(candidates, [0.2, 0.5, 0.8])[0].start == candidates[0].start  # type: ignore[arg-type,index]
+    assert plain.rank(candidates, []) == list(candidates)  # type: ignore[call-overload]
+
+
+@pytest.fixture()
+def policy_clause() -> list[object]:
+    from assistant.answering.selection import Candidate
+
+    clause = parse_policy("Title\n\nOne sentence here. Two sentence here. Three here.").clauses[-1]
+    return [
+        Candidate(clause, i, i + 1, 0, i, 0.5, coverage, frozenset(), frozenset())
+        for i, coverage in enumerate((0.6, 0.2, -0.2))
+    ]
