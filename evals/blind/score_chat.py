@@ -1,4 +1,4 @@
-"""Score blind batch 4 end to end through Assistant.respond (the chat path users meet).
+"""Score a blind answer batch end to end through Assistant.respond (the chat path users meet).
 
 Usage: .venv/bin/python evals/blind/score_chat.py <batch.yaml> <out.json>
 Prints aggregate metrics only; per-case details go to <out.json>.
