@@ -184,10 +184,17 @@ def answer_in_context(
 CONTEXT_SEARCH_WIDTH = 4  # a follow-up ranks retrieval_k * 4 clauses of each search
 SECTION_PRIOR = 0.15  # added to the fused score of a clause in such a section
 FOLLOWUP_WEIGHT = 0.5  # weight of the follow-up's own words against the merged question's
+# The user has just read the clauses the previous answer quoted: quoting them first again
+# answers the question before, not the follow-up.
+REPEAT_PENALTY = 0.1
 
 
 def rank_in_context(
-    merged: list[Hit], followup: list[Hit], sections: tuple[str, ...], k: int
+    merged: list[Hit],
+    followup: list[Hit],
+    sections: tuple[str, ...],
+    k: int,
+    quoted: tuple[str, ...] = (),
 ) -> list[Hit]:
     """The merged question's hits re-ranked for a follow-up: by the evidence of the merged
     question and of the follow-up's own words together, with a prior for the sections the
@@ -198,11 +205,12 @@ def rank_in_context(
     pool = {h.clause.id: h for h in [*followup, *merged]}  # the merged question's hit wins
     base = {h.clause.id: h.score for h in merged}
     base_floor = min(base.values(), default=0.0)
-    cited = set(sections)
+    cited, seen = set(sections), set(quoted)
 
     def score(hit: Hit) -> float:
         prior = SECTION_PRIOR if hit.clause.section in cited else 0.0
         cid = hit.clause.id
+        prior -= REPEAT_PENALTY if cid in seen else 0.0
         return base.get(cid, base_floor) + FOLLOWUP_WEIGHT * own.get(cid, floor) + prior
 
     return sorted(pool.values(), key=lambda h: -score(h))[:k]

@@ -78,6 +78,7 @@ class _TurnResult:
     reply: Reply
     remember_question: str | None = None
     remember_sections: tuple[str, ...] = ()
+    remember_clauses: tuple[str, ...] = ()
 
 
 class Assistant:
@@ -191,6 +192,7 @@ class Assistant:
             if result.remember_question:
                 state.last_question = result.remember_question
                 state.last_sections = list(result.remember_sections)
+                state.last_clauses = list(result.remember_clauses)
             self.sessions.save(session_id, state)
         return reply
 
@@ -227,7 +229,8 @@ class Assistant:
         # The question as last answered: the reading kept, so a topic the last turn left
         # behind ("is a 16 year old allowed to use it?" read alone) does not come back.
         history = [Turn("user", state.last_question)] if state.last_question else []
-        query, answer = self._answer_each(text, history, tuple(state.last_sections))
+        previous = (tuple(state.last_sections), tuple(state.last_clauses))
+        query, answer = self._answer_each(text, history, previous)
         body = answer.text
         if state.pending_request is not None:
             body = f"{body}\n\n{rights.resume_prompt(rights.load_state(state.pending_request))}"
@@ -248,10 +251,11 @@ class Assistant:
             citations=_citations(answer),
             request=_request_state(state),
         )
-        return _TurnResult(reply, remember_question=query, remember_sections=_sections(answer))
+        sections, clauses = _cited(answer)
+        return _TurnResult(reply, query, remember_sections=sections, remember_clauses=clauses)
 
     def _answer_each(
-        self, text: str, history: list[Turn], sections: tuple[str, ...]
+        self, text: str, history: list[Turn], previous: tuple[tuple[str, ...], tuple[str, ...]]
     ) -> tuple[str, Answer]:
         """The question to remember and the answer: one per question the message asks,
         each read after the ones before it ("... my data? How long do you keep it?").
@@ -261,13 +265,13 @@ class Assistant:
         query = text
         for i, part in enumerate(questions.parts):
 
-            def near(query: str, message: str, cited: tuple[str, ...] = sections) -> Answer:
-                return self._answer_followup(query, message, cited)
+            def near(query: str, message: str, cited: tuple[Any, Any] = previous) -> Answer:
+                return self._answer_followup(query, message, *cited)
 
             query, answer = answer_in_context(part, history, self._answer_query, i > 0, near)
             answered.append((part, answer))
             history = [*history, Turn("user", part)]
-            sections = _sections(answer)
+            previous = _cited(answer)
         if len(answered) == 1:
             return query, answered[0][1]
         answer = combine_answers(answered, self._text["question_part"])
@@ -280,14 +284,16 @@ class Assistant:
         hits = self.retriever.search(query, k=self.settings.retrieval_k)
         return self.generator.answer(query, hits)
 
-    def _answer_followup(self, query: str, message: str, sections: tuple[str, ...]) -> Answer:
+    def _answer_followup(
+        self, query: str, message: str, sections: tuple[str, ...], clauses: tuple[str, ...] = ()
+    ) -> Answer:
         """A follow-up merged with the question before it: retrieved for both and for its
         own words, near what the previous answer cited."""
         k = self.settings.retrieval_k
         wide = k * CONTEXT_SEARCH_WIDTH
         merged = self.retriever.search(query, k=wide)
         own = self.retriever.search(message, k=wide)
-        return self.generator.answer(query, rank_in_context(merged, own, sections, k))
+        return self.generator.answer(query, rank_in_context(merged, own, sections, k, clauses))
 
     # ------------------------------------------------------------ rights requests
 
@@ -433,11 +439,13 @@ class Assistant:
         )
 
 
-def _sections(answer: Answer) -> tuple[str, ...]:
-    """The sections an answer cited (none for an abstention: its contact clause is no topic)."""
+def _cited(answer: Answer) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The sections and clauses an answer cited (none for an abstention: its contact
+    clause is no topic)."""
     if answer.abstained:
-        return ()
-    return tuple(dict.fromkeys(c.section for c in answer.citations))
+        return (), ()
+    citations = answer.citations
+    return tuple(dict.fromkeys(c.section for c in citations)), tuple(c.clause_id for c in citations)
 
 
 def _citations(answer: Answer) -> list[Citation]:

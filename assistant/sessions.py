@@ -51,6 +51,7 @@ class SessionState:
     last_question: str | None = None  # the last standalone question, for follow-ups
     # The policy sections the last answer cited: what an elliptical follow-up is about.
     last_sections: list[str] = field(default_factory=list)
+    last_clauses: list[str] = field(default_factory=list)  # and the clauses it quoted
     offered_request: str | None = None  # a request type the last answer offered to file
 
     def add(self, role: str, text: str) -> None:
@@ -64,6 +65,7 @@ class SessionState:
                 "pending_request": self.pending_request,
                 "last_question": self.last_question,
                 "last_sections": self.last_sections,
+                "last_clauses": self.last_clauses,
                 "offered_request": self.offered_request,
             }
         )
@@ -76,6 +78,7 @@ class SessionState:
             pending_request=data.get("pending_request"),
             last_question=data.get("last_question"),
             last_sections=[str(s) for s in data.get("last_sections") or []],
+            last_clauses=[str(c) for c in data.get("last_clauses") or []],
             offered_request=data.get("offered_request"),
         )
 

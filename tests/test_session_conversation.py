@@ -54,5 +54,7 @@ def test_the_sections_an_answer_cited_are_remembered_for_its_follow_up(
     state = fast_assistant.sessions.load("sections")
     assert reply.citations and state.last_sections
     assert set(state.last_sections) == {c.section for c in reply.citations}
+    assert state.last_clauses == [c.clause_id for c in reply.citations]
     fast_assistant.respond("sections", "lol ok thanks")  # small talk keeps them
-    assert fast_assistant.sessions.load("sections").last_sections == state.last_sections
+    kept = fast_assistant.sessions.load("sections")
+    assert (kept.last_sections, kept.last_clauses) == (state.last_sections, state.last_clauses)

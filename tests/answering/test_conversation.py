@@ -394,6 +394,16 @@ def test_a_follow_up_ranks_clauses_found_by_either_search(make_hits) -> None:
     assert ranked[0].clause.id == "cookies-1"  # in both lists' evidence it stays first
 
 
+def test_a_follow_up_does_not_lead_with_the_clause_just_quoted(make_hits) -> None:
+    """ "what if I have trouble with that?" after a deletion answer: the clause the user
+    has just read yields first place to a close runner-up, but stays in the list."""
+    first, second = make_hits("cookies-1", "children-1")
+    merged = [first, replace(second, score=first.score - 0.05)]
+    ranked = rank_in_context(merged, [], (), k=2, quoted=("cookies-1",))
+    assert [h.clause.id for h in ranked] == ["children-1", "cookies-1"]
+    assert rank_in_context(merged, [], (), k=2)[0].clause.id == "cookies-1"
+
+
 def test_only_the_merged_reading_is_answered_in_context() -> None:
     message = "is a 16 year old allowed to use it?"
     asked, answer = _answers({message: 0.9})
