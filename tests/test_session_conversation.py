@@ -15,13 +15,14 @@ from assistant.session import Assistant
 class _ConfidentAbout:
     """A fake generator: confident only about questions that end with the given words."""
 
-    def __init__(self, *endings: str) -> None:
+    def __init__(self, *endings: str, unless: str = "\0") -> None:
         self.endings = endings
+        self.unless = unless  # never confident about a question containing this
         self.asked: list[str] = []
 
     def answer(self, question: str, hits: Sequence[Hit]) -> Answer:
         self.asked.append(question)
-        if question.rstrip("?").endswith(self.endings):
+        if question.rstrip("?").endswith(self.endings) and self.unless not in question:
             return Answer("An answer.", confidence=0.9)
         return Answer("Not covered.", abstained=True)
 
@@ -38,7 +39,8 @@ def test_a_new_topic_is_remembered_as_read_so_the_old_one_does_not_come_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assistant = Assistant.for_testing(tmp_path)
-    fake = _ConfidentAbout("sell my data", "allowed to use it", "Why")
+    # the policy answers each topic alone, not the two read as one question
+    fake = _ConfidentAbout("sell my data", "allowed to use it", "Why", unless="data? Is a 16")
     monkeypatch.setattr(assistant, "generator", fake)
     assistant.respond("topics", "Do you sell my data?")
     assistant.respond("topics", "is a 16 year old allowed to use it?")

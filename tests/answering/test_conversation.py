@@ -83,7 +83,7 @@ def _history(*questions: str) -> list[Turn]:
          ["collect", "cookies"]),
         (["Do you use cookies?"], "why?", ["Why do you use cookies"]),
         (["Do you collect my payment information?"], "who do you share it with?",
-         ["payment information", "share my payment information with"]),
+         ["payment information", "share it with"]),
         (["Can I delete my data?"], "what if I have trouble with that?", ["delete", "trouble"]),
         (["Do you collect data from children?"], "what if you do by accident?",
          ["children", "accident"]),
@@ -91,12 +91,7 @@ def _history(*questions: str) -> list[Turn]:
         (["How long do you keep my data?", "and after my account is closed?"], "why?",
          ["keep my data", "closed", "Why"]),
         (["Do you use cookies?", "thanks!"], "why?", ["Why do you use cookies"]),
-        # the thing ends before its verb: "your site", not "your site link"
-        (["Does your site link to other websites?"], "does your policy cover it?",
-         ["cover your site?"]),
-        (["Do my messages stay private?"], "who can read them?", ["read my messages?"]),
-        (["Does my credit card number get stored?"], "who sees it?",
-         ["sees my credit card number?"]),
+        (["Do my messages stay private?"], "who can read them?", ["messages", "read them?"]),
     ],
 )  # fmt: skip
 def test_follow_ups_are_merged_with_the_previous_question(
@@ -149,27 +144,9 @@ def test_a_wh_word_with_a_pro_verb_asks_the_previous_question_again(
     assert standalone_question(message, [Turn("user", previous)]) == expected
 
 
-@pytest.mark.parametrize(
-    ("previous", "message", "expected"),
-    [
-        ("Do you collect my payment information?", "who do you share it with?",
-         "Who do you share my payment information with?"),
-        ("Where is my data stored?", "how is it protected?", "How is my data protected?"),
-        ("Do you keep my account details?", "for how long do you keep them?",
-         "For how long do you keep my account details?"),
-    ],
-)  # fmt: skip
-def test_a_pronoun_stands_for_what_the_previous_question_called_mine(
-    previous: str, message: str, expected: str
-) -> None:
-    query = standalone_question(message, [Turn("user", previous)])
-    assert query.endswith(expected), query
-    assert query.startswith(previous)  # the earlier question stays as context
-
-
-def test_an_unclear_pronoun_is_left_alone() -> None:
+def test_a_follow_up_with_a_pronoun_is_read_after_the_previous_question_as_it_is() -> None:
     query = standalone_question("is it shared with them?", [Turn("user", "Do you log my IP?")])
-    assert query.endswith("Is it shared with them?"), query
+    assert query == "Do you log my IP? Is it shared with them?"
 
 
 def test_what_for_asks_why() -> None:
@@ -182,36 +159,6 @@ def test_a_message_that_leans_on_the_last_one_is_merged_even_with_topic_words() 
     history = [Turn("user", "Do you collect data from children?")]
     query = standalone_question("what if a child signs up anyway?", history)
     assert query.startswith("Do you collect data from children?"), query
-
-
-@pytest.mark.parametrize(
-    ("previous", "message", "expected"),
-    [
-        # "it" is the thing, not what the question said of it
-        (
-            "Is my portfolio public?",
-            "what if I delete it later?",
-            "Is my portfolio public? What if I delete my portfolio later?",
-        ),
-        # "they" is whom the previous question named as receiving it
-        (
-            "Do you share my information with payment vendors?",
-            "can they use it to advertise to me?",
-            "Do you share my information with payment vendors? "
-            "Can payment vendors use my information to advertise to me?",
-        ),
-        # not a copula question: the phrase is kept whole
-        (
-            "Do you collect my payment information?",
-            "who do you share it with?",
-            "Do you collect my payment information? Who do you share my payment information with?",
-        ),
-    ],
-)
-def test_pronouns_in_a_follow_up_are_read_against_the_previous_question(
-    previous: str, message: str, expected: str
-) -> None:
-    assert standalone_question(message, [Turn("user", previous)]) == expected
 
 
 @pytest.mark.parametrize(
@@ -346,7 +293,7 @@ def test_a_pronoun_in_a_later_question_of_the_same_message_is_read_in_its_contex
     asked, answer = _answers({})
     history = [Turn("user", "Do you sell my data?")]
     answer_in_context("How long do you keep it?", history, answer, same_message=True)
-    assert asked == ["Do you sell my data? How long do you keep my data?"]
+    assert asked == ["Do you sell my data? How long do you keep it?"]
 
 
 _ANY_TEXT = st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=120)
