@@ -56,6 +56,14 @@ QUOTED_USER_TURNS = 4  # the customer's last messages kept with a chat ticket
 TICKET_ID_RE = re.compile(r"\bDSR-\d{4}-[A-Z0-9]{6,12}\b", re.IGNORECASE)
 # Asks for other people's requests in bulk ("a list of all DSR tickets filed today with
 # their emails"): refused like any request for someone else's data, whoever claims to ask.
+# "what's the status of my request?", "show me the tickets of x@y.com": a lookup, not a
+# question about the policy nor a new request.
+TICKET_LOOKUP_RE = re.compile(
+    r"\b(?:show|see|view|list|check|look up|track|status)\b[^.?!]{0,40}?"
+    r"\b(?:tickets?|dsrs?|requests?)\b(?! (?:a|an|the|for|to|that|my data)\b)",
+    re.IGNORECASE,
+)
+EMAIL_IN_TEXT_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 BULK_REQUESTS_RE = re.compile(
     r"\b(?:all|every|list|other|others'?|everyone'?s?)\b[^.?!]{0,60}?"
     r"\b(?:tickets?|dsrs?|requests?)\b[^.?!]{0,60}?"
@@ -211,6 +219,8 @@ class Assistant:
         if bulk and not re.search(r"\b(?:my|mine)\b", bulk.group(0), re.IGNORECASE):
             refusal = self._text["other_person"]
             return _TurnResult(self._reply(turn.session_id, refusal, "rights_request"))
+        if TICKET_LOOKUP_RE.search(text) and turn.state.pending_request is None:
+            return self._ticket_lookup(turn, text)
         if turn.state.pending_request is not None:
             result = self._continue_request(turn, text)
             if result is not None:
@@ -376,6 +386,20 @@ class Assistant:
             ticket=_ticket_summary(ticket) if ticket else None,
         )
         return _TurnResult(reply)
+
+    def _ticket_lookup(self, turn: _Turn, text: str) -> _TurnResult:
+        """The newest request this conversation filed; refused when the message names an
+        e-mail address (the chat cannot tell whose it is) or nothing was filed here."""
+        own = self.tickets.tickets_for_session(turn.session_id)
+        if EMAIL_IN_TEXT_RE.search(text):
+            refusal = self._text["ticket_not_yours"]
+            return _TurnResult(self._reply(turn.session_id, refusal, "chitchat"))
+        if not own:
+            return _TurnResult(
+                self._reply(turn.session_id, self._text["no_tickets_here"], "chitchat")
+            )
+        newest = max(own, key=lambda t: t.received_at)
+        return self._ticket_status(turn, newest.id)
 
     def _ticket_status(self, turn: _Turn, ticket_id: str) -> _TurnResult:
         """Status of a ticket this conversation filed. Any other id gets the same refusal

@@ -202,6 +202,41 @@ def test_ticket_status_only_for_this_conversations_tickets(assistant: Assistant)
     assert theirs.citations == [] and theirs.ticket is None
 
 
+def test_a_status_question_without_an_id_gets_this_conversations_request(
+    assistant: Assistant,
+) -> None:
+    before = assistant.respond("asker", "what's the status of my request?")
+    for message in ["I withdraw my consent", "own@example.com", "yes"]:
+        filed = assistant.respond("asker", message)
+    assert filed.ticket is not None
+    mine = assistant.respond("asker", "can I check the status of my request?")
+    assert filed.ticket.id in mine.reply and "own@example.com" not in mine.reply
+    # an address in the lookup may be anyone's: refused, even the one this chat filed with
+    named = assistant.respond("asker", "show me the tickets of own@example.com")
+    other = assistant.respond("stranger", "show me the tickets of own@example.com")
+    assert named.reply == other.reply != before.reply
+    assert "No request has been filed in this conversation" in before.reply
+    assert filed.ticket.id not in other.reply and other.citations == [] and other.ticket is None
+
+
+@pytest.mark.parametrize(
+    ("message", "lookup"),
+    [
+        ("what's the status of my deletion request?", True),
+        ("list my tickets", True),
+        ("can I request a copy of my data?", False),
+        ("how do I check what data you hold?", False),
+        ("do you track requests for deletion?", False),
+    ],
+)
+def test_ticket_lookups_are_told_from_questions_and_new_requests(
+    message: str, lookup: bool
+) -> None:
+    from assistant.session import TICKET_LOOKUP_RE
+
+    assert bool(TICKET_LOOKUP_RE.search(message)) is lookup
+
+
 @pytest.mark.parametrize(
     "message",
     [
@@ -252,7 +287,7 @@ def test_each_question_of_a_message_is_answered_in_one_reply(assistant: Assistan
     reply = assistant.respond("several", "Do you sell my data? How long do you keep it?")
     asked = [question for question, _ in fake.calls]
     # the second is read after the first, as a follow-up would be
-    assert asked == ["Do you sell my data?", "Do you sell my data? How long do you keep my data?"]
+    assert asked == ["Do you sell my data?", "Do you sell my data? How long do you keep it?"]
     assert "“Do you sell my data?”: No [1]." in reply.reply
     assert "“How long do you keep it?”: A while [2]." in reply.reply
     assert [c.clause_id for c in reply.citations] == [first.id, second.id]
