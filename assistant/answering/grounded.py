@@ -290,7 +290,10 @@ class GroundedGenerator:
             ][: MAX_ITEMS - 1]
             chosen = [best.clause, *(c.clause for c in siblings)]
             items = sorted(self._with_antecedents(chosen), key=lambda c: c.position)
-            return Statement(span, None, Span.whole(parent), tuple(Span.whole(c) for c in items))
+            # only the lead-in's last sentence introduces the items; earlier ones would be
+            # quoted under its one marker ("We generally keep ... . ... purposes:")
+            lead_in = Span(parent, *list(iter_sentences(parent.text))[-1])
+            return Statement(span, None, lead_in, tuple(Span.whole(c) for c in items))
         return Statement(span, self._continuation(span) or self._next_item(span))
 
     @staticmethod
