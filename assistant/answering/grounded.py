@@ -162,7 +162,7 @@ class GroundedGenerator:
             off_topic=word_flag(question, vocab.off_topic),
             unseen_names=unseen_names(
                 question,
-                _names(question, self.wording.company),
+                _names(MASK_RE.sub(" ", question), self.wording.company),
                 lambda w: self.vocabulary.known(stem([w])[0]),
             ),
         )

@@ -32,3 +32,11 @@ def test_the_generator_feeds_unseen_names_to_the_answerability_model(
     assert named.unseen_names == 2.0 and plain.unseen_names == 0.0
     position = QUESTION_FEATURES.index("unseen_names")
     assert named.features[position] == 2.0 and plain.features[position] == 0.0
+
+
+def test_a_masked_secret_is_no_unseen_name(
+    grounded: GroundedGenerator, make_hits: MakeHits
+) -> None:
+    question = "Do you sell my data? Card [REDACTED:card_number] and Zorblax"
+    signals, _ = grounded.signals(question, make_hits("cookies-1"))
+    assert signals.unseen_names == 1.0  # Zorblax only
