@@ -11,6 +11,7 @@ answerable questions are abstained on; between ``closest_threshold`` and
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from assistant.answering.text import stem, words
@@ -24,6 +25,9 @@ class Signals:
     uncovered: float  # weighted share of the question's specific words no hit mentions
     privacy: float  # 1.0 when the question mentions a privacy-domain word
     off_topic: float = 0.0  # 1.0 when it asks for what no policy answers (a poem, the weather)
+    # names and acronyms in the question the policy never uses ("AWS", "Stripe", "CCPA"):
+    # a question about a named thing the policy never names is rarely answered by it
+    unseen_names: float = 0.0
     features: tuple[float, ...] = ()  # the answerability model's inputs (learning.features)
 
 
@@ -68,3 +72,12 @@ class AbstentionModel:
 def word_flag(question: str, vocabulary_words: list[str]) -> float:
     stems_wanted = set(stem([w.lower() for w in vocabulary_words]))
     return 1.0 if set(stem(words(question))) & stems_wanted else 0.0
+
+
+def unseen_names(question: str, names: Sequence[str], known: Callable[[str], bool]) -> float:
+    """How many of the question's distinct names the policy never uses (at most 3). A
+    shouted question ("YOU READ EVERY MESSAGE??") has capitals, not names."""
+    letters = [c for c in question if c.isalpha()]
+    if sum(c.isupper() for c in letters) * 2 > len(letters):
+        return 0.0
+    return float(min(sum(not known(n.lower()) for n in dict.fromkeys(names)), 3))

@@ -17,7 +17,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from assistant.answering import compose
-from assistant.answering.abstention import AbstentionModel, Signals, word_flag
+from assistant.answering.abstention import AbstentionModel, Signals, unseen_names, word_flag
 from assistant.answering.citations import MARKER_RE, cite
 from assistant.answering.polarity import lead_for, yes_no_question
 from assistant.answering.selection import (
@@ -160,6 +160,11 @@ class GroundedGenerator:
             uncovered=missing / total if total else 0.0,  # nothing specific to miss
             privacy=word_flag(question, vocab.privacy),
             off_topic=word_flag(question, vocab.off_topic),
+            unseen_names=unseen_names(
+                question,
+                _names(MASK_RE.sub(" ", question), self.wording.company),
+                lambda w: self.vocabulary.known(stem([w])[0]),
+            ),
         )
         return signals, candidates
 

@@ -163,6 +163,7 @@ def run_example(example: Example, retriever: object, generator: object) -> Row |
         "coverage": signals.coverage,
         "uncovered": signals.uncovered,
         "privacy": signals.privacy,
+        "unseen_names": signals.unseen_names,
     }
     return row
 
@@ -171,6 +172,12 @@ def finish_question_features(row: Row, sentence_scores: Sequence[float]) -> list
     from assistant.answering.abstention import Signals
 
     s = row.summary
-    signals = Signals(s["top_similarity"], s["coverage"], s["uncovered"], s["privacy"])
+    signals = Signals(
+        s["top_similarity"],
+        s["coverage"],
+        s["uncovered"],
+        s["privacy"],
+        unseen_names=s["unseen_names"],
+    )
     summary = HitSummary(s["top_similarity"], s["second_similarity"], s["top_lexical"], {}, {})
     return question_features(signals, summary, sentence_scores)

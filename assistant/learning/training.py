@@ -130,7 +130,9 @@ def question_matrix(rows: Sequence[Row], selector: LinearModel) -> tuple[np.ndar
 def source_weights(rows: Sequence[Row]) -> np.ndarray:
     """Our questions weigh as much in all as PolicyQA's: there are twenty times fewer,
     and they are the wording the product answers (PolicyQA's negatives are a different
-    kind of miss: another company's policy, not a near miss in ours)."""
+    kind of miss: another company's policy, not a near miss in ours). Weighing those
+    negatives at 0.5, 0.25 or 0.1 of this measured within noise on our files held out in
+    rotation (AUC 0.893-0.895 vs 0.888, uncovered declined at 3 % 0.391-0.409 vs 0.409)."""
     ours = np.array([r.example.policy == OUR_POLICY for r in rows])
     share = max(int(ours.sum()), 1), max(int((~ours).sum()), 1)
     return np.where(ours, len(rows) / (2 * share[0]), len(rows) / (2 * share[1]))
@@ -144,6 +146,15 @@ def highest_threshold(probs: np.ndarray, answerable: np.ndarray, budget: float) 
         if float(np.mean(probs[answerable == 1] < t)) <= budget:
             best = round(float(t), 2)
     return best
+
+
+def auc(probs: Sequence[float], labels: Sequence[float]) -> float:
+    """How often an answerable question scores above an unanswerable one (ties half)."""
+    p, y = np.asarray(probs, dtype=float), np.asarray(labels, dtype=float)
+    pos, neg = p[y == 1][:, None], p[y == 0][None, :]
+    if not pos.size or not neg.size:
+        return 0.0
+    return round(float((pos > neg).mean() + 0.5 * (pos == neg).mean()), 3)
 
 
 def abstention_metrics(
@@ -381,7 +392,10 @@ def fit_and_report(rows: Sequence[Row], held: Sequence[str]) -> dict[str, Any]:
         "selector": selector,
         "answerability": answerability,
         "ours_by_file_rotation": rotation,
-        "ours_pooled_rotation": abstention_metrics(p.tolist(), [bool(v) for v in y], thresholds),
+        "ours_pooled_rotation": {
+            **abstention_metrics(p.tolist(), [bool(v) for v in y], thresholds),
+            "auc": auc(p.tolist(), y.tolist()),
+        },
         "policyqa_heldout": {
             "selection_today": selection_accuracy(pqa_test, _today),
             "selection_learned_alone": selection_accuracy(pqa_test, _learned(selector)),

@@ -12,7 +12,7 @@ from assistant.learning.collect import policyqa_examples
 from assistant.learning.features import QUESTION_FEATURES, SENTENCE_FEATURES
 from assistant.learning.models import ANSWERABILITY_PATH, MODELS_DIR, SELECTOR_PATH, load_model
 from assistant.learning.policyqa import CompanyPolicy, PolicyQuestion, load_policyqa
-from assistant.learning.training import fit_logistic, heldout_companies, highest_threshold
+from assistant.learning.training import auc, fit_logistic, heldout_companies, highest_threshold
 from assistant.policy import parse_policy
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -151,3 +151,9 @@ def policy_clause() -> list[object]:
         Candidate(clause, i, i + 1, 0, i, 0.5, coverage, frozenset(), frozenset())
         for i, coverage in enumerate((0.6, 0.2, -0.2))
     ]
+
+
+def test_auc_ranks_answerable_above_unanswerable() -> None:
+    assert auc([0.9, 0.8, 0.2, 0.1], [1, 1, 0, 0]) == 1.0
+    assert auc([0.1, 0.2, 0.8, 0.9], [1, 1, 0, 0]) == 0.0
+    assert auc([0.5, 0.5], [1, 0]) == 0.5
