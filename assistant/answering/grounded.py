@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -65,11 +65,7 @@ RELATIVE_SCORE = 0.5
 DOUBTFUL_SHARE = 0.7
 CRYPTIC_WORDS = 8  # a list item this short needs its lead-in to make sense
 CONTINUE_BELOW_WORDS = 25
-PROCEDURE_BONUS = 0.35
-DATE_BONUS = 0.35
-CONSEQUENCE_BONUS = 0.2
-LIGHT_VERBS = frozenset(["use", "do", "make", "get", "have", "go"])  # "How do I use them?"
-HOW_MIN_COVERAGE = 0.5  # of the best sentence's coverage, for a sentence added to say how
+REASON_MIN_COVERAGE = 0.5  # of the best sentence's coverage, for a sentence added for why
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
@@ -177,15 +173,10 @@ class GroundedGenerator:
             if candidates and not oos and self.model.shows_closest(signals):
                 return self._closest(question, candidates, confidence, signals)
             return self.abstain(oos, confidence, notes=(f"signals {signals}",))
-        action = self._procedure_action(question)
-        if bonus := self._shape_bonus(question, action, candidates):
-            candidates.sort(key=lambda c: -(c.strength + bonus(c)))
         parsed = Question.parse(question, self.vocabulary, self.intents)
         asked = self._asked_item(parsed, hits)
         statements = self._plan(candidates, frozenset(parsed.intent), asked)
-        if action is not None and not any(self._says_how(s.primary.text) for s in statements):
-            statements += self._how(candidates, statements, action)
-        if action is not None and not any(
+        if self._asks_how(question) and not any(
             self._says_how_or_can(s.primary.text) for s in statements
         ):
             # The policy mentions the topic ("closed accounts") but not how to do it.
@@ -363,32 +354,13 @@ class GroundedGenerator:
                 chosen.append(clause)
         return sorted(chosen, key=lambda c: c.position)
 
-    def _procedure_action(self, question: str) -> str | None:
-        """For "How do I close my account?" the thing to do ("close"), "" when it is not
-        named; None when the question does not ask how to do something."""
+    def _asks_how(self, question: str) -> bool:
+        """ "How do I close my account?": asks how to do something."""
         asked = " ".join(words(focus_sentence(question)))
-        for phrase in self.wording.vocabulary.procedure_questions:
-            if match := re.match(rf"(?:\w+ )?{re.escape(phrase)}\b", asked):
-                rest = self.vocabulary.terms(asked[match.end() :])
-                specific = [t for t in rest if t not in self.vocabulary.generic | LIGHT_VERBS]
-                return specific[0] if specific else ""
-        return None
-
-    def _how(
-        self, candidates: list[Candidate], planned: list[Statement], action: str
-    ) -> list[Statement]:
-        """The best sentence that says how to do the thing asked, after one that only says
-        the user can ("You have the right to stop ..." + "... you can opt-out by using the
-        link ..."). It must speak of that thing: "We take steps ... through your account
-        profile settings" does not say how to deactivate an account."""
-        used = {(s.clause.id, s.start) for statement in planned for s in statement.spans()}
-        floor = HOW_MIN_COVERAGE * candidates[0].coverage
-        for candidate in candidates[1:]:
-            if (candidate.clause.id, candidate.start) in used or candidate.coverage < floor:
-                continue
-            if self._tells(candidate, action):
-                return [self._statement(candidate, candidates)]
-        return []
+        return any(
+            re.match(rf"(?:\w+ )?{re.escape(phrase)}\b", asked)
+            for phrase in self.wording.vocabulary.procedure_questions
+        )
 
     def _gives_reason(self, statements: list[Statement]) -> bool:
         return any(self.shapes.gives_reason(s.text) for st in statements for s in st.spans())
@@ -410,35 +382,13 @@ class GroundedGenerator:
             if reason is not None:
                 return [*statements[: i + 1], Statement(reason), *statements[i + 1 :]]
         used = {(s.clause.id, s.start) for st in statements for s in st.spans()}
-        floor = HOW_MIN_COVERAGE * candidates[0].coverage
+        floor = REASON_MIN_COVERAGE * candidates[0].coverage
         for candidate in candidates[1:]:
             if (candidate.clause.id, candidate.start) in used or candidate.coverage < floor:
                 continue
             if self.shapes.gives_reason(candidate.text):
                 return [*statements, self._statement(candidate, candidates)]
         return statements
-
-    def _shape_bonus(
-        self, question: str, action: str | None, candidates: list[Candidate]
-    ) -> Callable[[Candidate], float] | None:
-        """What a sentence earns for having the shape the question asks for: "How do I
-        ...?" one that says how, "When was ...?" one with a date, "What if ...?" one that
-        opens with a condition and still covers the question ("If we accidentally collect
-        personal data from a minor under 18, we promptly delete it."). None: no shape."""
-        if action is not None:
-            return lambda c: PROCEDURE_BONUS * self._tells(c, action)
-        if self.shapes.asks_date(question):
-            return lambda c: DATE_BONUS * self.shapes.gives_date(c.text)
-        if self.shapes.asks_consequence(question):
-            floor = HOW_MIN_COVERAGE * candidates[0].coverage
-            return lambda c: (
-                CONSEQUENCE_BONUS * (c.coverage >= floor and self.shapes.states_consequence(c.text))
-            )
-        return None
-
-    def _tells(self, candidate: Candidate, action: str) -> bool:
-        """Says how, and about the thing to do when the question names it."""
-        return (not action or action in candidate.own_matched) and self._says_how(candidate.text)
 
     def _says_how(self, sentence: str) -> bool:
         return bool(self.procedure_cues & set(words(sentence)))
