@@ -28,7 +28,6 @@ from assistant.answering.selection import (
     Question,
     SentenceScorer,
     antecedent,
-    continued_by,
     list_items,
 )
 from assistant.answering.shapes import QuestionShapes
@@ -38,7 +37,6 @@ from assistant.answering.text import (
     focus_sentence,
     question_sentences,
     stem,
-    stems,
     words,
 )
 from assistant.answering.types import Answer
@@ -64,7 +62,6 @@ MAX_WORDS = 90
 RELATIVE_SCORE = 0.5
 DOUBTFUL_SHARE = 0.7
 CRYPTIC_WORDS = 8  # a list item this short needs its lead-in to make sense
-CONTINUE_BELOW_WORDS = 25
 REASON_MIN_COVERAGE = 0.5  # of the best sentence's coverage, for a sentence added for why
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
@@ -174,8 +171,7 @@ class GroundedGenerator:
                 return self._closest(question, candidates, confidence, signals)
             return self.abstain(oos, confidence, notes=(f"signals {signals}",))
         parsed = Question.parse(question, self.vocabulary, self.intents)
-        asked = self._asked_item(parsed, hits)
-        statements = self._plan(candidates, frozenset(parsed.intent), asked)
+        statements = self._plan(candidates, frozenset(parsed.intent))
         if self._asks_how(question) and not any(
             self._says_how_or_can(s.primary.text) for s in statements
         ):
@@ -196,13 +192,11 @@ class GroundedGenerator:
 
     # ------------------------------------------------------------ planning
 
-    def _plan(
-        self, candidates: list[Candidate], intent: frozenset[str], asked: frozenset[str]
-    ) -> list[Statement]:
+    def _plan(self, candidates: list[Candidate], intent: frozenset[str]) -> list[Statement]:
         """The best statement, then up to two more that cover words of the question the
         ones before did not (what its shape asks for, "purposes", does not count)."""
         best = candidates[0]
-        statements = [self._statement(best, candidates, asked)]
+        statements = [self._statement(best, candidates)]
         used = {(s.clause.id, s.start) for s in statements[0].spans()}
         covered = set(best.matched)
         length = len(self._preview(statements[0]).split())
@@ -215,7 +209,7 @@ class GroundedGenerator:
                 adds or self._second_reading(best, candidate, statements)
             ):
                 continue
-            statement = self._statement(candidate, candidates, asked)
+            statement = self._statement(candidate, candidates)
             spans = {(s.clause.id, s.start) for s in statement.spans()}
             extra = len(self._preview(statement).split())
             if spans & used or length + extra > MAX_WORDS:
@@ -234,16 +228,14 @@ class GroundedGenerator:
             return False
         return all(candidate.clause.id != s.clause.id for st in planned for s in st.spans())
 
-    def _statement(
-        self, best: Candidate, candidates: list[Candidate], asked: frozenset[str] = frozenset()
-    ) -> Statement:
+    def _statement(self, best: Candidate, candidates: list[Candidate]) -> Statement:
         span = Span(best.clause, best.start, best.end)
         # Only the sentence that ends in ":" introduces the list; an earlier sentence of
         # the same clause ("We generally keep ... purpose.") is a statement of its own.
         ends_clause = not best.clause.text[best.end :].strip()
         items = list_items(self.policy, best.clause) if ends_clause else []
         if items and _reads_as_list(items):
-            chosen = self._choose_items(items, candidates, asked)
+            chosen = items[:MAX_ITEMS]
             shown = tuple(Span.whole(c) for c in chosen)
             return Statement(span, None, span, shown, len(items) - len(chosen))
         if items:
@@ -252,7 +244,7 @@ class GroundedGenerator:
             item = next((c for c in candidates if c.clause in items), None)
             if item is None:
                 first = Span(items[0], *next(iter_sentences(items[0].text)))
-                return Statement(first, self._continuation(first) or self._next_item(first))
+                return Statement(first)
             best, span = item, Span(item.clause, item.start, item.end)
         parent = self.policy.parent(best.clause)
         before = antecedent(self.policy, best.clause)
@@ -282,7 +274,7 @@ class GroundedGenerator:
             chosen = [best.clause, *(c.clause for c in siblings)]
             items = sorted(self._with_antecedents(chosen), key=lambda c: c.position)
             return Statement(span, None, Span.whole(parent), tuple(Span.whole(c) for c in items))
-        return Statement(span, self._continuation(span) or self._next_item(span))
+        return Statement(span)
 
     @staticmethod
     def _antecedent_sentence(span: Span) -> Span | None:
@@ -293,22 +285,11 @@ class GroundedGenerator:
         before = [(s, e) for s, e in iter_sentences(span.clause.text) if e <= span.start]
         return Span(span.clause, *before[-1]) if before else None
 
-    def _asked_item(self, parsed: Question, hits: Sequence[Hit]) -> frozenset[str]:
-        """The list item a question singles out: the top hit, when it is an item (not a
-        lead-in itself) and the question asks for something its lead-in does not say
-        ("do you keep my info if I owe money": "owe", "money" -> "Recover outstanding
-        fees."). "What do you use my data for?" retrieving one purpose asks for them all."""
-        top = hits[0].clause if hits else None
-        parent = self.policy.parent(top) if top else None
-        if top is None or parent is None or top.text.rstrip().endswith(":"):
-            return frozenset()
-        specific = {t for t in parsed.terms if t not in self.vocabulary.generic}
-        _, said, _ = self.scorer.match_weights(parsed, frozenset(stems(parent.text)), frozenset())
-        return frozenset([top.id]) if specific - said else frozenset()
-
     def _with_antecedents(self, items: list[Clause]) -> list[Clause]:
         """Items plus the one before any item that points back at it: "This applies even
-        if you post ..." means nothing without "Your submission is subject to ..."."""
+        if you post ..." means nothing without "Your submission is subject to ..." (no
+        dev case's gold phrase scores it: d-social-tag's gold is the lead-in, but without
+        it the reply never says what happens)."""
         out = list(dict.fromkeys(items))
         for clause in items:
             if clause.text.split(" ", 1)[0] not in ANAPHORS or clause.parent_id is None:
@@ -318,41 +299,6 @@ class GroundedGenerator:
             if before and before[-1] not in out:
                 out.append(before[-1])
         return out
-
-    @staticmethod
-    def _continuation(span: Span) -> Span | None:
-        """The next sentence when a short answer sentence is continued by one that refers
-        back to it ("... introduced impression reporting. This involves collecting ...")."""
-        if len(span.text.split()) >= CONTINUE_BELOW_WORDS:
-            return None
-        for start, end in iter_sentences(span.clause.text):
-            if start >= span.end:
-                first = span.clause.text[start:end].split(" ", 1)[0]
-                return Span(span.clause, start, end) if first in ANAPHORS else None
-        return None
-
-    def _next_item(self, span: Span) -> Span | None:
-        if len(span.text.split()) >= CONTINUE_BELOW_WORDS:
-            return None
-        following = continued_by(self.policy, span.clause)
-        return Span.whole(following) if following else None
-
-    @staticmethod
-    def _choose_items(
-        items: list[Clause], candidates: list[Candidate], asked: frozenset[str]
-    ) -> list[Clause]:
-        """The item the question singles out, if any (see `_asked_item`); else the items
-        that share the question's words, then the first ones, up to MAX_ITEMS."""
-        if focus := [c for c in items if c.id in asked][:MAX_ITEMS]:
-            return focus
-        relevant = [c.clause for c in candidates if c.clause in items and c.own_matched]
-        chosen = list(dict.fromkeys(relevant))[:MAX_ITEMS]
-        for clause in items:
-            if len(chosen) >= MAX_ITEMS:
-                break
-            if clause not in chosen:
-                chosen.append(clause)
-        return sorted(chosen, key=lambda c: c.position)
 
     def _asks_how(self, question: str) -> bool:
         """ "How do I close my account?": asks how to do something."""
