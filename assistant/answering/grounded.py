@@ -28,6 +28,7 @@ from assistant.answering.selection import (
     Question,
     SentenceScorer,
     antecedent,
+    continued_by,
     list_items,
 )
 from assistant.answering.shapes import QuestionShapes
@@ -62,6 +63,7 @@ MAX_WORDS = 90
 RELATIVE_SCORE = 0.5
 DOUBTFUL_SHARE = 0.7
 CRYPTIC_WORDS = 8  # a list item this short needs its lead-in to make sense
+CONTINUE_BELOW_WORDS = 25
 REASON_MIN_COVERAGE = 0.5  # of the best sentence's coverage, for a sentence added for why
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
@@ -244,7 +246,7 @@ class GroundedGenerator:
             item = next((c for c in candidates if c.clause in items), None)
             if item is None:
                 first = Span(items[0], *next(iter_sentences(items[0].text)))
-                return Statement(first)
+                return Statement(first, self._continuation(first) or self._next_item(first))
             best, span = item, Span(item.clause, item.start, item.end)
         parent = self.policy.parent(best.clause)
         before = antecedent(self.policy, best.clause)
@@ -274,7 +276,7 @@ class GroundedGenerator:
             chosen = [best.clause, *(c.clause for c in siblings)]
             items = sorted(self._with_antecedents(chosen), key=lambda c: c.position)
             return Statement(span, None, Span.whole(parent), tuple(Span.whole(c) for c in items))
-        return Statement(span)
+        return Statement(span, self._continuation(span) or self._next_item(span))
 
     @staticmethod
     def _antecedent_sentence(span: Span) -> Span | None:
@@ -299,6 +301,24 @@ class GroundedGenerator:
             if before and before[-1] not in out:
                 out.append(before[-1])
         return out
+
+    @staticmethod
+    def _continuation(span: Span) -> Span | None:
+        """The next sentence when a short answer sentence is continued by one that refers
+        back to it ("... introduced impression reporting. This involves collecting ...")."""
+        if len(span.text.split()) >= CONTINUE_BELOW_WORDS:
+            return None
+        for start, end in iter_sentences(span.clause.text):
+            if start >= span.end:
+                first = span.clause.text[start:end].split(" ", 1)[0]
+                return Span(span.clause, start, end) if first in ANAPHORS else None
+        return None
+
+    def _next_item(self, span: Span) -> Span | None:
+        if len(span.text.split()) >= CONTINUE_BELOW_WORDS:
+            return None
+        following = continued_by(self.policy, span.clause)
+        return Span.whole(following) if following else None
 
     def _asks_how(self, question: str) -> bool:
         """ "How do I close my account?": asks how to do something."""
