@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -38,7 +38,6 @@ from assistant.answering.text import (
     focus_sentence,
     question_sentences,
     stem,
-    stems,
     words,
 )
 from assistant.answering.types import Answer
@@ -65,11 +64,7 @@ RELATIVE_SCORE = 0.5
 DOUBTFUL_SHARE = 0.7
 CRYPTIC_WORDS = 8  # a list item this short needs its lead-in to make sense
 CONTINUE_BELOW_WORDS = 25
-PROCEDURE_BONUS = 0.35
-DATE_BONUS = 0.35
-CONSEQUENCE_BONUS = 0.2
-LIGHT_VERBS = frozenset(["use", "do", "make", "get", "have", "go"])  # "How do I use them?"
-HOW_MIN_COVERAGE = 0.5  # of the best sentence's coverage, for a sentence added to say how
+REASON_MIN_COVERAGE = 0.5  # of the best sentence's coverage, for a sentence added for why
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
@@ -182,15 +177,9 @@ class GroundedGenerator:
             if candidates and not oos and self.model.shows_closest(signals):
                 return self._closest(question, candidates, confidence, signals)
             return self.abstain(oos, confidence, notes=(f"signals {signals}",))
-        action = self._procedure_action(question)
-        if bonus := self._shape_bonus(question, action, candidates):
-            candidates.sort(key=lambda c: -(c.strength + bonus(c)))
         parsed = Question.parse(question, self.vocabulary, self.intents)
-        asked = self._asked_item(parsed, hits)
-        statements = self._plan(candidates, frozenset(parsed.intent), asked)
-        if action is not None and not any(self._says_how(s.primary.text) for s in statements):
-            statements += self._how(candidates, statements, action)
-        if action is not None and not any(
+        statements = self._plan(candidates, frozenset(parsed.intent))
+        if self._asks_how(question) and not any(
             self._says_how_or_can(s.primary.text) for s in statements
         ):
             # The policy mentions the topic ("closed accounts") but not how to do it.
@@ -210,13 +199,11 @@ class GroundedGenerator:
 
     # ------------------------------------------------------------ planning
 
-    def _plan(
-        self, candidates: list[Candidate], intent: frozenset[str], asked: frozenset[str]
-    ) -> list[Statement]:
+    def _plan(self, candidates: list[Candidate], intent: frozenset[str]) -> list[Statement]:
         """The best statement, then up to two more that cover words of the question the
         ones before did not (what its shape asks for, "purposes", does not count)."""
         best = candidates[0]
-        statements = [self._statement(best, candidates, asked)]
+        statements = [self._statement(best, candidates)]
         used = {(s.clause.id, s.start) for s in statements[0].spans()}
         covered = set(best.matched)
         length = len(self._preview(statements[0]).split())
@@ -229,7 +216,7 @@ class GroundedGenerator:
                 adds or self._second_reading(best, candidate, statements)
             ):
                 continue
-            statement = self._statement(candidate, candidates, asked)
+            statement = self._statement(candidate, candidates)
             spans = {(s.clause.id, s.start) for s in statement.spans()}
             extra = len(self._preview(statement).split())
             if spans & used or length + extra > MAX_WORDS:
@@ -248,16 +235,14 @@ class GroundedGenerator:
             return False
         return all(candidate.clause.id != s.clause.id for st in planned for s in st.spans())
 
-    def _statement(
-        self, best: Candidate, candidates: list[Candidate], asked: frozenset[str] = frozenset()
-    ) -> Statement:
+    def _statement(self, best: Candidate, candidates: list[Candidate]) -> Statement:
         span = Span(best.clause, best.start, best.end)
         # Only the sentence that ends in ":" introduces the list; an earlier sentence of
         # the same clause ("We generally keep ... purpose.") is a statement of its own.
         ends_clause = not best.clause.text[best.end :].strip()
         items = list_items(self.policy, best.clause) if ends_clause else []
         if items and _reads_as_list(items):
-            chosen = self._choose_items(items, candidates, asked)
+            chosen = items[:MAX_ITEMS]
             shown = tuple(Span.whole(c) for c in chosen)
             return Statement(span, None, span, shown, len(items) - len(chosen))
         if items:
@@ -310,22 +295,11 @@ class GroundedGenerator:
         before = [(s, e) for s, e in iter_sentences(span.clause.text) if e <= span.start]
         return Span(span.clause, *before[-1]) if before else None
 
-    def _asked_item(self, parsed: Question, hits: Sequence[Hit]) -> frozenset[str]:
-        """The list item a question singles out: the top hit, when it is an item (not a
-        lead-in itself) and the question asks for something its lead-in does not say
-        ("do you keep my info if I owe money": "owe", "money" -> "Recover outstanding
-        fees."). "What do you use my data for?" retrieving one purpose asks for them all."""
-        top = hits[0].clause if hits else None
-        parent = self.policy.parent(top) if top else None
-        if top is None or parent is None or top.text.rstrip().endswith(":"):
-            return frozenset()
-        specific = {t for t in parsed.terms if t not in self.vocabulary.generic}
-        _, said, _ = self.scorer.match_weights(parsed, frozenset(stems(parent.text)), frozenset())
-        return frozenset([top.id]) if specific - said else frozenset()
-
     def _with_antecedents(self, items: list[Clause]) -> list[Clause]:
         """Items plus the one before any item that points back at it: "This applies even
-        if you post ..." means nothing without "Your submission is subject to ..."."""
+        if you post ..." means nothing without "Your submission is subject to ..." (no
+        dev case's gold phrase scores it: d-social-tag's gold is the lead-in, but without
+        it the reply never says what happens)."""
         out = list(dict.fromkeys(items))
         for clause in items:
             if clause.text.split(" ", 1)[0] not in ANAPHORS or clause.parent_id is None:
@@ -354,49 +328,13 @@ class GroundedGenerator:
         following = continued_by(self.policy, span.clause)
         return Span.whole(following) if following else None
 
-    @staticmethod
-    def _choose_items(
-        items: list[Clause], candidates: list[Candidate], asked: frozenset[str]
-    ) -> list[Clause]:
-        """The item the question singles out, if any (see `_asked_item`); else the items
-        that share the question's words, then the first ones, up to MAX_ITEMS."""
-        if focus := [c for c in items if c.id in asked][:MAX_ITEMS]:
-            return focus
-        relevant = [c.clause for c in candidates if c.clause in items and c.own_matched]
-        chosen = list(dict.fromkeys(relevant))[:MAX_ITEMS]
-        for clause in items:
-            if len(chosen) >= MAX_ITEMS:
-                break
-            if clause not in chosen:
-                chosen.append(clause)
-        return sorted(chosen, key=lambda c: c.position)
-
-    def _procedure_action(self, question: str) -> str | None:
-        """For "How do I close my account?" the thing to do ("close"), "" when it is not
-        named; None when the question does not ask how to do something."""
+    def _asks_how(self, question: str) -> bool:
+        """ "How do I close my account?": asks how to do something."""
         asked = " ".join(words(focus_sentence(question)))
-        for phrase in self.wording.vocabulary.procedure_questions:
-            if match := re.match(rf"(?:\w+ )?{re.escape(phrase)}\b", asked):
-                rest = self.vocabulary.terms(asked[match.end() :])
-                specific = [t for t in rest if t not in self.vocabulary.generic | LIGHT_VERBS]
-                return specific[0] if specific else ""
-        return None
-
-    def _how(
-        self, candidates: list[Candidate], planned: list[Statement], action: str
-    ) -> list[Statement]:
-        """The best sentence that says how to do the thing asked, after one that only says
-        the user can ("You have the right to stop ..." + "... you can opt-out by using the
-        link ..."). It must speak of that thing: "We take steps ... through your account
-        profile settings" does not say how to deactivate an account."""
-        used = {(s.clause.id, s.start) for statement in planned for s in statement.spans()}
-        floor = HOW_MIN_COVERAGE * candidates[0].coverage
-        for candidate in candidates[1:]:
-            if (candidate.clause.id, candidate.start) in used or candidate.coverage < floor:
-                continue
-            if self._tells(candidate, action):
-                return [self._statement(candidate, candidates)]
-        return []
+        return any(
+            re.match(rf"(?:\w+ )?{re.escape(phrase)}\b", asked)
+            for phrase in self.wording.vocabulary.procedure_questions
+        )
 
     def _gives_reason(self, statements: list[Statement]) -> bool:
         return any(self.shapes.gives_reason(s.text) for st in statements for s in st.spans())
@@ -418,35 +356,13 @@ class GroundedGenerator:
             if reason is not None:
                 return [*statements[: i + 1], Statement(reason), *statements[i + 1 :]]
         used = {(s.clause.id, s.start) for st in statements for s in st.spans()}
-        floor = HOW_MIN_COVERAGE * candidates[0].coverage
+        floor = REASON_MIN_COVERAGE * candidates[0].coverage
         for candidate in candidates[1:]:
             if (candidate.clause.id, candidate.start) in used or candidate.coverage < floor:
                 continue
             if self.shapes.gives_reason(candidate.text):
                 return [*statements, self._statement(candidate, candidates)]
         return statements
-
-    def _shape_bonus(
-        self, question: str, action: str | None, candidates: list[Candidate]
-    ) -> Callable[[Candidate], float] | None:
-        """What a sentence earns for having the shape the question asks for: "How do I
-        ...?" one that says how, "When was ...?" one with a date, "What if ...?" one that
-        opens with a condition and still covers the question ("If we accidentally collect
-        personal data from a minor under 18, we promptly delete it."). None: no shape."""
-        if action is not None:
-            return lambda c: PROCEDURE_BONUS * self._tells(c, action)
-        if self.shapes.asks_date(question):
-            return lambda c: DATE_BONUS * self.shapes.gives_date(c.text)
-        if self.shapes.asks_consequence(question):
-            floor = HOW_MIN_COVERAGE * candidates[0].coverage
-            return lambda c: (
-                CONSEQUENCE_BONUS * (c.coverage >= floor and self.shapes.states_consequence(c.text))
-            )
-        return None
-
-    def _tells(self, candidate: Candidate, action: str) -> bool:
-        """Says how, and about the thing to do when the question names it."""
-        return (not action or action in candidate.own_matched) and self._says_how(candidate.text)
 
     def _says_how(self, sentence: str) -> bool:
         return bool(self.procedure_cues & set(words(sentence)))

@@ -1,11 +1,11 @@
 """What a question's shape asks for, and the policy sentences that have that shape.
 
 "Why ...?" is answered by a sentence that gives a reason ("This information enables us
-to ..."), which often shares almost no words with the question; "When was it last
-updated?" by one that gives a date; "What if ...?" by one that states a consequence
-("If we accidentally collect ..., we promptly delete it"); and "Who is your data
+to ..."), which often shares almost no words with the question, and "Who is your data
 protection officer?" only if the policy at least uses the word for them. Retrieval finds
-the topic; the shape picks the sentence. The phrasings are data (templates/answering.yaml).
+the topic; the shape adds the sentence. The phrasings are data (templates/answering.yaml).
+(Date and "what if" shapes that reordered sentences were deleted: with the learned
+selector ordering sentences they changed no dev answer.)
 """
 
 from __future__ import annotations
@@ -20,12 +20,6 @@ from assistant.policy import iter_sentences
 
 # A reason is looked for this many sentences after the one that names the topic.
 REASON_REACH = 2
-MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
-DATE_RE = re.compile(
-    rf"\b(?:{MONTH} \d{{1,2}},? \d{{4}}|\d{{1,2}} {MONTH},? \d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}"
-    rf"|\d{{1,2}}/\d{{1,2}}/\d{{2,4}})\b",
-    re.IGNORECASE,
-)
 CONDITIONAL_RE = re.compile(r"(?:If|When|Where|Unless|In case)\b")
 # The head noun ends the noun phrase: "ceo" in "the ceo of workallies".
 THING_END_RE = re.compile(r" (?:of|that|who|which|for|in|at|on|with) ")
@@ -45,8 +39,6 @@ def _asked(question: str) -> str:
 class QuestionShapes:
     why: tuple[re.Pattern[str], ...]
     reason_cues: re.Pattern[str]
-    date: tuple[re.Pattern[str], ...]
-    consequence: tuple[re.Pattern[str], ...]
     identity: tuple[re.Pattern[str], ...]  # with the asked-for thing as group "thing"
 
     @classmethod
@@ -54,26 +46,14 @@ class QuestionShapes:
         return cls(
             tuple(re.compile(q) for q in vocabulary.reason_questions),
             _phrase_re(vocabulary.reason_cues),
-            tuple(re.compile(q) for q in vocabulary.date_questions),
-            tuple(re.compile(q) for q in vocabulary.consequence_questions),
             tuple(re.compile(q) for q in vocabulary.identity_questions),
         )
 
     def asks_why(self, question: str) -> bool:
         return any(pattern.search(_asked(question)) for pattern in self.why)
 
-    def asks_date(self, question: str) -> bool:
-        return any(pattern.search(_asked(question)) for pattern in self.date)
-
-    def asks_consequence(self, question: str) -> bool:
-        return any(pattern.search(_asked(question)) for pattern in self.consequence)
-
     def gives_reason(self, sentence: str) -> bool:
         return bool(self.reason_cues.search(" ".join(words(sentence))))
-
-    @staticmethod
-    def gives_date(sentence: str) -> bool:
-        return bool(DATE_RE.search(sentence))
 
     @staticmethod
     def states_consequence(sentence: str) -> bool:

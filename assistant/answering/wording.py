@@ -49,8 +49,6 @@ class VocabularyWords(_Strict):
     procedure_questions: list[str]
     procedure_cues: list[str]
     ability_phrases: list[str]
-    date_questions: list[str]
-    consequence_questions: list[str]
     identity_questions: list[str]
     reason_questions: list[str]
     reason_cues: list[str]
