@@ -27,9 +27,9 @@ from assistant.learning.policyqa import CompanyPolicy, near_duplicate, normalise
 from assistant.policy import phrase_spans
 
 EVALS = PROJECT_ROOT / "evals"
-# The newest blind batch stays out of training: the shipped models were scored on it blind,
-# and it remains their untouched check until a newer batch replaces it.
-UNTRAINED_BLIND = frozenset({"answers-batch-5.yaml"})
+# The newest blind batches stay out of training: the shipped models were scored on them
+# blind, and they remain their untouched check until a newer batch replaces them.
+UNTRAINED_BLIND = frozenset({"answers-batch-5.yaml", "answers-batch-6.yaml"})
 
 
 def training_files() -> tuple[list[Path], list[Path]]:
