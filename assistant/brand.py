@@ -18,11 +18,11 @@ from functools import cache, lru_cache
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant.config import Settings
+from assistant.language import EMAIL_RE
 from assistant.language.lexicon import lexicon
 from assistant.policy import TITLE_WORDS_RE, Policy, load_policy
 from assistant.templates import load_template
 
-_ADDRESS = re.compile(r"[\w.+-]+@(?P<domain>[\w-]+(?:\.[\w-]+)+)")
 _WORD = re.compile(r"\w+")
 _NEVER = "(?!)"  # an alternative that matches nothing, for an empty word list
 _SHORT_SECOND_LEVEL = 3  # "co" in "acme.co.uk" is not the company's label
@@ -92,7 +92,7 @@ def or_configured(brand: Brand | None) -> Brand:
 
 @lru_cache(maxsize=8)
 def _derive(title: str, text: str, company_name: str | None) -> Brand:
-    domains = tuple(dict.fromkeys(m["domain"].lower() for m in _ADDRESS.finditer(text)))
+    domains = tuple(dict.fromkeys(m["domain"].lower() for m in EMAIL_RE.finditer(text)))
     own = _name_in_text(text, domains)
     name = company_name or (own[1] if own else None) or _name_in_title(title)
     aliases = [name.lower()] if name else []
@@ -118,7 +118,7 @@ def _label(domain: str) -> str:
 def _name_in_text(text: str, domains: tuple[str, ...]) -> tuple[str, str] | None:
     """(label, spelling) of the domain label the policy's own text uses most as a word,
     in its most frequent spelling ("WorkAllies", not "Workallies")."""
-    counts = Counter(_WORD.findall(_ADDRESS.sub(" ", text)))
+    counts = Counter(_WORD.findall(EMAIL_RE.sub(" ", text)))
     best: tuple[int, str, str] | None = None
     for label in dict.fromkeys(_label(d) for d in domains):
         spellings = {word: n for word, n in counts.items() if word.lower() == label}

@@ -31,6 +31,7 @@ from assistant.conversation import (
 from assistant.drafting import Draft, draft_reply
 from assistant.feedback import FeedbackStore
 from assistant.inputs import check_session_id, clean_message
+from assistant.language import EMAIL_RE
 from assistant.policy import Policy
 from assistant.redaction import redact
 from assistant.retrieval import Hit, Retriever, policy_reader
@@ -54,8 +55,6 @@ log = logging.getLogger(__name__)
 
 QUOTED_USER_TURNS = 4  # the customer's last messages kept with a chat ticket
 TICKET_ID_RE = re.compile(r"\bDSR-\d{4}-[A-Z0-9]{6,12}\b", re.IGNORECASE)
-# Asks for other people's requests in bulk ("a list of all DSR tickets filed today with
-# their emails"): refused like any request for someone else's data, whoever claims to ask.
 # "what's the status of my request?", "show me the tickets of x@y.com": a lookup, not a
 # question about the policy nor a new request.
 TICKET_LOOKUP_RE = re.compile(
@@ -63,7 +62,8 @@ TICKET_LOOKUP_RE = re.compile(
     r"\b(?:tickets?|dsrs?|requests?)\b(?! (?:a|an|the|for|to|that|my data)\b)",
     re.IGNORECASE,
 )
-EMAIL_IN_TEXT_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Asks for other people's requests in bulk ("a list of all DSR tickets filed today with
+# their emails"): refused like any request for someone else's data, whoever claims to ask.
 BULK_REQUESTS_RE = re.compile(
     r"\b(?:all|every|list|other|others'?|everyone'?s?)\b[^.?!]{0,60}?"
     r"\b(?:tickets?|dsrs?|requests?)\b[^.?!]{0,60}?"
@@ -391,7 +391,7 @@ class Assistant:
         """The newest request this conversation filed; refused when the message names an
         e-mail address (the chat cannot tell whose it is) or nothing was filed here."""
         own = self.tickets.tickets_for_session(turn.session_id)
-        if EMAIL_IN_TEXT_RE.search(text):
+        if EMAIL_RE.search(text):
             refusal = self._text["ticket_not_yours"]
             return _TurnResult(self._reply(turn.session_id, refusal, "chitchat"))
         if not own:

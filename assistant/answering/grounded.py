@@ -43,6 +43,7 @@ from assistant.answering.text import (
 from assistant.answering.types import Answer
 from assistant.answering.wording import Wording, load_wording
 from assistant.index import clause_context
+from assistant.language import EMAIL_RE
 from assistant.learning.decisions import SentenceSelector, answer_features
 from assistant.policy import Clause, Policy, iter_sentences
 from assistant.redaction import MASK_RE
@@ -65,7 +66,6 @@ DOUBTFUL_SHARE = 0.7
 CRYPTIC_WORDS = 8  # a list item this short needs its lead-in to make sense
 CONTINUE_BELOW_WORDS = 25
 REASON_MIN_COVERAGE = 0.5  # of the best sentence's coverage, for a sentence added for why
-EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 class GroundedGenerator:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from assistant.contract import Citation, Reply
 from assistant.evaluation.datasets import AdversarialChecks, normalise
+from assistant.language import EMAIL_RE
 from assistant.policy import Policy
 from assistant.tickets import DsrTicket
 
@@ -166,9 +167,6 @@ def adversarial_problems(
         for reply in evidence.replies:
             problems.extend(check_citations(policy, reply.citations).problems)
     return problems
-
-
-EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 def emails_in(texts: Iterable[str]) -> set[str]:

@@ -16,6 +16,7 @@ from assistant.language.lexicon import Lexicon, lexicon
 from assistant.language.reading import Reader, Reading, default_reader, read, shared_reader
 from assistant.language.spelling import Speller
 from assistant.language.tokens import (
+    EMAIL_RE,
     MAX_SCAN_CHARS,
     WORD_RE,
     clean,
@@ -29,6 +30,7 @@ from assistant.language.tokens import (
 )
 
 __all__ = [
+    "EMAIL_RE",
     "MAX_SCAN_CHARS",
     "WORD_RE",
     "Concept",

@@ -17,6 +17,8 @@ from assistant.language.lexicon import lexicon
 MAX_SCAN_CHARS = 4000
 
 WORD_RE = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+# An e-mail address in running text, its domain as group "domain".
+EMAIL_RE = re.compile(r"[\w.+-]+@(?P<domain>[\w-]+(?:\.[\w-]+)+)")
 _SURROGATES = re.compile("[\ud800-\udfff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
 _DASHES = re.compile("[\u2010-\u2015\u2212]")
