@@ -23,7 +23,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -489,30 +489,29 @@ class PolicyIndex:
     ) -> list[DenseMatch]:
         """The ``k`` clauses whose best vector is nearest to ``vector``, nearest first
         (ties in document order)."""
-        import numpy as np
 
         policy = self.ready(version)
-        best = self._table(policy).best(vector)
-        positions = np.arange(len(best))
-        order = np.lexsort((positions, -best))[:k]
-        return [DenseMatch(policy.clauses[i], float(best[i])) for i in order]
+        return _nearest(policy, self._table(policy).best(vector), k)
+
+    def dense_view(
+        self, vector: list[float], k: int = 30, version: str | None = None
+    ) -> tuple[list[DenseMatch], SentenceView]:
+        """`dense_search` and the query's cosine to every stored vector, from one matrix
+        product: answering reads which sentence of a clause the question is about, and a
+        clause BM25 alone found gets its exact cosine from the view."""
+        policy = self.ready(version)
+        table = self._table(policy)
+        cosines = table.cosines(vector)
+        best = table.best_of(cosines)
+        view = SentenceView(
+            table.rows,
+            tuple(cosines.tolist()),
+            dict(zip((c.id for c in policy.clauses), best.tolist(), strict=True)),
+        )
+        return _nearest(policy, best, k), view
 
     def search(self, query: str, k: int = 5, version: str | None = None) -> list[DenseMatch]:
         return self.dense_search(self.embedder.embed_query(query), k=k, version=version)
-
-    def similarities(
-        self, vector: list[float], clause_ids: Iterable[str], version: str | None = None
-    ) -> dict[str, float]:
-        """Exact best cosine for given clauses (for hits found by BM25 alone)."""
-        policy = self.ready(version)
-        best = self._table(policy).best(vector)
-        wanted = set(clause_ids)
-        return {c.id: float(best[i]) for i, c in enumerate(policy.clauses) if c.id in wanted}
-
-    def sentence_view(self, vector: list[float], version: str | None = None) -> SentenceView:
-        """Every vector's cosine to ``vector``, readable per sentence: what answering
-        needs to tell which sentence of a clause the question is about."""
-        return self._table(self.ready(version)).view(vector)
 
     def _table(self, policy: Policy) -> _VectorTable:
         """The version's vectors, read from Chroma once: one policy is a few hundred
@@ -559,14 +558,22 @@ class _VectorTable:
 
     def best(self, vector: Sequence[float]) -> Any:
         """Per clause, the best cosine of ``vector`` to its vectors (-1 if it has none)."""
+        return self.best_of(self.cosines(vector))
+
+    def best_of(self, cosines: Any) -> Any:
         import numpy as np
 
         best = np.full(self.n_clauses, -1.0, dtype=np.float64)
-        np.maximum.at(best, self.clauses, self.cosines(vector))
+        np.maximum.at(best, self.clauses, cosines)
         return best
 
-    def view(self, vector: Sequence[float]) -> SentenceView:
-        return SentenceView(self.rows, tuple(self.cosines(vector).tolist()))
+
+def _nearest(policy: Policy, best: Any, k: int) -> list[DenseMatch]:
+    """The ``k`` clauses with the highest ``best`` cosine, ties in document order."""
+    import numpy as np
+
+    order = np.lexsort((np.arange(len(best)), -best))[:k]
+    return [DenseMatch(policy.clauses[i], float(best[i])) for i in order]
 
 
 @dataclass(frozen=True)
@@ -575,6 +582,7 @@ class SentenceView:
 
     rows: dict[str, int]  # record id -> position in ``cosines``
     cosines: tuple[float, ...]
+    clauses: dict[str, float]  # clause id -> its best cosine (as `dense_search` ranks by)
 
     def sentence(self, clause_id: str, index: int) -> float | None:
         """The cosine to the ``index``-th (0-based) sentence of a clause: its own vector

@@ -345,14 +345,13 @@ class HybridRetriever:
         policy = lexical.policy
         expanded = lexical.expander.expand(query)
         vector = self.embedder.embed_query(dense_query(expanded))
-        dense = self.index.dense_search(vector, k=cfg.dense_k, version=policy.version)
+        dense, view = self.index.dense_view(vector, k=cfg.dense_k, version=policy.version)
         bm25 = lexical.ranking(expanded, cfg.expansion_weight)[: cfg.lexical_k]
         similarity = {m.clause.id: m.similarity for m in dense}
         dense_rank = {m.clause.id: rank for rank, m in enumerate(dense, 1)}
         lexical_rank = {policy.clauses[i].id: (rank, s) for rank, (i, s) in enumerate(bm25, 1)}
-        missing = [cid for cid in lexical_rank if cid not in similarity]
-        if missing:  # a BM25-only candidate is scored (and abstained on) by its true cosine
-            similarity.update(self.index.similarities(vector, missing, policy.version))
+        # a BM25-only candidate is scored (and abstained on) by its true cosine
+        similarity.update({cid: view.clauses[cid] for cid in lexical_rank if cid not in similarity})
         top_bm25 = bm25[0][1] if bm25 else 0.0
         fused = {
             cid: sim
@@ -360,7 +359,6 @@ class HybridRetriever:
             for cid, sim in similarity.items()
         }
         top = sorted(fused, key=lambda cid: (-fused[cid], policy.clause(cid).position))[:k]
-        view = self.index.sentence_view(vector, policy.version)
         return [
             Hit(
                 clause=policy.clause(cid),

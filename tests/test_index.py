@@ -225,7 +225,8 @@ def test_chroma_default_embedding_function_is_never_built(
     index = open_index(settings, HashingEmbedder())
     index.ingest_file(policy_path)
     assert index.search("cookies", k=3)
-    assert index.similarities(index.embedder.embed_query("cookies"), ["cookies-1"])
+    matches, view = index.dense_view(index.embedder.embed_query("cookies"), k=3)
+    assert matches and view.clauses[matches[0].clause.id] == matches[0].similarity
     fresh = open_index(settings, HashingEmbedder())  # a new process opening existing data
     assert fresh.search("cookies", k=3)
 
