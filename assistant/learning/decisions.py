@@ -47,15 +47,23 @@ class SentenceSelector:
         if not scores:
             return list(candidates)
         weight = self.model.thresholds.get("rule_weight", 0.0)
-        logits = [
-            math.log(max(p, 1e-12) / max(1.0 - p, 1e-12)) + weight * c.score
-            for c, p in zip(candidates, scores, strict=True)
-        ]
+        logits = blended(scores, [c.score for c in candidates], weight)
         top = max(logits)
         exp = [math.exp(v - top) for v in logits]
         total = sum(exp)
         ranked = [replace(c, learned=e / total) for c, e in zip(candidates, exp, strict=True)]
         return sorted(ranked, key=lambda c: (-c.strength, c.rank, c.clause.position, c.start))
+
+
+def blended(
+    probabilities: Sequence[float], rule_scores: Sequence[float], weight: float
+) -> list[float]:
+    """What orders the sentences: the selector's log-odds plus ``weight`` times the rule
+    score (the same at answer time and when training chooses the weight)."""
+    return [
+        math.log(max(p, 1e-12) / max(1.0 - p, 1e-12)) + weight * rule
+        for p, rule in zip(probabilities, rule_scores, strict=True)
+    ]
 
 
 def answer_features(signals: Signals, hits: Sequence[Hit], scores: Sequence[float]) -> list[float]:

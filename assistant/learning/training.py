@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import math
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -33,6 +32,7 @@ from assistant.learning.collect import (
     run_example,
     training_files,
 )
+from assistant.learning.decisions import blended
 from assistant.learning.features import QUESTION_FEATURES, SENTENCE_FEATURES
 from assistant.learning.models import (
     ANSWERABILITY_PATH,
@@ -317,12 +317,7 @@ def _today(row: Row) -> int:
 
 def _learned(selector: LinearModel, rule_weight: float = 0.0) -> Callable[[Row], int]:
     def pick(row: Row) -> int:
-        scores = [max(min(p, 1 - 1e-12), 1e-12) for p in sentence_scores(selector, row)]
-        blended = [
-            math.log(p / (1 - p)) + rule_weight * rule
-            for p, rule in zip(scores, row.rule_scores, strict=True)
-        ]
-        return int(np.argmax(blended))
+        return int(np.argmax(blended(sentence_scores(selector, row), row.rule_scores, rule_weight)))
 
     return pick
 
