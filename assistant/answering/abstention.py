@@ -56,12 +56,13 @@ class AbstentionModel:
     def probability(self, signals: Signals) -> float:
         return self.learned.probability(signals.features)
 
-    def answers(self, signals: Signals) -> bool:
-        return self.probability(signals) >= self.threshold
+    # The two decisions take the probability, computed once per turn by the caller.
+    def answers(self, probability: float) -> bool:
+        return probability >= self.threshold
 
-    def shows_closest(self, signals: Signals) -> bool:
+    def shows_closest(self, probability: float) -> bool:
         """Not sure enough to answer, too close to say the policy is silent."""
-        return self.closest_threshold <= self.probability(signals) < self.threshold
+        return self.closest_threshold <= probability < self.threshold
 
     def out_of_scope(self, signals: Signals) -> bool:
         if signals.privacy:  # "a poem about my privacy rights" is still about privacy

@@ -104,7 +104,14 @@ class GroundedGenerator:
             return self.abstain(out_of_scope=False, confidence=0.0, notes=("internal error",))
 
     def signals(self, question: str, hits: Sequence[Hit]) -> tuple[Signals, list[Candidate]]:
-        """Abstention signals, also read through the retriever's privacy vocabulary.
+        signals, candidates, _ = self._read_signals(question, hits)
+        return signals, candidates
+
+    def _read_signals(
+        self, question: str, hits: Sequence[Hit]
+    ) -> tuple[Signals, list[Candidate], Question]:
+        """Abstention signals, also read through the retriever's privacy vocabulary, the
+        ranked candidates and the question as parsed (once per turn).
 
         Chat wording ("what if you guys get hacked", "do u sell my stuff") uses words the
         policy never does; read literally, they count as uncovered and the assistant
@@ -112,19 +119,21 @@ class GroundedGenerator:
         them to policy terms (security, sell or rent), and the better-covered reading
         counts; the sentences chosen for the answer still come from the literal question.
         """
-        signals, candidates = self._literal_signals(question, hits)
+        parsed = Question.parse(question, self.vocabulary, self.intents)
+        signals, candidates = self._literal_signals(question, parsed, hits)
         reading = self._expanded_reading(question)
         if reading.lower() != question.strip().lower():
-            expanded, _ = self._literal_signals(reading, hits)
+            again = Question.parse(reading, self.vocabulary, self.intents)
+            expanded, _ = self._literal_signals(reading, again, hits)
             signals = replace(
                 signals,
                 coverage=max(signals.coverage, expanded.coverage),
                 uncovered=min(signals.uncovered, expanded.uncovered),
             )
-        terms = len(Question.parse(question, self.vocabulary, self.intents).sought)
-        scores = self.selector.scores(candidates, terms, hits)
+        scores = self.selector.scores(candidates, len(parsed.sought), hits)
         features = answer_features(signals, hits, scores)
-        return replace(signals, features=tuple(features)), self.selector.rank(candidates, scores)
+        ranked = self.selector.rank(candidates, scores)
+        return replace(signals, features=tuple(features)), ranked, parsed
 
     def _expanded_reading(self, question: str) -> str:
         """The question with typos and chat-speak fixed and its concepts' policy
@@ -138,9 +147,8 @@ class GroundedGenerator:
         return ". ".join([*fixed[:-1], last]) + "?"
 
     def _literal_signals(
-        self, question: str, hits: Sequence[Hit]
+        self, question: str, parsed: Question, hits: Sequence[Hit]
     ) -> tuple[Signals, list[Candidate]]:
-        parsed = Question.parse(question, self.vocabulary, self.intents)
         candidates = self.scorer.candidates(parsed, hits)
         specific = [t for t in parsed.terms if t not in self.vocabulary.generic]
         mentioned = set().union(*(c.matched for c in candidates))
@@ -164,7 +172,7 @@ class GroundedGenerator:
         return signals, candidates
 
     def _answer(self, question: str, hits: Sequence[Hit]) -> Answer:
-        signals, candidates = self.signals(question, hits)
+        signals, candidates, parsed = self._read_signals(question, hits)
         confidence = self.model.probability(signals)
         unnamed = self.shapes.unnamed(question, lambda w: self.vocabulary.known(stem([w])[0]))
         if unnamed is not None:
@@ -172,12 +180,11 @@ class GroundedGenerator:
         if signals.off_topic and self.model.out_of_scope(signals):
             # "fix my Python code": a policy sentence that shares a word is no answer
             return self.abstain(True, confidence, notes=("off topic",))
-        if not candidates or not self.model.answers(signals):
+        if not candidates or not self.model.answers(confidence):
             oos = self.model.out_of_scope(signals)
-            if candidates and not oos and self.model.shows_closest(signals):
+            if candidates and not oos and self.model.shows_closest(confidence):
                 return self._closest(question, candidates, confidence, signals)
             return self.abstain(oos, confidence, notes=(f"signals {signals}",))
-        parsed = Question.parse(question, self.vocabulary, self.intents)
         statements = self._plan(candidates, frozenset(parsed.intent))
         if self._asks_how(question) and not any(
             self._says_how_or_can(s.primary.text) for s in statements
