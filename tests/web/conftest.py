@@ -31,6 +31,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+EXPECT_TIMEOUT_MS = 30_000
 STAFF_USER = "agent-test"
 STAFF_PASSWORD = "correct horse battery staple"
 
@@ -110,6 +111,9 @@ def browser() -> Iterator[Any]:
     sync_api = pytest.importorskip("playwright.sync_api")
     if not CHROMIUM.exists():
         pytest.skip(f"no Chromium at {CHROMIUM} (scripts/install-browser.sh installs it)")
+    # expect() keeps its own 5 s default apart from the page timeout; a loaded 2-core CI
+    # machine can take longer than that for the first answer of a session.
+    sync_api.expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     with sync_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield launched
