@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scaling import FACTOR, LINEAR_LIMIT, growth
 
 from assistant.rights import RequestInProgress, advance, detect_request, resume_prompt
 from assistant.rights.state import refresh
@@ -81,29 +80,37 @@ def test_advance_never_raises_and_keeps_a_valid_state(
 
 
 HUGE = 200_000
+# (repeated unit, ending): a message of n characters is the unit repeated, then the ending
 HOSTILE = [
-    "a" * HUGE,
-    "@" * HUGE,
-    "a@" * (HUGE // 2),
-    "." * HUGE,
-    "(" * HUGE,
-    "1 " * (HUGE // 2),
-    "4" * HUGE,
-    "my " * (HUGE // 3),
-    "delete my account " * (HUGE // 18),
-    "my name is wrong, it should be " * (HUGE // 31),
-    "i object to " * (HUGE // 12),
-    "\ud800" * HUGE,
-    "\x00" * HUGE,
-    "please " * (HUGE // 7) + "delete my account",
+    ("a", ""),
+    ("@", ""),
+    ("a@", ""),
+    (".", ""),
+    ("(", ""),
+    ("1 ", ""),
+    ("4", ""),
+    ("my ", ""),
+    ("delete my account ", ""),
+    ("my name is wrong, it should be ", ""),
+    ("i object to ", ""),
+    ("\ud800", ""),
+    ("\x00", ""),
+    ("please ", "delete my account"),
 ]
 
 
-@pytest.mark.parametrize("message", HOSTILE, ids=lambda m: f"{m[:12]!r}x{len(m)}")
-def test_huge_hostile_input_finishes_quickly(message: str) -> None:
-    began = time.perf_counter()
+def _hostile(unit: str, ending: str, size: int) -> str:
+    return unit * (size // len(unit)) + ending
+
+
+def _read_everywhere(message: str) -> None:
     detect_request(message)
     for kind in (RequestType.RECTIFICATION, RequestType.OBJECTION, RequestType.ERASURE):
         advance(_pending(kind, awaiting=False), message)
         advance(_pending(kind, awaiting=True), message)
-    assert time.perf_counter() - began < 3.0
+
+
+@pytest.mark.parametrize(("unit", "ending"), HOSTILE, ids=lambda part: repr(part[:12]))
+def test_huge_hostile_input_takes_linear_time(unit: str, ending: str) -> None:
+    ratio = growth(lambda size: _read_everywhere(_hostile(unit, ending, size)), HUGE, repeats=2)
+    assert ratio < LINEAR_LIMIT, f"{FACTOR}x the message took {ratio:.0f}x the time"
