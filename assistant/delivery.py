@@ -22,14 +22,13 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 from standardwebhooks import Webhook
 
 from assistant.ticket_store import DeliveryAttempt, OutboxClaim, TicketStore
-from assistant.tickets import DeliveryState, DsrTicket, RequestType, utcnow
+from assistant.tickets import DeliveryState, DsrTicket, Outcome, RequestType, utcnow
 
 if TYPE_CHECKING:
     from assistant.config import Settings
@@ -37,12 +36,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 USER_AGENT = "workallies-privacy-assistant"
-
-
-class Outcome(StrEnum):
-    DELIVERED = "delivered"
-    RETRY = "retry"  # transient: 5xx, 408, 429, timeout, connection refused, bug in a sender
-    PERMANENT_ERROR = "permanent_error"  # the backend refused the ticket itself (4xx)
 
 
 @dataclass(frozen=True)
@@ -376,18 +369,6 @@ class RunReport:
             self.failed += 1
 
 
-@dataclass(frozen=True)
-class AttemptRecord:
-    ticket_id: str
-    attempt: int
-    at: datetime
-    sender: str
-    outcome: Outcome
-    status_code: int | None
-    error: str | None
-    duration_ms: int
-
-
 _InFlight = set[Future[Outcome]]
 
 
@@ -518,27 +499,10 @@ class OutboxWorker:
             attempt=attempts,
             at=at,
             sender=self.sender.name,
-            outcome=result.outcome.value,
+            outcome=result.outcome,
             status_code=result.status_code,
             error=result.error,
             duration_ms=duration_ms,
         )
         if not self.store.record_delivery_attempt(claim, attempt, state, due):
             log.warning("lease on %s ran out mid-attempt; another worker took it", claim.ticket_id)
-
-
-def delivery_attempts(store: TicketStore, ticket_id: str) -> list[AttemptRecord]:
-    """Every attempt for one ticket, oldest first (for ``tickets show`` and the staff view)."""
-    return [
-        AttemptRecord(
-            ticket_id=a.ticket_id,
-            attempt=a.attempt,
-            at=a.at,
-            sender=a.sender,
-            outcome=Outcome(a.outcome),
-            status_code=a.status_code,
-            error=a.error,
-            duration_ms=a.duration_ms,
-        )
-        for a in store.delivery_attempts(ticket_id)
-    ]

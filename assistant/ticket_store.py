@@ -57,6 +57,7 @@ from assistant.tickets import (
     DeliverySummary,
     DsrTicket,
     Identity,
+    Outcome,
     RequestType,
     TicketCorrection,
     TicketDraft,
@@ -202,13 +203,13 @@ class OutboxClaim:
 
 @dataclass(frozen=True)
 class DeliveryAttempt:
-    """What one attempt did, as the outbox records it (``outcome``: ``delivery.Outcome``)."""
+    """What one delivery attempt did, as the outbox records it."""
 
     ticket_id: str
     attempt: int
     at: datetime
     sender: str
-    outcome: str
+    outcome: Outcome
     status_code: int | None
     error: str | None
     duration_ms: int
@@ -558,7 +559,7 @@ class TicketStore:
                 ).rowcount
                 if held != 1:
                     return False
-                row = {**attempt.__dict__, "error": error}
+                row = {**attempt.__dict__, "outcome": attempt.outcome.value, "error": error}
                 conn.execute(insert(delivery_attempts_table).values(**row))
                 return True
 
@@ -577,7 +578,7 @@ class TicketStore:
                         attempt=r.attempt,
                         at=r.at,
                         sender=r.sender,
-                        outcome=r.outcome,
+                        outcome=Outcome(r.outcome),
                         status_code=r.status_code,
                         error=r.error,
                         duration_ms=r.duration_ms,

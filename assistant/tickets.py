@@ -143,6 +143,14 @@ class DeliveryState(StrEnum):
     NOT_CONFIGURED = "not_configured"
 
 
+class Outcome(StrEnum):
+    """What one delivery attempt did (recorded by the store's outbox, decided by delivery)."""
+
+    DELIVERED = "delivered"
+    RETRY = "retry"  # transient: 5xx, 408, 429, timeout, connection refused, bug in a sender
+    PERMANENT_ERROR = "permanent_error"  # the backend refused the ticket itself (4xx)
+
+
 LEGAL_BASIS: Mapping[RequestType, tuple[str, ...]] = {
     RequestType.ACCESS: ("GDPR Art. 15",),
     RequestType.RECTIFICATION: ("GDPR Art. 16",),

@@ -128,13 +128,11 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    from assistant.delivery import delivery_attempts
-
     with _store() as store:
         ticket = store.get(args.ticket_id)
         if ticket is None:
             return _fail(f"no ticket {args.ticket_id}")
-        attempts = delivery_attempts(store, ticket.id)
+        attempts = store.delivery_attempts(ticket.id)
     if args.json:
         print(ticket.model_dump_json(indent=2))
         return 0

@@ -32,7 +32,6 @@ from assistant.delivery import (
     WebhookSender,
     build_sender,
     classify_status,
-    delivery_attempts,
     fides_payload,
     standard_secret,
     webhook_body,
@@ -111,7 +110,7 @@ def test_backend_down_then_failing_then_recovered_gets_each_ticket_once(
     assert all(r.signature_ok for r in receiver.requests)
     for ticket in store.list():
         assert ticket.delivery.state is DeliveryState.DELIVERED
-        attempts = delivery_attempts(store, ticket.id)
+        attempts = store.delivery_attempts(ticket.id)
         assert [a.attempt for a in attempts] == list(range(1, len(attempts) + 1))
         assert attempts[0].status_code is None and attempts[0].outcome is Outcome.RETRY
         assert attempts[-1].status_code == 201 and attempts[-1].outcome is Outcome.DELIVERED
@@ -365,10 +364,10 @@ def test_a_claim_holds_until_its_lease_ends_and_a_late_result_is_not_recorded(
     assert store.claim_due_deliveries(T0 + lease / 2, 10, T0 + 2 * lease) == []  # held
     # The first worker hung past its lease (or died): the row is anyone's again.
     (second,) = store.claim_due_deliveries(T0 + lease, 10, T0 + 2 * lease)
-    done = DeliveryAttempt(made.id, 1, T0 + lease, "webhook", "delivered", 201, None, 7)
+    done = DeliveryAttempt(made.id, 1, T0 + lease, "webhook", Outcome.DELIVERED, 201, None, 7)
     assert not store.record_delivery_attempt(first, done, DeliveryState.DELIVERED, T0 + lease)
     assert store.record_delivery_attempt(second, done, DeliveryState.DELIVERED, T0 + lease)
-    assert [a.attempt for a in delivery_attempts(store, made.id)] == [1]
+    assert [a.attempt for a in store.delivery_attempts(made.id)] == [1]
     assert store.get(made.id).delivery.state is DeliveryState.DELIVERED  # type: ignore[union-attr]
     assert store.claim_due_deliveries(T0 + 10 * lease, 10, T0 + 11 * lease) == []
 
@@ -454,7 +453,7 @@ def test_retries_back_off_then_flag_but_never_stop(
     assert gaps == [2, 4, 8, 16, 32, 64, 128, 256, 512, 600, 600, 600]
     assert state is DeliveryState.FAILED_RETRYING
     assert len(sender.sent) == 12
-    assert len(delivery_attempts(store, made.id)) == 12
+    assert len(store.delivery_attempts(made.id)) == 12
 
 
 @pytest.mark.parametrize(
