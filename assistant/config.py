@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     # Answering: "grounded" is the offline default; otherwise a LangChain "provider:model".
     generator: str = "grounded"
     retrieval_k: int = Field(default=6, ge=1, le=50)
+    # After an answer, point to the other sections retrieval ranked nearly as high.
+    see_also: bool = True
     max_message_chars: int = Field(default=4000, ge=100)
 
     # Tickets: SQLite in the data directory unless a URL is given.

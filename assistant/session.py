@@ -17,6 +17,7 @@ from typing import Any, Literal
 from assistant import rights
 from assistant.answering import Answer, Generator, build_generator
 from assistant.answering.combine import combine_answers
+from assistant.answering.see_also import SeeAlso
 from assistant.brand import Brand, brand_of
 from assistant.chitchat import chitchat_reply, classify_chitchat
 from assistant.config import Settings
@@ -115,6 +116,7 @@ class Assistant:
         self.feedback = feedback or FeedbackStore(tickets.engine)
         self._locks = SessionLocks()
         self._text = load_template("session")
+        self._see_also = SeeAlso(self._text["see_also"], self._text["see_also_item"])
 
     @property
     def policy(self) -> Policy:
@@ -292,7 +294,12 @@ class Assistant:
 
     def _answer_query(self, query: str) -> Answer:
         hits = self.retriever.search(query, k=self.settings.retrieval_k)
-        return self.generator.answer(query, hits)
+        return self._with_see_also(self.generator.answer(query, hits), hits)
+
+    def _with_see_also(self, answer: Answer, hits: Sequence[Hit]) -> Answer:
+        if not self.settings.see_also:
+            return answer
+        return self._see_also.add(answer, hits, self.policy)
 
     def _answer_followup(
         self, query: str, message: str, sections: tuple[str, ...], clauses: tuple[str, ...] = ()
@@ -303,7 +310,8 @@ class Assistant:
         wide = k * CONTEXT_SEARCH_WIDTH
         merged = self.retriever.search(query, k=wide)
         own = self.retriever.search(message, k=wide)
-        return self.generator.answer(query, rank_in_context(merged, own, sections, k, clauses))
+        hits = rank_in_context(merged, own, sections, k, clauses)
+        return self._with_see_also(self.generator.answer(query, hits), hits)
 
     # ------------------------------------------------------------ rights requests
 

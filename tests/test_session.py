@@ -284,6 +284,8 @@ def test_each_question_of_a_message_is_answered_in_one_reply(assistant: Assistan
     ]
     fake = QueuedGenerator([Answer("No [1].", (cite[0],)), Answer("A while [1].", (cite[1],))])
     assistant.generator = fake
+    # how the parts are joined; the "see also" pointers have their own tests
+    assistant.settings = assistant.settings.model_copy(update={"see_also": False})
     reply = assistant.respond("several", "Do you sell my data? How long do you keep it?")
     asked = [question for question, _ in fake.calls]
     # the second is read after the first, as a follow-up would be
@@ -292,3 +294,15 @@ def test_each_question_of_a_message_is_answered_in_one_reply(assistant: Assistan
     assert "“How long do you keep it?”: A while [2]." in reply.reply
     assert [c.clause_id for c in reply.citations] == [first.id, second.id]
     assert not reply.abstained and reply.intent == "question"
+
+
+def test_see_also_pointers_cite_verbatim_and_can_be_turned_off(tmp_path: Path) -> None:
+    question = "Do you share my data with third parties?"
+    pointing = Assistant.for_testing(tmp_path / "on")
+    on = pointing.respond("pointers", question)
+    off = Assistant.for_testing(tmp_path / "off", see_also=False).respond("pointers", question)
+    assert not on.abstained and "See also" in on.reply and "See also" not in off.reply
+    assert len(on.citations) > len(off.citations)
+    for number, citation in enumerate(on.citations, 1):
+        assert f"[{number}]" in on.reply
+        assert pointing.policy.text[citation.start : citation.end] == citation.quote
