@@ -55,8 +55,10 @@ bench: install
 
 # Retrain the learned answer decisions from the data in the repo (evals/, corpus/policyqa/)
 # and rewrite assistant/learning/models/ with their cards. Embeddings are cached in data/.
+# The small-talk classifier reads no embeddings: its own data (corpus/smalltalk/) and evals/.
 models: install
 	$(BIN)/python -m assistant.learning.training
+	$(BIN)/python -m assistant.learning.smalltalk_training
 
 clean:
 	rm -rf data .pytest_cache .mypy_cache .ruff_cache

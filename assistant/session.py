@@ -35,7 +35,7 @@ from assistant.inputs import check_session_id, clean_message
 from assistant.language import EMAIL_RE
 from assistant.policy import Policy
 from assistant.redaction import redact
-from assistant.retrieval import Hit, Retriever, policy_reader
+from assistant.retrieval import Hit, Retriever
 from assistant.sessions import (
     MemorySessionStore,
     SessionLocks,
@@ -227,7 +227,7 @@ class Assistant:
             result = self._continue_request(turn, text)
             if result is not None:
                 return result
-        elif kind := classify_chitchat(text, policy_reader(self.policy)):
+        elif kind := classify_chitchat(text):
             return _TurnResult(self._reply(turn.session_id, chitchat_reply(kind), "chitchat"))
         detection = rights.detect_request(text, self.brand)
         if detection is not None:

@@ -27,7 +27,10 @@ class _ConfidentAbout:
         return Answer("Not covered.", abstained=True)
 
 
-@pytest.mark.parametrize("message", ["lol ok thanks", "thx bye", "cool", "you're useless", "hii"])
+@pytest.mark.parametrize(
+    "message",
+    ["lol ok thanks", "thx bye", "cool", "you're useless", "hii", "are you a real human?"],
+)
 def test_small_talk_gets_small_talk_not_an_abstention(
     fast_assistant: Assistant, message: str
 ) -> None:
