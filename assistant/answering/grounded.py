@@ -175,9 +175,6 @@ class GroundedGenerator:
         unnamed = self.shapes.unnamed(question, lambda w: self.vocabulary.known(stem([w])[0]))
         if unnamed is not None:
             return self.abstain(False, confidence, notes=(f"never mentions {unnamed!r}",))
-        if signals.off_topic and self.model.out_of_scope(signals):
-            # "fix my Python code": a policy sentence that shares a word is no answer
-            return self.abstain(True, confidence, notes=("off topic",))
         if not candidates or not self.model.answers(confidence):
             oos = self.model.out_of_scope(signals)
             if candidates and not oos and self.model.shows_closest(confidence):

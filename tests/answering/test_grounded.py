@@ -405,14 +405,6 @@ def test_a_masked_secret_is_not_named_as_a_missing_topic(
     assert "REDACTED" not in answer.text and "card_number" not in answer.text
 
 
-def test_a_question_off_topic_is_out_of_scope_even_when_a_clause_scores_well(
-    grounded: GroundedGenerator, make_hits: MakeHits
-) -> None:
-    hits = make_hits("your-data-protection-rights-2", "introduction-2", similarity=0.6)
-    answer = grounded.answer("Can you help me fix a bug in my Python code?", hits)
-    assert answer.abstained and answer.out_of_scope and answer.citations == ()
-
-
 def _selector(rule_weight: float) -> object:
     from assistant.learning.decisions import SentenceSelector
     from assistant.learning.features import SENTENCE_FEATURES
