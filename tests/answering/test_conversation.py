@@ -155,12 +155,6 @@ def test_what_for_asks_why() -> None:
     )
 
 
-def test_a_message_that_leans_on_the_last_one_is_merged_even_with_topic_words() -> None:
-    history = [Turn("user", "Do you collect data from children?")]
-    query = standalone_question("what if a child signs up anyway?", history)
-    assert query.startswith("Do you collect data from children?"), query
-
-
 @pytest.mark.parametrize(
     ("message", "parts", "dropped"),
     [
