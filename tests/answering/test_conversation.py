@@ -85,8 +85,6 @@ def _history(*questions: str) -> list[Turn]:
         (["Do you collect my payment information?"], "who do you share it with?",
          ["payment information", "share it with"]),
         (["Can I delete my data?"], "what if I have trouble with that?", ["delete", "trouble"]),
-        (["Do you collect data from children?"], "what if you do by accident?",
-         ["children", "accident"]),
         (["Where is my data stored?"], "how is it protected?", ["stored", "protected"]),
         (["How long do you keep my data?", "and after my account is closed?"], "why?",
          ["keep my data", "closed", "Why"]),
