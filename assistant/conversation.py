@@ -75,7 +75,6 @@ class FollowupWords(BaseModel):
     anaphors: frozenset[str] = Field(min_length=1)
     bare_wh: frozenset[str] = Field(min_length=1)
     wh_equivalents: dict[str, str] = Field(default_factory=dict)
-    markers: frozenset[str] = frozenset()
 
 
 @cache
@@ -87,15 +86,12 @@ _WORDS = followup_words()
 CONNECTORS = tuple(sorted(_WORDS.connectors, key=len, reverse=True))  # "and what about" first
 ANAPHORS = _WORDS.anaphors
 BARE_WH = _WORDS.bare_wh
-# "what if you do by accident?": the verb stands for the previous question's.
-PRO_VERB_RE = re.compile(r"\bif (?:i|you|we|they|it) (?:do|does|did|don't|do not|didn't)\b")
 # "how do I do that?", "why is that?": a bare wh-word with the previous question's verb.
 PRO_WH_RE = re.compile(
     r"^(?P<wh>how|why|when|where|who)"
     r"(?: (?:do|does|did|can|could|would|should|will|is|was|are) (?:i|you|we|they|it|that|this))?"
     r"(?: (?:do|doing|done|go about|go about doing) (?:that|it|this|so))?$"
 )
-FOLLOWUP_MARKERS = _WORDS.markers
 SHORT_FOLLOWUP_WORDS = 3  # "cookies?", "for how long?": too short to stand alone
 SELF_CONTAINED_TERMS = 2  # this many topic words without an anaphor stand alone
 
@@ -129,8 +125,6 @@ def contextualise(message: str, history: list[Turn]) -> Contextualised:
         return Contextualised(_ask_wh(" ".join(tokens), previous), True, previous)
     if pro_wh := PRO_WH_RE.match(" ".join(tokens)):
         return Contextualised(_ask_wh(pro_wh["wh"], previous), True, previous)
-    anaphoric = anaphoric or bool(PRO_VERB_RE.search(" ".join(tokens)))
-    anaphoric = anaphoric or bool(FOLLOWUP_MARKERS & set(tokens))
     # After a connector only a full yes/no question stands alone ("and do you sell it?"
     # does not, "and do you sell my data?" does); a fragment never does.
     full_question = not connector or (tokens[:1] and tokens[0] in AUXILIARIES)

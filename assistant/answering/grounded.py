@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from assistant.answering import compose
 from assistant.answering.abstention import AbstentionModel, Signals, unseen_names, word_flag
-from assistant.answering.citations import MARKER_RE, cite
+from assistant.answering.citations import cite
 from assistant.answering.polarity import lead_for, yes_no_question
 from assistant.answering.selection import (
     ANAPHORS,
@@ -35,7 +35,6 @@ from assistant.answering.shapes import QuestionShapes
 from assistant.answering.statements import Numbering, Span, Statement
 from assistant.answering.text import (
     Vocabulary,
-    focus_sentence,
     question_sentences,
     stem,
     words,
@@ -88,7 +87,6 @@ class GroundedGenerator:
         self.scorer = SentenceScorer(policy, self.vocabulary)
         self.intents = [Intent.build(i.pattern, i.add) for i in words_.intents]
         self.hedges = frozenset(stem([w.lower() for w in words_.hedges]))
-        self.procedure_cues = frozenset(w.lower() for w in words_.procedure_cues)
         self.shapes = QuestionShapes.build(words_)
         self.contact = self._contact_span()
         self.expander = QueryExpander(expansion_vocabulary(policy))
@@ -177,26 +175,18 @@ class GroundedGenerator:
         unnamed = self.shapes.unnamed(question, lambda w: self.vocabulary.known(stem([w])[0]))
         if unnamed is not None:
             return self.abstain(False, confidence, notes=(f"never mentions {unnamed!r}",))
-        if signals.off_topic and self.model.out_of_scope(signals):
-            # "fix my Python code": a policy sentence that shares a word is no answer
-            return self.abstain(True, confidence, notes=("off topic",))
         if not candidates or not self.model.answers(confidence):
             oos = self.model.out_of_scope(signals)
             if candidates and not oos and self.model.shows_closest(confidence):
                 return self._closest(question, candidates, confidence, signals)
             return self.abstain(oos, confidence, notes=(f"signals {signals}",))
         statements = self._plan(candidates, frozenset(parsed.intent))
-        if self._asks_how(question) and not any(
-            self._says_how_or_can(s.primary.text) for s in statements
-        ):
-            # The policy mentions the topic ("closed accounts") but not how to do it.
-            return self.abstain(False, confidence, notes=("no procedure described",))
         asks_why = self.shapes.asks_why(question)
         if asks_why and not self._gives_reason(statements):
             statements = self._with_reason(statements, candidates)
         numbering = Numbering()
         parts = [self._render(s, numbering) for s in statements]
-        notes = self._partial(question, parts)
+        notes = []
         if asks_why and not self._gives_reason(statements):
             notes.append(self.wording.partial.no_reason)
         # A lead would overstate an answer that leaves part of the question open.
@@ -286,7 +276,7 @@ class GroundedGenerator:
                 and c.strength >= RELATIVE_SCORE * best.strength
             ][: MAX_ITEMS - 1]
             chosen = [best.clause, *(c.clause for c in siblings)]
-            items = sorted(self._with_antecedents(chosen), key=lambda c: c.position)
+            items = sorted(dict.fromkeys(chosen), key=lambda c: c.position)
             # only the lead-in's last sentence introduces the items; earlier ones would be
             # quoted under its one marker ("We generally keep ... . ... purposes:")
             lead_in = Span(parent, *list(iter_sentences(parent.text))[-1])
@@ -301,21 +291,6 @@ class GroundedGenerator:
             return None
         before = [(s, e) for s, e in iter_sentences(span.clause.text) if e <= span.start]
         return Span(span.clause, *before[-1]) if before else None
-
-    def _with_antecedents(self, items: list[Clause]) -> list[Clause]:
-        """Items plus the one before any item that points back at it: "This applies even
-        if you post ..." means nothing without "Your submission is subject to ..." (no
-        dev case's gold phrase scores it: d-social-tag's gold is the lead-in, but without
-        it the reply never says what happens)."""
-        out = list(dict.fromkeys(items))
-        for clause in items:
-            if clause.text.split(" ", 1)[0] not in ANAPHORS or clause.parent_id is None:
-                continue
-            siblings = self.policy.children(self.policy.clause(clause.parent_id))
-            before = [c for c in siblings if c.position < clause.position]
-            if before and before[-1] not in out:
-                out.append(before[-1])
-        return out
 
     @staticmethod
     def _continuation(span: Span) -> Span | None:
@@ -334,14 +309,6 @@ class GroundedGenerator:
             return None
         following = continued_by(self.policy, span.clause)
         return Span.whole(following) if following else None
-
-    def _asks_how(self, question: str) -> bool:
-        """ "How do I close my account?": asks how to do something."""
-        asked = " ".join(words(focus_sentence(question)))
-        return any(
-            re.match(rf"(?:\w+ )?{re.escape(phrase)}\b", asked)
-            for phrase in self.wording.vocabulary.procedure_questions
-        )
 
     def _gives_reason(self, statements: list[Statement]) -> bool:
         return any(self.shapes.gives_reason(s.text) for st in statements for s in st.spans())
@@ -371,17 +338,6 @@ class GroundedGenerator:
                 return [*statements, self._statement(candidate, candidates)]
         return statements
 
-    def _says_how(self, sentence: str) -> bool:
-        return bool(self.procedure_cues & set(words(sentence)))
-
-    def _says_how_or_can(self, sentence: str) -> bool:
-        """Says how, or that the user can: "You have the right to stop receiving direct
-        marketing" answers "How do I stop it?" in part (by asking); "Personal information
-        from closed accounts is retained" does not answer "How do I close my account?"."""
-        lowered = " ".join(words(sentence))
-        abilities = self.wording.vocabulary.ability_phrases
-        return self._says_how(sentence) or any(f" {p} " in f" {lowered} " for p in abilities)
-
     # ------------------------------------------------------------ rendering
 
     def _render(self, statement: Statement, numbering: Numbering) -> str:
@@ -409,24 +365,6 @@ class GroundedGenerator:
         context = clause_context(self.policy, first.primary.clause)
         lead = lead_for(asked, first.primary.text, self.vocabulary, self.hedges, context)
         return getattr(self.wording.leads, lead) if lead else None
-
-    def _partial(self, question: str, parts: list[str]) -> list[str]:
-        """What the question asked that the policy does not say, in so many words."""
-        notes = []
-        question = MASK_RE.sub(" ", question)  # a masked card number is not a topic
-        names = _names(question, self.wording.company)
-        unknown = [n for n in names if not self.vocabulary.known(stem([n.lower()])[0])]
-        if unknown:
-            terms = " or ".join(unknown[:3])
-            notes.append(self.wording.partial.unknown_terms.format(terms=terms))
-        vocab = self.wording.vocabulary
-        lowered = " ".join(words(question))
-        asks_duration = any(p in lowered for p in vocab.duration_questions)
-        said = MARKER_RE.sub("", " ".join(parts))
-        gives_period = set(words(said)) & set(vocab.durations) or re.search(r"\d", said)
-        if asks_duration and not gives_period:
-            notes.append(self.wording.partial.no_period)
-        return notes
 
     # ------------------------------------------------------------ abstaining
 

@@ -22,13 +22,11 @@ if TYPE_CHECKING:
 
 MAX_HITS = 5  # sentences are drawn from this many top hits
 RANK_PRIOR = (0.30, 0.18, 0.10, 0.05, 0.0)
-SIMILARITY_WEIGHT = 0.3
 EXACT, SYNONYM, CONTEXT = 1.0, 0.8, 0.5
 # A paragraph states its point first and adds detail after: later sentences pay a little.
 SENTENCE_POSITION_PENALTY = 0.03
 MAX_POSITION_PENALTY = 0.12
-# A cross-reference names the topic without saying anything about it.
-POINTER_PENALTY = 0.3
+# A cross-reference names the topic without saying anything about it (a selector input).
 POINTER_RE = re.compile(
     r"\b(?:can be found|is available|are available|see (?:the |our )?section|refer to|"
     r"as (?:detailed|described|set out) (?:below|above))\b",
@@ -65,9 +63,7 @@ class Candidate:
     def score(self) -> float:
         prior = RANK_PRIOR[self.rank] if self.rank < len(RANK_PRIOR) else 0.0
         position = min(SENTENCE_POSITION_PENALTY * self.index, MAX_POSITION_PENALTY)
-        pointer = POINTER_PENALTY if self.pointer else 0.0
-        similarity = SIMILARITY_WEIGHT * max(self.similarity, 0.0)
-        return self.coverage + prior - position - pointer + similarity
+        return self.coverage + prior - position
 
     @property
     def strength(self) -> float:

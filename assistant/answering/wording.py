@@ -23,8 +23,6 @@ class Leads(_Strict):
 
 
 class Partial(_Strict):
-    unknown_terms: str
-    no_period: str
     no_reason: str
 
 
@@ -44,11 +42,6 @@ class VocabularyWords(_Strict):
     privacy: list[str]
     off_topic: list[str]
     hedges: list[str]
-    duration_questions: list[str]
-    durations: list[str]
-    procedure_questions: list[str]
-    procedure_cues: list[str]
-    ability_phrases: list[str]
     identity_questions: list[str]
     reason_questions: list[str]
     reason_cues: list[str]
@@ -92,8 +85,6 @@ class Wording(_Strict):
         sentence of these templates that has no citation marker of its own."""
         templates = [
             self.list_more,
-            self.partial.unknown_terms,
-            self.partial.no_period,
             self.partial.no_reason,
             self.abstention,
             self.abstention_no_contact,

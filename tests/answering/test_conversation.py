@@ -85,8 +85,6 @@ def _history(*questions: str) -> list[Turn]:
         (["Do you collect my payment information?"], "who do you share it with?",
          ["payment information", "share it with"]),
         (["Can I delete my data?"], "what if I have trouble with that?", ["delete", "trouble"]),
-        (["Do you collect data from children?"], "what if you do by accident?",
-         ["children", "accident"]),
         (["Where is my data stored?"], "how is it protected?", ["stored", "protected"]),
         (["How long do you keep my data?", "and after my account is closed?"], "why?",
          ["keep my data", "closed", "Why"]),
@@ -153,12 +151,6 @@ def test_what_for_asks_why() -> None:
     assert standalone_question("what for?", [Turn("user", "Do you use cookies?")]) == (
         "Why do you use cookies?"
     )
-
-
-def test_a_message_that_leans_on_the_last_one_is_merged_even_with_topic_words() -> None:
-    history = [Turn("user", "Do you collect data from children?")]
-    query = standalone_question("what if a child signs up anyway?", history)
-    assert query.startswith("Do you collect data from children?"), query
 
 
 @pytest.mark.parametrize(

@@ -117,32 +117,6 @@ def test_a_lead_in_lists_its_items(grounded: GroundedGenerator, make_hits: MakeH
         assert right in answer.text.lower()
 
 
-def test_a_question_about_a_duration_says_when_none_is_given(
-    grounded: GroundedGenerator, make_hits: MakeHits
-) -> None:
-    answer = grounded.answer(
-        "How long do you keep my data?", make_hits("how-long-do-we-keep-personal-information-1.1")
-    )
-    assert grounded.wording.partial.no_period in answer.text
-    answer = grounded.answer(
-        "How long until you respond to my request?", make_hits("your-data-protection-rights-8")
-    )
-    assert grounded.wording.partial.no_period not in answer.text  # "one month"
-
-
-def test_an_unmentioned_name_is_said_to_be_unmentioned(policy: Policy, make_hits: MakeHits) -> None:
-    # This question sits near the calibrated abstention boundary (an unknown name counts
-    # against answering); the test is about the note, so the model always answers here.
-    answering = GroundedGenerator(policy, model=AbstentionModel(threshold=0.0))
-    answer = answering.answer(
-        "Do you share my data with Facebook?",
-        make_hits("sharing-personal-information-with-third-3", similarity=0.8),
-    )
-    assert not answer.abstained
-    assert "Facebook" in answer.text and "doesn't mention" in answer.text
-    assert not answer.text.startswith(("Yes", "In some cases"))
-
-
 def test_abstention_cites_only_the_contact_route(policy: Policy, make_hits: MakeHits) -> None:
     flat = GroundedGenerator(policy, model=AbstentionModel(closest_threshold=0.55))
     hits = make_hits("how-do-we-use-the-collected-information-4.11.3", similarity=0.3)
@@ -250,16 +224,6 @@ def test_sentences_without_first_person_are_kept_as_they_are() -> None:
 # ---------------------------------------------------------------- sentence choice and shape
 
 
-def test_how_do_i_abstains_when_the_policy_only_mentions_the_topic(
-    grounded: GroundedGenerator, make_hits: MakeHits
-) -> None:
-    hits = make_hits("how-long-do-we-keep-personal-information-1.3",
-                     "how-long-do-we-keep-personal-information-1.3.1")  # fmt: skip
-    answer = grounded.answer("How do I close my account?", hits)
-    assert answer.abstained and not answer.out_of_scope
-    assert "closed accounts" not in answer.text
-
-
 @pytest.mark.parametrize(
     ("question", "clause_ids", "quoted"),
     [
@@ -324,16 +288,6 @@ def test_a_specific_question_quotes_the_specific_item(
     # items that are whole sentences are said as sentences, not crammed into a list
     assert answer.citations[0].clause_id == "direct-marketing-1.1"
     assert len(answer.text.split()) <= 90
-
-
-def test_an_item_that_points_back_comes_with_the_one_it_points_to(
-    grounded: GroundedGenerator, make_hits: MakeHits, policy: Policy
-) -> None:
-    hits = make_hits("external-links-5.2")
-    answer = grounded.answer("What if I tag WorkAllies in a social media post?", hits)
-    cited = [c.clause_id for c in answer.citations]
-    assert "external-links-5.1" in cited and "external-links-5.2" in cited
-    assert verify(answer, hits, policy, grounded.wording.is_meta) == []
 
 
 def test_the_first_statement_answers_the_last_question_of_a_follow_up(
@@ -449,14 +403,6 @@ def test_a_masked_secret_is_not_named_as_a_missing_topic(
     )
     assert not answer.abstained
     assert "REDACTED" not in answer.text and "card_number" not in answer.text
-
-
-def test_a_question_off_topic_is_out_of_scope_even_when_a_clause_scores_well(
-    grounded: GroundedGenerator, make_hits: MakeHits
-) -> None:
-    hits = make_hits("your-data-protection-rights-2", "introduction-2", similarity=0.6)
-    answer = grounded.answer("Can you help me fix a bug in my Python code?", hits)
-    assert answer.abstained and answer.out_of_scope and answer.citations == ()
 
 
 def _selector(rule_weight: float) -> object:
