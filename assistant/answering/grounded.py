@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from assistant.answering import compose
 from assistant.answering.abstention import AbstentionModel, Signals, unseen_names, word_flag
-from assistant.answering.citations import cite
+from assistant.answering.citations import MARKER_RE, cite
 from assistant.answering.polarity import lead_for, yes_no_question
 from assistant.answering.selection import (
     ANAPHORS,
@@ -186,7 +186,7 @@ class GroundedGenerator:
             statements = self._with_reason(statements, candidates)
         numbering = Numbering()
         parts = [self._render(s, numbering) for s in statements]
-        notes = []
+        notes = self._partial(question, parts)
         if asks_why and not self._gives_reason(statements):
             notes.append(self.wording.partial.no_reason)
         # A lead would overstate an answer that leaves part of the question open.
@@ -365,6 +365,24 @@ class GroundedGenerator:
         context = clause_context(self.policy, first.primary.clause)
         lead = lead_for(asked, first.primary.text, self.vocabulary, self.hedges, context)
         return getattr(self.wording.leads, lead) if lead else None
+
+    def _partial(self, question: str, parts: list[str]) -> list[str]:
+        """What the question asked that the policy does not say, in so many words."""
+        notes = []
+        question = MASK_RE.sub(" ", question)  # a masked card number is not a topic
+        names = _names(question, self.wording.company)
+        unknown = [n for n in names if not self.vocabulary.known(stem([n.lower()])[0])]
+        if unknown:
+            terms = " or ".join(unknown[:3])
+            notes.append(self.wording.partial.unknown_terms.format(terms=terms))
+        vocab = self.wording.vocabulary
+        lowered = " ".join(words(question))
+        asks_duration = any(p in lowered for p in vocab.duration_questions)
+        said = MARKER_RE.sub("", " ".join(parts))
+        gives_period = set(words(said)) & set(vocab.durations) or re.search(r"\d", said)
+        if asks_duration and not gives_period:
+            notes.append(self.wording.partial.no_period)
+        return notes
 
     # ------------------------------------------------------------ abstaining
 

@@ -23,6 +23,8 @@ class Leads(_Strict):
 
 
 class Partial(_Strict):
+    unknown_terms: str
+    no_period: str
     no_reason: str
 
 
@@ -42,6 +44,8 @@ class VocabularyWords(_Strict):
     privacy: list[str]
     off_topic: list[str]
     hedges: list[str]
+    duration_questions: list[str]
+    durations: list[str]
     identity_questions: list[str]
     reason_questions: list[str]
     reason_cues: list[str]
@@ -85,6 +89,8 @@ class Wording(_Strict):
         sentence of these templates that has no citation marker of its own."""
         templates = [
             self.list_more,
+            self.partial.unknown_terms,
+            self.partial.no_period,
             self.partial.no_reason,
             self.abstention,
             self.abstention_no_contact,

@@ -43,6 +43,15 @@ def test_a_list_lead_in_is_reported_in_the_company_s_name(
     assert answer.text.startswith("Acme says it shares your information with the following")
 
 
+def test_the_company_s_own_name_is_not_an_unknown_term(
+    acme_answers: GroundedGenerator, acme_policy: Policy
+) -> None:
+    hits = _hits(acme_policy, "selling-data-1")
+    answer = acme_answers.answer("Does Acme sell my data to Facebook?", hits)
+    assert "doesn't mention Facebook." in answer.text
+    assert "mention Acme" not in answer.text
+
+
 def test_the_company_name_setting_wins_over_the_policy_s(acme_policy: Policy) -> None:
     wording = load_wording().for_company("Acme Marketplaces Ltd")
     generator = GroundedGenerator(acme_policy, wording, AbstentionModel(threshold=0.0))

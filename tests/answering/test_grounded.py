@@ -117,6 +117,32 @@ def test_a_lead_in_lists_its_items(grounded: GroundedGenerator, make_hits: MakeH
         assert right in answer.text.lower()
 
 
+def test_a_question_about_a_duration_says_when_none_is_given(
+    grounded: GroundedGenerator, make_hits: MakeHits
+) -> None:
+    answer = grounded.answer(
+        "How long do you keep my data?", make_hits("how-long-do-we-keep-personal-information-1.1")
+    )
+    assert grounded.wording.partial.no_period in answer.text
+    answer = grounded.answer(
+        "How long until you respond to my request?", make_hits("your-data-protection-rights-8")
+    )
+    assert grounded.wording.partial.no_period not in answer.text  # "one month"
+
+
+def test_an_unmentioned_name_is_said_to_be_unmentioned(policy: Policy, make_hits: MakeHits) -> None:
+    # This question sits near the calibrated abstention boundary (an unknown name counts
+    # against answering); the test is about the note, so the model always answers here.
+    answering = GroundedGenerator(policy, model=AbstentionModel(threshold=0.0))
+    answer = answering.answer(
+        "Do you share my data with Facebook?",
+        make_hits("sharing-personal-information-with-third-3", similarity=0.8),
+    )
+    assert not answer.abstained
+    assert "Facebook" in answer.text and "doesn't mention" in answer.text
+    assert not answer.text.startswith(("Yes", "In some cases"))
+
+
 def test_abstention_cites_only_the_contact_route(policy: Policy, make_hits: MakeHits) -> None:
     flat = GroundedGenerator(policy, model=AbstentionModel(closest_threshold=0.55))
     hits = make_hits("how-do-we-use-the-collected-information-4.11.3", similarity=0.3)
