@@ -26,6 +26,7 @@ NOT_SMALL_TALK = "none"
 CHAR_NGRAMS = (2, 3, 4)
 _TOKENS = re.compile(r"\w+|\S")  # words, and every other visible character on its own
 _LENGTH_BUCKETS = (1, 2, 3, 4, 6, 9, 14)  # words; the last bucket is open-ended
+WH_WORDS = frozenset({"what", "which", "who", "whom", "whose", "where", "when", "why", "how"})
 
 
 def _normalised(message: str) -> str:
@@ -56,6 +57,9 @@ def message_features(message: str) -> dict[str, Counter[str]]:
             chars.update(f"c:{padded[i : i + n]}" for i in range(len(padded) - n + 1))
     bucket = next((b for b in _LENGTH_BUCKETS if len(words) <= b), "more")
     length = Counter({f"len:{bucket}": 1, "len:any_symbol": int(any(map(_symbol, tokens)))})
+    # One question-word input for all of them: a short "which ones" shares its
+    # character n-grams with "hi" and "done", and each wh-word alone is rare in small talk.
+    length["len:wh"] = int(any(w in WH_WORDS for w in words))
     return {"lexical": lexical, "chars": chars, "length": length}
 
 

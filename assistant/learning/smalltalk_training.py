@@ -27,7 +27,7 @@ from scipy import sparse
 
 from assistant.config import PROJECT_ROOT
 from assistant.language import lexicon
-from assistant.learning.collect import EVALS, UNTRAINED_BLIND, training_files
+from assistant.learning.collect import EVALS, training_files
 from assistant.learning.policyqa import POLICYQA_PATH, load_policyqa
 from assistant.learning.smalltalk import (
     NOT_SMALL_TALK,
@@ -155,9 +155,15 @@ def _key(text: str) -> str:
     return " ".join(message_words(text))
 
 
+# The blind batches this model was measured on when it was built. A batch written later
+# stays out of training (collect.UNTRAINED_BLIND) but does not filter it: the shipped
+# model is the one that batch scored.
+HELDOUT_BLIND = ("answers-batch-5.yaml", "answers-batch-6.yaml")
+
+
 def heldout_sets(seed: int = SEED) -> dict[str, list[Labelled]]:
-    """Never trained on: the untrained blind batches and four PolicyQA policies."""
-    sets = {name: list(_answer_file(EVALS / "blind" / name, name)) for name in UNTRAINED_BLIND}
+    """Never trained on: the blind batches of HELDOUT_BLIND and four PolicyQA policies."""
+    sets = {name: list(_answer_file(EVALS / "blind" / name, name)) for name in HELDOUT_BLIND}
     sets["policyqa_heldout"] = policyqa_questions(held=True, seed=seed)
     return dict(sorted(sets.items()))
 
@@ -200,7 +206,8 @@ def _matrix(
 
 def _targets(examples: Sequence[Labelled]) -> tuple[np.ndarray, np.ndarray]:
     """Which classes each example may be (several for a small-talk case of no named
-    kind), and its weight: small talk and the rest weigh half each in all."""
+    kind), and its weight: small talk weighs half in all, and the rest the other half
+    plus our look-alikes, each weighing as much as one small-talk example."""
     mask = np.zeros((len(examples), len(CLASSES)))
     for i, e in enumerate(examples):
         if e.label == ANY_SMALL_TALK:
@@ -208,7 +215,12 @@ def _targets(examples: Sequence[Labelled]) -> tuple[np.ndarray, np.ndarray]:
         else:
             mask[i, CLASSES.index(e.label)] = 1.0
     small = np.array([e.small_talk for e in examples])
-    weight = np.where(small, 0.5 / max(small.sum(), 1), 0.5 / max((~small).sum(), 1))
+    # Our short look-alikes ("which ones", "how") sit on the boundary; shared with
+    # thousands of questions they weighed too little, and the model called two of them
+    # small talk after training on them. Each weighs as much as one small-talk example.
+    hard = np.array([not e.small_talk and e.group.startswith("examples:") for e in examples])
+    per_small = 0.5 / max(small.sum(), 1)
+    weight = np.where(small | hard, per_small, 0.5 / max((~small & ~hard).sum(), 1))
     return mask, weight
 
 
