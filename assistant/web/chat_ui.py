@@ -152,16 +152,18 @@ def build_chat(controller: ChatController, texts: WebTexts) -> gr.Blocks:
             restart, None, answer_outputs, concurrency_limit=None, api_visibility="private"
         ).then(None, None, None, js=_FORGET_TOKEN_JS, api_visibility="private")
 
-        def restore(token: str) -> tuple[Any, ...]:
-            """A reloaded tab: its chat and any pending request, else a fresh page."""
-            state = controller.chats.resume(token)
+        def restore(token: str, started: ChatSession | None) -> tuple[Any, ...]:
+            """A reloaded tab: its chat and any pending request. Nothing to restore leaves
+            the page alone: on a loaded server this can finish after the first message was
+            sent, and resetting then wiped that message and its answer."""
+            state = None if started is not None else controller.chats.resume(token)
             if state is None:
-                return None, [], *_request_controls(None)
+                return (gr.skip(),) * (2 + len(controls))
             return state, state.chat_value(), *_request_controls(state.last_reply)
 
         demo.load(
             restore,
-            [resume],
+            [resume, session],
             [session, chatbot, *controls],
             js=_READ_TOKEN_JS,
             api_visibility="private",

@@ -263,3 +263,26 @@ def test_bad_credentials_are_refused(page: Page, web_app: RunningApp) -> None:
     expect(page).to_have_url(re.compile(r"/login$"))
     page.goto(web_app.url + "/tickets/")
     expect(page).to_have_url(re.compile(r"/login\?next=/tickets/"))
+
+
+def test_a_slow_page_load_does_not_wipe_the_first_message(
+    page: Page, web_app: RunningApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page's load event (restoring a reloaded chat) can finish after the first message
+    on a loaded server; it must not reset the chat that has started meanwhile."""
+    import time
+
+    from assistant.web.chat_session import ResumableChats
+
+    resume = ResumableChats.resume
+
+    def slow_resume(self: ResumableChats, token: object) -> object:
+        time.sleep(3)
+        return resume(self, token)
+
+    monkeypatch.setattr(ResumableChats, "resume", slow_resume)
+    page.goto(web_app.url + "/")
+    send(page, "Do you use cookies?")
+    page.wait_for_timeout(4_000)  # the load event has finished by now
+    expect(bot_messages(page)).to_have_count(1)  # type: ignore[arg-type]
+    expect(page.locator('#wa-chatbot [data-testid="user"]')).to_have_count(1)
