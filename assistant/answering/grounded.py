@@ -283,7 +283,7 @@ class GroundedGenerator:
                 and c.strength >= RELATIVE_SCORE * best.strength
             ][: MAX_ITEMS - 1]
             chosen = [best.clause, *(c.clause for c in siblings)]
-            items = sorted(dict.fromkeys(chosen), key=lambda c: c.position)
+            items = sorted(self._with_antecedents(chosen), key=lambda c: c.position)
             # only the lead-in's last sentence introduces the items; earlier ones would be
             # quoted under its one marker ("We generally keep ... . ... purposes:")
             lead_in = Span(parent, *list(iter_sentences(parent.text))[-1])
@@ -298,6 +298,21 @@ class GroundedGenerator:
             return None
         before = [(s, e) for s, e in iter_sentences(span.clause.text) if e <= span.start]
         return Span(span.clause, *before[-1]) if before else None
+
+    def _with_antecedents(self, items: list[Clause]) -> list[Clause]:
+        """Items plus the one before any item that points back at it: "This applies even
+        if you post ..." means nothing without "Your submission is subject to ..." (no
+        dev case's gold phrase scores it: d-social-tag's gold is the lead-in, but without
+        it the reply never says what happens)."""
+        out = list(dict.fromkeys(items))
+        for clause in items:
+            if clause.text.split(" ", 1)[0] not in ANAPHORS or clause.parent_id is None:
+                continue
+            siblings = self.policy.children(self.policy.clause(clause.parent_id))
+            before = [c for c in siblings if c.position < clause.position]
+            if before and before[-1] not in out:
+                out.append(before[-1])
+        return out
 
     @staticmethod
     def _continuation(span: Span) -> Span | None:

@@ -326,6 +326,16 @@ def test_a_specific_question_quotes_the_specific_item(
     assert len(answer.text.split()) <= 90
 
 
+def test_an_item_that_points_back_comes_with_the_one_it_points_to(
+    grounded: GroundedGenerator, make_hits: MakeHits, policy: Policy
+) -> None:
+    hits = make_hits("external-links-5.2")
+    answer = grounded.answer("What if I tag WorkAllies in a social media post?", hits)
+    cited = [c.clause_id for c in answer.citations]
+    assert "external-links-5.1" in cited and "external-links-5.2" in cited
+    assert verify(answer, hits, policy, grounded.wording.is_meta) == []
+
+
 def test_the_first_statement_answers_the_last_question_of_a_follow_up(
     grounded: GroundedGenerator, make_hits: MakeHits
 ) -> None:
