@@ -356,7 +356,9 @@ def main() -> None:
         "out_of_fold": _by_group(probs, examples, threshold),
         "heldout": {name: metrics(model, rows) for name, rows in heldout_sets().items()},
     }
-    SMALLTALK_PATH.write_text(json.dumps(model.to_json()) + "\n", encoding="utf-8")
+    SMALLTALK_PATH.write_text(
+        json.dumps(model.to_json(), separators=(",", ":")) + "\n", encoding="utf-8"
+    )
     card_path = SMALLTALK_PATH.with_suffix(".card.json")
     card_path.write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {SMALLTALK_PATH.name} and {card_path.name}")
