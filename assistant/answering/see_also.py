@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from assistant.answering.citations import cite
 from assistant.answering.types import Answer, Citation
-from assistant.policy import Clause, Policy, iter_sentences
+from assistant.policy import Policy, iter_sentences
 
 if TYPE_CHECKING:
     from assistant.retrieval import Hit
@@ -63,15 +63,14 @@ class SeeAlso:
 
 
 def _best_sentence(policy: Policy, hit: Hit) -> Citation:
-    """The clause's sentence nearest the question (by the search's own cosines)."""
+    """The clause's sentence nearest the question (by the search's own cosines; the first
+    when the search has none)."""
     spans = list(iter_sentences(hit.clause.text)) or [(0, len(hit.clause.text))]
     view = hit.sentences
-    if view is None or len(spans) == 1:
-        return _cite(policy, hit.clause, spans[0])
-    cosines = [view.sentence(hit.clause.id, i) for i in range(len(spans))]
-    best = max(range(len(spans)), key=lambda i: -1.0 if (c := cosines[i]) is None else c)
-    return _cite(policy, hit.clause, spans[best])
 
+    def cosine(index: int) -> float:
+        found = view.sentence(hit.clause.id, index) if view is not None else None
+        return -1.0 if found is None else found
 
-def _cite(policy: Policy, clause: Clause, span: tuple[int, int]) -> Citation:
-    return cite(policy, clause, *span)
+    start, end = spans[max(range(len(spans)), key=cosine)]
+    return cite(policy, hit.clause, start, end)
