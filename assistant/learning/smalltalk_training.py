@@ -12,12 +12,12 @@ never trained on: the untrained blind batches and four PolicyQA policies.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from scipy import sparse
 from assistant.config import PROJECT_ROOT
 from assistant.language import lexicon
 from assistant.learning.collect import EVALS, training_files
-from assistant.learning.policyqa import POLICYQA_PATH, load_policyqa
+from assistant.learning.policyqa import POLICYQA_PATH, CompanyPolicy, load_policyqa
 from assistant.learning.smalltalk import (
     NOT_SMALL_TALK,
     SMALLTALK_PATH,
@@ -37,7 +37,7 @@ from assistant.learning.smalltalk import (
     message_words,
     vectorise,
 )
-from assistant.learning.training import SEED, heldout_companies
+from assistant.learning.training import SEED, hash_files, heldout_companies
 from assistant.policy import load_policy
 
 EXAMPLES_PATH = PROJECT_ROOT / "corpus" / "smalltalk" / "examples.yaml"
@@ -108,11 +108,18 @@ def _written_examples(seed: int) -> Iterator[Labelled]:
             yield Labelled(text, kind, f"examples:{i % FOLDS}")
 
 
+@cache
+def _policyqa_split(seed: int) -> tuple[tuple[CompanyPolicy, ...], frozenset[str]]:
+    """PolicyQA's policies that have questions, and the names of those held out (read
+    once: the questions, the clauses and the held-out sets all need them)."""
+    companies = tuple(c for c in load_policyqa() if c.questions)
+    return companies, frozenset(heldout_companies([c.company for c in companies], seed))
+
+
 def policyqa_questions(held: bool, seed: int = SEED) -> list[Labelled]:
     """PolicyQA's distinct questions, of the training policies or of the held-out ones;
     a text asked of a held-out policy is never trained on (they share generic texts)."""
-    companies = [c for c in load_policyqa() if c.questions]
-    out = set(heldout_companies([c.company for c in companies], seed))
+    companies, out = _policyqa_split(seed)
     held_texts = {q.question for c in companies if c.company in out for q in c.questions}
     found: dict[str, Labelled] = {}
     for company in companies:
@@ -128,8 +135,7 @@ def policy_clauses(seed: int = SEED) -> list[Labelled]:
     """The clauses of our policy and of the training PolicyQA policies: the domain's
     words, and its headings are the short messages that ask about a topic ("Cookies")."""
     policies = [("workallies", load_policy(POLICY_PATH))]
-    companies = [c for c in load_policyqa() if c.questions]
-    out = set(heldout_companies([c.company for c in companies], seed))
+    companies, out = _policyqa_split(seed)
     policies += [(c.company, c.policy) for c in companies if c.company not in out]
     found: dict[str, Labelled] = {}
     for name, policy in policies:
@@ -218,7 +224,7 @@ def _targets(examples: Sequence[Labelled]) -> tuple[np.ndarray, np.ndarray]:
     # Our short look-alikes ("which ones", "how") sit on the boundary; shared with
     # thousands of questions they weighed too little, and the model called two of them
     # small talk after training on them. Each weighs as much as one small-talk example.
-    hard = np.array([not e.small_talk and e.group.startswith("examples:") for e in examples])
+    hard = np.array([not e.small_talk and written_by_us(e) for e in examples])
     per_small = 0.5 / max(small.sum(), 1)
     weight = np.where(small | hard, per_small, 0.5 / max((~small & ~hard).sum(), 1))
     return mask, weight
@@ -324,13 +330,6 @@ def _by_group(probs: Sequence[float], examples: Sequence[Labelled], t: float) ->
     return {k: dict(sorted(v.items())) for k, v in sorted(table.items())}
 
 
-def _hash(paths: Sequence[Path]) -> str:
-    digest = hashlib.sha256()
-    for path in paths:
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
 def provenance(seed: int = SEED) -> dict[str, str]:
     answers, retrieval = training_files()
     data = [EXAMPLES_PATH, POLICY_PATH, POLICYQA_PATH, *answers, *retrieval]
@@ -338,7 +337,7 @@ def provenance(seed: int = SEED) -> dict[str, str]:
     data += [EVALS / "blind" / "emails-batch-1.yaml"]
     here = Path(__file__).parent
     code = [here / "smalltalk.py", here / "smalltalk_training.py"]
-    return {"data_sha256": _hash(data), "code_sha256": _hash(code), "seed": str(seed)}
+    return {"data_sha256": hash_files(data), "code_sha256": hash_files(code), "seed": str(seed)}
 
 
 def main() -> None:

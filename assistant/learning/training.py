@@ -224,7 +224,7 @@ def build_rows(examples: Sequence[Example], log: Callable[[str], None]) -> list[
     return rows
 
 
-def _hash_files(paths: Sequence[Path]) -> str:
+def hash_files(paths: Sequence[Path]) -> str:
     digest = hashlib.sha256()
     for path in sorted(paths):
         digest.update(path.read_bytes())
@@ -237,7 +237,7 @@ def provenance() -> dict[str, str]:
     data.append(PROJECT_ROOT / "corpus" / "workallies-privacy-policy.txt")
     code = sorted((PROJECT_ROOT / "assistant" / "learning").glob("*.py"))
     code += sorted((PROJECT_ROOT / "assistant" / "answering").glob("*.py"))
-    return {"data_sha256": _hash_files(data), "code_sha256": _hash_files(code), "seed": str(SEED)}
+    return {"data_sha256": hash_files(data), "code_sha256": hash_files(code), "seed": str(SEED)}
 
 
 def main(argv: Sequence[str] | None = None) -> None:
