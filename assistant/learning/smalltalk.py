@@ -39,15 +39,26 @@ def _symbol(token: str) -> bool:
     return len(token) == 1 and unicodedata.category(token).startswith("S")
 
 
+def _tokens(message: str) -> list[str]:
+    return _TOKENS.findall(_normalised(message))
+
+
+def _words(tokens: list[str]) -> list[str]:
+    return [t for t in tokens if t[0].isalnum() or t[0] == "_"]
+
+
 def message_words(message: str) -> list[str]:
-    return [t for t in _TOKENS.findall(_normalised(message)) if t[0].isalnum() or t[0] == "_"]
+    return _words(_tokens(message))
 
 
 def message_features(message: str) -> dict[str, Counter[str]]:
     """The message's features by group: words and word pairs, character n-grams within
     words, its length. Each group is normalised on its own (see ``vectorise``)."""
-    tokens = _TOKENS.findall(_normalised(message))
-    words = [t for t in tokens if t[0].isalnum() or t[0] == "_"]
+    return _features(_tokens(message))
+
+
+def _features(tokens: list[str]) -> dict[str, Counter[str]]:
+    words = _words(tokens)
     marked = ["<s>", *("<sym>" if _symbol(t) else t for t in tokens), "</s>"]
     lexical: Counter[str] = Counter(f"w:{t}" for t in tokens)
     lexical.update(f"b:{a} {b}" for a, b in pairwise(marked))
@@ -69,10 +80,11 @@ def vectorise(message: str, known: dict[str, int], domain: frozenset[str]) -> di
     features, seen or not, so the share a message's unseen words take is felt; plus that
     unseen share itself, and the share of its words that are policy words ("ccpa",
     "retention": a topic however short the message)."""
-    words = message_words(message)
+    tokens = _tokens(message)  # read once for both the words and the features
+    words = _words(tokens)
     on_topic = sum(w in domain for w in words)
     vector = {"domain:share": on_topic / max(len(words), 1), "domain:any": float(on_topic > 0)}
-    for group, counts in message_features(message).items():
+    for group, counts in _features(tokens).items():
         norm = math.sqrt(sum(v * v for v in counts.values())) or 1.0
         unseen = 0.0
         for name, count in counts.items():
