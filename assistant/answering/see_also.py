@@ -1,11 +1,11 @@
 """Pointers to the other passages retrieval ranked close to the one an answer quotes.
 
 An answer quotes its best sentences; when another of the retriever's top clauses scores
-almost as well, that clause may be the one that answers. On the labelled questions
-(answers.yaml and blind batches 1-6, 529 of them) replies quoted the gold clause in their
-first three citations for 0.718, while the retriever had it in its top 3 far more often.
-A short "See also" line naming those clauses' sections, each cited with its best
-sentence, keeps what retrieval found one click away without a wall of quotes.
+almost as well, that clause may be the one that answers. A short "See also" line naming
+those clauses' sections, each cited with its best sentence, keeps what retrieval found one
+click away without a wall of quotes: on the labelled questions (answers.yaml and blind
+batches 1-6, 529 of them, through the chat) the gold clause was among the reply's first
+three citations for 0.669 without the line and 0.758 with it, for 7 more words a reply.
 """
 
 from __future__ import annotations
