@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from assistant.answering.selection import related_clauses
 from assistant.answering.types import Answer, Citation
@@ -31,6 +31,35 @@ def renumber_markers(text: str, numbers: Mapping[int, int]) -> str:
 MAX_LEAD_WORDS = 4
 _QUOTE_CHARS = "\"'“”‘’`´"
 _ANSWER_SENTENCE_RE = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“(]?[A-Z0-9])")
+
+
+class _Cited(Protocol):
+    @property
+    def clause_id(self) -> str: ...
+
+
+CitedT = TypeVar("CitedT", bound=_Cited)
+
+
+def reading_units(citations: Sequence[CitedT], policy: Policy) -> list[list[CitedT]]:
+    """The citations grouped as a reader meets them. A list's lead-in quoted just before
+    its items ("... for various business purposes [1]: verifying your identity [2]") is
+    read with them as one statement, so ranking by units does not put the item that
+    answers in second place behind its own lead-in."""
+    units: list[list[CitedT]] = []
+    for citation in citations:
+        if units and _parent_id(policy, citation) == units[-1][0].clause_id:
+            units[-1].append(citation)
+        else:
+            units.append([citation])
+    return units
+
+
+def _parent_id(policy: Policy, citation: _Cited) -> str | None:
+    try:
+        return policy.clause(citation.clause_id).parent_id
+    except KeyError:  # an invalid citation is its own unit; verification reports it
+        return None
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from assistant.answering.citations import reading_units
 from assistant.answering.types import Answer, Citation, Generator
 from assistant.config import PROJECT_ROOT
 from assistant.conversation import Turn, standalone_question
@@ -97,13 +98,14 @@ def hits_gold(citation: Citation, spans: Sequence[tuple[int, int]]) -> bool:
     return any(citation.start < end and start < citation.end for start, end in spans)
 
 
-def gold_rank(answer: Answer, spans: Sequence[tuple[int, int]]) -> int | None:
-    """1-based position of the first citation that quotes gold, None if none does. An
-    abstention claims no answer, so a passage it offers as the closest is not ranked."""
+def gold_rank(answer: Answer, spans: Sequence[tuple[int, int]], policy: Policy) -> int | None:
+    """1-based position of the first statement that quotes gold (a list's lead-in and its
+    items count as one, see `reading_units`), None if none does. An abstention claims no
+    answer, so a passage it offers as the closest is not ranked."""
     if answer.abstained:
         return None
-    for rank, citation in enumerate(answer.citations, start=1):
-        if hits_gold(citation, spans):
+    for rank, unit in enumerate(reading_units(answer.citations, policy), start=1):
+        if any(hits_gold(citation, spans) for citation in unit):
             return rank
     return None
 
@@ -166,7 +168,7 @@ def run_answer_eval(
         results.append(
             CaseResult(
                 case.id, case.split, "answerable", case.question, answer,
-                gold_rank(answer, gold_spans(policy, case.gold)),
+                gold_rank(answer, gold_spans(policy, case.gold), policy),
                 all(is_verbatim(c, policy) for c in answer.citations),
                 case.lead, lead_of(answer, leads),
             )
@@ -186,7 +188,7 @@ def run_answer_eval(
         results.append(
             CaseResult(
                 followup.id, followup.split, "followup", query, answer,
-                gold_rank(answer, gold_spans(policy, followup.gold)),
+                gold_rank(answer, gold_spans(policy, followup.gold), policy),
                 all(is_verbatim(c, policy) for c in answer.citations),
             )
         )  # fmt: skip

@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from assistant.answering.citations import reading_units
 from assistant.contract import Citation, Reply
 from assistant.evaluation.datasets import AdversarialChecks, normalise
 from assistant.language import EMAIL_RE
@@ -55,6 +56,20 @@ def cited_ids(citations: Iterable[Citation]) -> list[str]:
     for citation in citations:
         seen.setdefault(citation.clause_id, None)
     return list(seen)
+
+
+def cited_units(citations: Sequence[Citation], policy: Policy) -> list[frozenset[str]]:
+    """The reply's statements as sets of clause ids, in reply order (a list's lead-in with
+    its items, see `reading_units`), each new clause counted once: the ranking that
+    recall and MRR read."""
+    seen: set[str] = set()
+    units = []
+    for unit in reading_units(citations, policy):
+        ids = frozenset(c.clause_id for c in unit) - seen
+        if ids:
+            units.append(ids)
+            seen |= ids
+    return units
 
 
 # ---------------------------------------------------------------- slots

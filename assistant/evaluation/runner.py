@@ -24,6 +24,7 @@ from assistant.evaluation.checks import (
     adversarial_problems,
     check_citations,
     cited_ids,
+    cited_units,
     emails_in,
     is_refusal,
     slot_matches,
@@ -146,8 +147,7 @@ class Runner:
         played = self._play_all(case.id, case.turns)
         last = played.replies[-1]
         resolved = [resolve_gold(self.policy, g) for g in case.gold]
-        cited = cited_ids(last.citations)
-        first_gold = _first_gold_rank(cited, resolved)
+        first_gold = _first_gold_rank(cited_units(last.citations, self.policy), resolved)
         # An abstention claims no answer: a passage it offers as the closest is not ranked.
         rank = None if last.abstained else first_gold
         offered = case.answerable and last.closest_passage
@@ -331,11 +331,11 @@ def _opening(reply: str) -> str | None:
     return None
 
 
-def _first_gold_rank(cited: list[str], gold: Sequence[ResolvedGold]) -> int | None:
-    """Rank of the first cited clause that is any gold clause (any gold answers the case)."""
+def _first_gold_rank(cited: Sequence[frozenset[str]], gold: Sequence[ResolvedGold]) -> int | None:
+    """Rank of the first cited statement with any gold clause (any gold answers the case)."""
     wanted = {cid for g in gold for cid in g.clause_ids}
-    for rank, clause_id in enumerate(cited, start=1):
-        if clause_id in wanted:
+    for rank, clause_ids in enumerate(cited, start=1):
+        if clause_ids & wanted:
             return rank
     return None
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from assistant.answering.citations import reading_units
 from assistant.config import Settings
 from assistant.policy import phrase_spans
 from assistant.session import Assistant
@@ -48,11 +49,14 @@ def main() -> None:  # noqa: C901 (one flat pass over the four kinds of case)
             assistant.respond(sid, h)
         return assistant.respond(sid, question)
 
-    def rank(reply, gold) -> int | None:
+    def rank(reply, gold, strict: bool = False) -> int | None:
+        """Position of the first statement quoting gold: a list's lead-in and its items
+        are one statement (``strict``: of the first citation quoting gold)."""
         if reply.abstained:
             return None
-        for i, c in enumerate(reply.citations, 1):
-            if overlaps(c.start, c.end, gold):
+        units = [[c] for c in reply.citations] if strict else reading_units(reply.citations, policy)
+        for i, unit in enumerate(units, 1):
+            if any(overlaps(c.start, c.end, gold) for c in unit):
                 return i
         return None
 
@@ -74,6 +78,7 @@ def main() -> None:  # noqa: C901 (one flat pass over the four kinds of case)
                 id=case["id"],
                 q=case["question"],
                 rank=rank(reply, gold),
+                rank_strict=rank(reply, gold, strict=True),
                 retr=retr_rank(case["question"], gold),
                 abstained=reply.abstained,
                 closest=reply.closest_passage,
@@ -109,6 +114,7 @@ def main() -> None:  # noqa: C901 (one flat pass over the four kinds of case)
                 q=case["question"],
                 topic_change=case.get("topic_change", False),
                 rank=rank(reply, gold),
+                rank_strict=rank(reply, gold, strict=True),
                 abstained=reply.abstained,
                 closest=reply.closest_passage,
                 intent=str(reply.intent),
@@ -156,6 +162,9 @@ def summarise(rows: list[dict]) -> dict:
         "n": {k: len(v) for k, v in kinds.items()},
         "gold_first (answerable+followups)": share([r["rank"] == 1 for r in answered]),
         "gold_top3 (answerable+followups)": share([top3(r["rank"]) for r in answered]),
+        "gold_first strict, first citation (answerable+followups)": share(
+            [r.get("rank_strict", r["rank"]) == 1 for r in answered]
+        ),
         "gold_first (answerable)": share([r["rank"] == 1 for r in ans]),
         "gold_top3 (answerable)": share([top3(r["rank"]) for r in ans]),
         "retriever R@1 (answerable)": share([r["retr"] == 1 for r in ans]),

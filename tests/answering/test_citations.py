@@ -7,6 +7,8 @@ from dataclasses import replace
 import pytest
 
 from assistant.answering import Answer, cite, locate_quote, verify
+from assistant.answering.citations import reading_units
+from assistant.answering.evaluation import gold_rank
 from assistant.policy import Policy, iter_sentences
 from tests.answering.conftest import MakeHits
 
@@ -115,3 +117,29 @@ def test_locate_quote_repairs_whitespace_and_quote_characters(policy: Policy) ->
 def test_locate_quote_refuses_a_paraphrase(policy: Policy) -> None:
     assert locate_quote(policy.clause("do-not-track-1"), "We ignore Do Not Track.") is None
     assert locate_quote(policy.clause("do-not-track-1"), "   ") is None
+
+
+def test_a_lead_in_is_read_with_the_items_that_follow_it(policy: Policy) -> None:
+    citations = [cite(policy, policy.clause(cid)) for cid in (CLOSED, FRAUD, SELL)]
+    units = reading_units(citations, policy)
+    assert [[c.clause_id for c in unit] for unit in units] == [[CLOSED, FRAUD], [SELL]]
+
+
+def test_an_item_before_its_lead_in_or_a_stranger_stays_a_unit_of_its_own(
+    policy: Policy,
+) -> None:
+    citations = [cite(policy, policy.clause(cid)) for cid in (FRAUD, CLOSED, SELL, FRAUD)]
+    assert [len(unit) for unit in reading_units(citations, policy)] == [1, 1, 1, 1]
+
+
+def test_gold_in_a_listed_item_ranks_first_when_its_lead_in_opens_the_reply(
+    policy: Policy,
+) -> None:
+    answer = Answer(
+        "Retained for various reasons [1]: prevent fraud [2]. It never sells it [3].",
+        tuple(cite(policy, policy.clause(cid)) for cid in (CLOSED, FRAUD, SELL)),
+    )
+    fraud = policy.clause(FRAUD)
+    assert gold_rank(answer, [(fraud.start, fraud.end)], policy) == 1
+    sell = policy.clause(SELL)
+    assert gold_rank(answer, [(sell.start, sell.end)], policy) == 2

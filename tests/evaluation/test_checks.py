@@ -5,6 +5,7 @@ from assistant.evaluation.checks import (
     AttackEvidence,
     adversarial_problems,
     check_citations,
+    cited_units,
     contains,
     is_refusal,
     slot_matches,
@@ -37,6 +38,17 @@ def test_citation_checks(shipped: Policy) -> None:
     result = check_citations(shipped, [good, shifted, unknown, other])
     assert (result.total, result.verbatim, result.valid) == (4, 3, 1)
     assert len(result.problems) == 3
+
+
+def test_ranked_statements_join_a_lead_in_to_its_items_and_count_a_clause_once(
+    shipped: Policy,
+) -> None:
+    lead_in, item = (
+        "how-long-do-we-keep-personal-information-1.3",
+        ("how-long-do-we-keep-personal-information-1.3.2"),
+    )
+    citations = [_cite(shipped, cid) for cid in (lead_in, item, "cookies-1", item, lead_in)]
+    assert cited_units(citations, shipped) == [frozenset({lead_in, item}), frozenset({"cookies-1"})]
 
 
 def test_contains_ignores_case_space_and_card_separators() -> None:
