@@ -23,8 +23,11 @@ if TYPE_CHECKING:
 
 # A clause whose fused score is within MARGIN of the top hit's gets a pointer. Chosen on
 # the dev questions above by how often a pointer in each band was the gold clause:
-# 0.15-0.21 up to a gap of 0.20, then 0.07 (0.20-0.25) and 0.01 (beyond).
-MARGIN = 0.2
+# 0.15-0.21 up to a gap of 0.20, then 0.07 (0.20-0.25) and 0.01 (beyond). The question
+# bank widened the fused scores' spread; re-read on the same files, each left out of the
+# bank (answers.yaml, batches 1-7): 0.28-0.33 up to 0.15, 0.15-0.17 from 0.15 to 0.30,
+# then 0.06 (0.30-0.35) and 0.02 or less beyond, so the band that pays moved to 0.30.
+MARGIN = 0.3
 WITHIN = 3  # only the retriever's top 3 are pointed to
 MOST = 2  # pointers per answer
 

@@ -34,7 +34,7 @@ def test_close_clauses_are_pointed_to_with_verbatim_quotes_numbered_after_the_an
     policy: Policy,
 ) -> None:
     first, second, third = sentence_clauses(policy, 3)
-    hits = [hit(first, 0.8), hit(second, 0.8 - MARGIN / 2), hit(third, 0.8 - MARGIN)]
+    hits = [hit(first, 0.8), hit(second, 0.8 - MARGIN / 2), hit(third, 0.8 - MARGIN + 1e-9)]
     pointed = POINTERS.add(answer_quoting(policy, first), hits, policy)
     assert [c.clause_id for c in pointed.citations] == [first.id, second.id, third.id]
     assert pointed.text.endswith(f"See also “{second.section}” [2]; “{third.section}” [3].")
