@@ -53,10 +53,12 @@ test: lint typecheck pytest eval
 bench: install
 	$(BIN)/python -m benchmarks.run
 
-# Retrain the learned answer decisions from the data in the repo (evals/, corpus/policyqa/)
+# Rebuild the question bank (corpus/question_bank.yaml) from evals/ and retrain the learned
+# answer decisions from the data in the repo (evals/, corpus/policyqa/)
 # and rewrite assistant/learning/models/ with their cards. Embeddings are cached in data/.
 # The small-talk classifier reads no embeddings: its own data (corpus/smalltalk/) and evals/.
 models: install
+	$(BIN)/python -m assistant.learning.bank
 	$(BIN)/python -m assistant.learning.training
 	$(BIN)/python -m assistant.learning.smalltalk_training
 

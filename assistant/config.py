@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_POLICY_PATH = PROJECT_ROOT / "corpus" / "workallies-privacy-policy.txt"
+DEFAULT_BANK_PATH = PROJECT_ROOT / "corpus" / "question_bank.yaml"
 
 
 class Settings(BaseSettings):
@@ -37,6 +38,11 @@ class Settings(BaseSettings):
     # Answering: "grounded" is the offline default; otherwise a LangChain "provider:model".
     generator: str = "grounded"
     retrieval_k: int = Field(default=6, ge=1, le=50)
+    # Labelled questions retrieval compares a question with (assistant.question_bank);
+    # None: none. Sources (file names) listed in the exclude list are left out, as an
+    # evaluation of those files must.
+    question_bank: Path | None = DEFAULT_BANK_PATH
+    question_bank_exclude: frozenset[str] = frozenset()
     # After an answer, point to the other sections retrieval ranked nearly as high.
     see_also: bool = True
     max_message_chars: int = Field(default=4000, ge=100)

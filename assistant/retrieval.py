@@ -24,10 +24,13 @@ the dense product) takes about 1.5 ms for a policy of ~100 clauses.
 
 from __future__ import annotations
 
+import copy
 import threading
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from assistant.config import Settings
 from assistant.embedding import Embedder
 from assistant.index import PolicyIndex, SentenceView, clause_context, ensure_ingested
 from assistant.language import (
@@ -45,11 +48,16 @@ from assistant.language import (
 )
 from assistant.language.expansion import EXPANSION_PATH
 from assistant.policy import Clause, Policy
+from assistant.question_bank import (
+    NO_MATCHES,
+    BankFile,
+    BankIndex,
+    BankMatches,
+    load_bank,
+)
 
 if TYPE_CHECKING:
     import numpy as np
-
-    from assistant.config import Settings
 
 __all__ = [  # the query-understanding names are the language layer's, re-exported
     "EXPANSION_PATH",
@@ -91,9 +99,12 @@ class Hit:
     context: str = ""  # the parent lead-in and section title, for display and generation
     dense_rank: int | None = None  # 1-based rank in the dense list, None if not in it
     lexical_rank: int | None = None  # 1-based rank in the BM25 list, None if no term matched
+    bank: float = 0.0  # best cosine to a banked question this clause answered
     # The query's cosine to every sentence vector, shared by the hits of one search:
     # answering reads which sentence of a clause (or of its lead-in) the question is about.
     sentences: SentenceView | None = field(default=None, compare=False, repr=False)
+    # The banked questions nearest the query, shared likewise: which sentence answered them.
+    bank_matches: BankMatches = field(default=NO_MATCHES, compare=False, repr=False)
 
 
 class Retriever(Protocol):
@@ -218,6 +229,11 @@ class FusionConfig:
     lexical_k: int = 30  # clauses taken from BM25 (their cosine is computed exactly)
     lexical_weight: float = 0.15  # weight of max-normalised BM25 next to the cosine
     expansion_weight: float = 1.0  # BM25 weight of concept-added terms vs the user's own
+    # Weight of the question bank's cosine (`assistant.question_bank`). Chosen with each
+    # labelled file left out of the bank in turn (R@1 by weight 0.5/0.8/1.0/1.5, batches
+    # 5/6/7: .789/.817/.817/.826, .710/.763/.779/.794, .715/.723/.730/.730; R@3 peaks at
+    # 0.8-1.0 on batches 6 and 7).
+    bank_weight: float = 1.0
 
 
 def expanded_text(expanded: ExpandedQuery) -> str:
@@ -244,20 +260,42 @@ def dense_query(expanded: ExpandedQuery) -> str:
 
 
 class _VersionFollower:
-    """Per-version state (the BM25 index), rebuilt when the active policy changes."""
+    """Per-version state (the BM25 index and the embedded question bank), rebuilt when
+    the active policy changes."""
 
-    def __init__(self, index: PolicyIndex, version: str | None) -> None:
+    def __init__(
+        self,
+        index: PolicyIndex,
+        version: str | None,
+        embedder: Embedder | None = None,
+        bank: BankFile | None = None,
+    ) -> None:
         self.index = index
         self.pinned = version
+        self.embedder = embedder
+        self.bank = bank
         self._lock = threading.Lock()
         self._lexical: LexicalIndex | None = None
+        self._bank_index: BankIndex | None = None
 
-    def lexical(self) -> LexicalIndex:
+    def state(self) -> tuple[LexicalIndex, BankIndex | None]:
         version = self.pinned or self.index.active_version()
         with self._lock:
             if self._lexical is None or self._lexical.policy.version != version:
-                self._lexical = LexicalIndex(self.index.ready(version))
-            return self._lexical
+                lexical = LexicalIndex(self.index.ready(version))
+                self._bank_index = None
+                if self.bank is not None and self.embedder is not None:
+                    self._bank_index = BankIndex.build(
+                        self.bank,
+                        lexical.policy,
+                        self.embedder,
+                        lambda q: dense_query(lexical.expander.expand(q)),
+                    )
+                self._lexical = lexical
+            return self._lexical, self._bank_index
+
+    def lexical(self) -> LexicalIndex:
+        return self.state()[0]
 
 
 class DenseRetriever:
@@ -328,11 +366,20 @@ class HybridRetriever:
         embedder: Embedder | None = None,
         config: FusionConfig | None = None,
         version: str | None = None,
+        bank: BankFile | None = None,
     ) -> None:
         self.index = index
         self.embedder = embedder or index.embedder
         self.config = config or FusionConfig()
-        self._follower = _VersionFollower(index, version)
+        self._follower = _VersionFollower(index, version, self.embedder, bank)
+        self._bank_excluded: frozenset[str] = frozenset()
+
+    def excluding(self, sources: Collection[str]) -> HybridRetriever:
+        """This retriever with the bank's questions from ``sources`` left out (sharing its
+        per-version state): how a labelled file is scored without finding itself."""
+        other = copy.copy(self)
+        other._bank_excluded = frozenset(sources)
+        return other
 
     @property
     def policy(self) -> Policy:
@@ -341,21 +388,25 @@ class HybridRetriever:
 
     def search(self, query: str, k: int = 5) -> list[Hit]:
         cfg = self.config
-        lexical = self._follower.lexical()
+        lexical, bank = self._follower.state()
         policy = lexical.policy
         expanded = lexical.expander.expand(query)
         vector = self.embedder.embed_query(dense_query(expanded))
         dense, view = self.index.dense_view(vector, k=cfg.dense_k, version=policy.version)
         bm25 = lexical.ranking(expanded, cfg.expansion_weight)[: cfg.lexical_k]
+        matches = bank.nearest(vector, self._bank_excluded) if bank else NO_MATCHES
+        support = matches.clause_support()
         similarity = {m.clause.id: m.similarity for m in dense}
         dense_rank = {m.clause.id: rank for rank, m in enumerate(dense, 1)}
         lexical_rank = {policy.clauses[i].id: (rank, s) for rank, (i, s) in enumerate(bm25, 1)}
-        # a BM25-only candidate is scored (and abstained on) by its true cosine
-        similarity.update({cid: view.clauses[cid] for cid in lexical_rank if cid not in similarity})
+        # a BM25- or bank-only candidate is scored (and abstained on) by its true cosine
+        for cid in (*lexical_rank, *support):
+            similarity.setdefault(cid, view.clauses[cid])
         top_bm25 = bm25[0][1] if bm25 else 0.0
         fused = {
             cid: sim
             + (cfg.lexical_weight * lexical_rank[cid][1] / top_bm25 if cid in lexical_rank else 0.0)
+            + cfg.bank_weight * support.get(cid, 0.0)
             for cid, sim in similarity.items()
         }
         top = sorted(fused, key=lambda cid: (-fused[cid], policy.clause(cid).position))[:k]
@@ -368,7 +419,9 @@ class HybridRetriever:
                 context=clause_context(policy, policy.clause(cid)),
                 dense_rank=dense_rank.get(cid),
                 lexical_rank=lexical_rank[cid][0] if cid in lexical_rank else None,
+                bank=support.get(cid, 0.0),
                 sentences=view,
+                bank_matches=matches,
             )
             for cid in top
         ]
@@ -377,5 +430,9 @@ class HybridRetriever:
 def load_retriever(
     settings: Settings | None = None, embedder: Embedder | None = None
 ) -> HybridRetriever:
-    """The hybrid retriever over the active policy, ingesting the configured one if none is."""
-    return HybridRetriever(ensure_ingested(settings, embedder))
+    """The hybrid retriever over the active policy, ingesting the configured one if none is,
+    with the configured question bank."""
+    settings = settings or Settings()
+    bank = load_bank(settings.question_bank) if settings.question_bank else None
+    retriever = HybridRetriever(ensure_ingested(settings, embedder), bank=bank)
+    return retriever.excluding(settings.question_bank_exclude)

@@ -128,7 +128,7 @@ def test_eval_retrieval_reports_every_system_per_split(
     data = json.loads(out)
     assert code == 0
     assert set(data["scores"]) == {"dev", "all"}
-    systems = {"hybrid", "dense", "dense_expanded", "bm25", "langchain_baseline"}
+    systems = {"hybrid_bank", "hybrid", "dense", "dense_expanded", "bm25", "langchain_baseline"}
     assert set(data["scores"]["dev"]) == systems
     dev = data["scores"]["dev"]["bm25"]
     assert dev["cases"] >= 40 and 0.0 <= dev["recall_at_1"] <= dev["recall_at_3"] <= 1.0

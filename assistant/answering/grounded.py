@@ -168,6 +168,7 @@ class GroundedGenerator:
                 _names(MASK_RE.sub(" ", question), self.wording.company),
                 lambda w: self.vocabulary.known(stem([w])[0]),
             ),
+            bank_lean=hits[0].bank_matches.lean if hits else None,
         )
         return signals, candidates
 
@@ -177,9 +178,10 @@ class GroundedGenerator:
         unnamed = self.shapes.unnamed(question, lambda w: self.vocabulary.known(stem([w])[0]))
         if unnamed is not None:
             return self.abstain(False, confidence, notes=(f"never mentions {unnamed!r}",))
-        if not candidates or not self.model.answers(confidence):
+        banked = signals.bank_lean is not None
+        if not candidates or not self.model.answers(confidence, banked):
             oos = self.model.out_of_scope(signals)
-            if candidates and not oos and self.model.shows_closest(confidence):
+            if candidates and not oos and self.model.shows_closest(confidence, banked):
                 return self._closest(question, candidates, confidence, signals)
             return self.abstain(oos, confidence, notes=(f"signals {signals}",))
         statements = self._plan(candidates, frozenset(parsed.intent))

@@ -51,6 +51,8 @@ class Candidate:
     own_matched: frozenset[str]  # question terms its own words cover
     pointer: bool = False  # only says where to read more ("... can be found in this Policy")
     sentence_similarity: float = 0.0  # the question's cosine to this sentence's own vector
+    # The best cosine of a banked question this sentence answered (`Hit.bank_matches`).
+    bank: float = 0.0
     # The learned ranker's share of belief that this candidate answers (softmax over the
     # question's candidates); None when no ranker is loaded and the rule score orders.
     learned: float | None = None
@@ -294,6 +296,9 @@ class SentenceScorer:
                     frozenset(own_matched),
                     sentence.pointer,
                     hit.similarity if own is None else own,
+                    hit.bank_matches.support(
+                        clause.start + sentence.start, clause.start + sentence.end
+                    ),
                 )
             )
         return found

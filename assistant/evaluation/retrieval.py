@@ -26,6 +26,7 @@ from assistant.evaluation.datasets import QuestionCase, normalise, resolve_gold
 from assistant.evaluation.loaders import EVALS_DIR, DatasetError, load_dataset
 from assistant.index import PolicyIndex, ensure_ingested
 from assistant.policy import Policy
+from assistant.question_bank import load_bank
 from assistant.retrieval import DenseRetriever, HybridRetriever, LexicalRetriever, Retriever
 
 RETRIEVAL_DATASET = EVALS_DIR / "retrieval.yaml"
@@ -33,7 +34,9 @@ SplitChoice = Literal["dev", "heldout", "all"]
 DEPTH = 10  # ranks beyond this count as a miss for MRR
 BASELINE = "langchain_baseline"
 # dense_expanded is the hybrid's dense half alone: MiniLM on the question plus expansions.
-SYSTEMS = ("hybrid", "dense", "dense_expanded", "bm25", BASELINE)
+# "hybrid_bank": the product's retriever, the hybrid with the question bank (the cases'
+# own file left out of it); "hybrid": the same without the bank.
+SYSTEMS = ("hybrid_bank", "hybrid", "dense", "dense_expanded", "bm25", BASELINE)
 
 
 @dataclass(frozen=True)
@@ -191,7 +194,10 @@ def compare(
     index = index or ensure_ingested(settings, embedder)
     policy = index.policy()
     cases = [c for c in load_cases(policy, dataset) if split in ("all", c.split)]
+    bank_path = (settings or Settings()).question_bank
+    bank = load_bank(bank_path) if bank_path else None
     systems: dict[str, Retriever] = {
+        "hybrid_bank": HybridRetriever(index, bank=bank).excluding({dataset.name}),
         "hybrid": HybridRetriever(index),
         "dense": DenseRetriever(index),
         "dense_expanded": DenseRetriever(index, expand=True),

@@ -12,7 +12,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,6 +24,7 @@ from assistant.evaluation.coverage import check_coverage
 from assistant.evaluation.datasets import EvalCase
 from assistant.evaluation.gate import THRESHOLDS_PATH, check_gate, load_thresholds
 from assistant.evaluation.loaders import (
+    ADAPTERS,
     EVALS_DIR,
     DatasetError,
     load_suite,
@@ -66,8 +67,12 @@ class EvalOptions:
     progress: bool = True
 
 
-def eval_settings(live: Settings, data_dir: Path, policy_path: Path | None) -> Settings:
-    """The live settings, pointed at an isolated data dir, with nothing delivered anywhere."""
+def eval_settings(
+    live: Settings, data_dir: Path, policy_path: Path | None, scored: Iterable[str] = ()
+) -> Settings:
+    """The live settings, pointed at an isolated data dir, with nothing delivered anywhere
+    and the ``scored`` files' questions left out of the question bank (else they would
+    find themselves there)."""
     return live.model_copy(
         update={
             "data_dir": data_dir,
@@ -75,6 +80,7 @@ def eval_settings(live: Settings, data_dir: Path, policy_path: Path | None) -> S
             "database_url": None,
             "webhook_url": None,
             "fides_url": None,
+            "question_bank_exclude": live.question_bank_exclude | frozenset(scored),
         }
     )
 
@@ -214,7 +220,8 @@ def evaluate(
     cases = filter_split(load_suite(options.evals_dir, options.datasets), options.split)
     timer = _Timer()
     with tempfile.TemporaryDirectory(prefix="privacy-eval-") as tmp:
-        settings = eval_settings(live, Path(tmp), options.policy_path)
+        scored = [f"{name}.yaml" for name in options.datasets or ADAPTERS]
+        settings = eval_settings(live, Path(tmp), options.policy_path, scored)
         seeded = seed_workspace(live.data_dir, Path(tmp))
         with timer("setup_s"):  # the model loads once, here, for every case below
             embedder = (make_embedder or default_embedder)(settings)

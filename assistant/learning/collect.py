@@ -68,11 +68,13 @@ class Row:
     sentence_x: list[list[float]] = field(default_factory=list)
     sentence_y: list[int] = field(default_factory=list)
     rule_scores: list[float] = field(default_factory=list)  # blended in, not a feature
+    bank_scores: list[float] = field(default_factory=list)  # likewise
+    bank_lean: float | None = None  # the question bank's lean (`Signals.bank_lean`)
     terms: int = 0
     summary: dict[str, float] = field(default_factory=dict)
 
 
-def _answers_file(path: Path) -> Iterator[Example]:
+def answer_examples(path: Path, followups: bool = True) -> Iterator[Example]:
     from assistant.answering.evaluation import load_answer_dataset
     from assistant.conversation import Turn, standalone_question
 
@@ -82,12 +84,12 @@ def _answers_file(path: Path) -> Iterator[Example]:
         yield Example(name, OUR_POLICY, case.question, tuple(case.gold))
     for gap in data.unanswerable:
         yield Example(name, OUR_POLICY, gap.question, ())
-    for followup in data.followups:
+    for followup in data.followups if followups else ():
         query = standalone_question(followup.question, [Turn("user", h) for h in followup.history])
         yield Example(name, OUR_POLICY, query, tuple(followup.gold))
 
 
-def _retrieval_file(path: Path) -> Iterator[Example]:
+def retrieval_examples(path: Path) -> Iterator[Example]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     for case in data["cases"]:
         gold = tuple(g if isinstance(g, str) else g["phrase"] for g in case["gold"])
@@ -96,8 +98,8 @@ def _retrieval_file(path: Path) -> Iterator[Example]:
 
 def our_examples() -> list[Example]:
     files, retrieval = training_files()
-    found = [e for f in files for e in _answers_file(f)]
-    found += [e for f in retrieval for e in _retrieval_file(f)]
+    found = [e for f in files for e in answer_examples(f)]
+    found += [e for f in retrieval for e in retrieval_examples(f)]
     return found
 
 
@@ -156,6 +158,7 @@ def run_example(example: Example, retriever: object, generator: object) -> Row |
     for c in candidates:
         row.sentence_x.append(sentence_features(c, terms, summary, best, top))
         row.rule_scores.append(c.score)
+        row.bank_scores.append(c.bank)
         start = c.clause.start + c.start
         row.sentence_y.append(int(_overlaps(start, c.clause.start + c.end, spans)))
     row.summary = {
@@ -167,6 +170,7 @@ def run_example(example: Example, retriever: object, generator: object) -> Row |
         "privacy": signals.privacy,
         "unseen_names": signals.unseen_names,
     }
+    row.bank_lean = signals.bank_lean
     return row
 
 

@@ -42,12 +42,19 @@ class SentenceSelector:
 
     def rank(self, candidates: Sequence[Candidate], scores: Sequence[float]) -> list[Candidate]:
         """The candidates best first, each with its softmax share of the selector's
-        log-odds plus the rule score at the weight training chose on held-out files
-        (the rules know our tuned wording, the selector users' wording)."""
+        log-odds plus the rule score and the question bank's support, at the weights
+        training chose on held-out files (the rules know our tuned wording, the selector
+        users' wording, the bank questions users already asked)."""
         if not scores:
             return list(candidates)
-        weight = self.model.thresholds.get("rule_weight", 0.0)
-        logits = blended(scores, [c.score for c in candidates], weight)
+        weights = self.model.thresholds
+        logits = blended(
+            scores,
+            [c.score for c in candidates],
+            weights.get("rule_weight", 0.0),
+            [c.bank for c in candidates],
+            weights.get("bank_weight", 0.0),
+        )
         top = max(logits)
         exp = [math.exp(v - top) for v in logits]
         total = sum(exp)
@@ -56,14 +63,31 @@ class SentenceSelector:
 
 
 def blended(
-    probabilities: Sequence[float], rule_scores: Sequence[float], weight: float
+    probabilities: Sequence[float],
+    rule_scores: Sequence[float],
+    weight: float,
+    bank_scores: Sequence[float] = (),
+    bank_weight: float = 0.0,
 ) -> list[float]:
     """What orders the sentences: the selector's log-odds plus ``weight`` times the rule
-    score (the same at answer time and when training chooses the weight)."""
+    score plus ``bank_weight`` times the bank's support (the same at answer time and when
+    training chooses the weights). A sentence no banked question points to gets 0, so
+    where the bank is silent the order is the selector's and the rules' alone."""
+    banked = bank_scores or [0.0] * len(probabilities)
     return [
-        math.log(max(p, 1e-12) / max(1.0 - p, 1e-12)) + weight * rule
-        for p, rule in zip(probabilities, rule_scores, strict=True)
+        math.log(max(p, 1e-12) / max(1.0 - p, 1e-12)) + weight * rule + bank_weight * bank
+        for p, rule, bank in zip(probabilities, rule_scores, banked, strict=True)
     ]
+
+
+def leaned(probability: float, lean: float | None, weight: float) -> float:
+    """The answerability probability moved by the question bank's lean (how much nearer
+    the question is to one the policy answers than to one it does not): ``weight`` log-odds
+    per unit of cosine difference. No lean, no change."""
+    if lean is None or not weight:
+        return probability
+    p = min(max(probability, 1e-12), 1.0 - 1e-12)
+    return 1.0 / (1.0 + math.exp(-(math.log(p / (1.0 - p)) + weight * lean)))
 
 
 def answer_features(signals: Signals, hits: Sequence[Hit], scores: Sequence[float]) -> list[float]:

@@ -49,6 +49,11 @@ SENTENCE_FEATURES = (
 # the best dense and best BM25 hits agree and their ranks in each other's list, wh-type
 # (how long/how much/who) against a number or name in the best sentence, yes/no shape.
 # Kept: names and acronyms the policy never uses (AUC 0.899, declined 0.461).
+# Not an input of either model: the question bank's support (`Candidate.bank`). PolicyQA's
+# policies have no bank, so as an input the models learned "no bank support, no answer"
+# (PolicyQA held-out wrong abstention 0.021 -> 0.114 here, 0.182 through the selector's
+# scores), which a clause new in a policy update would meet too. It is blended into the
+# sentence order instead (`decisions.blended`), where no support changes nothing.
 QUESTION_FEATURES = (
     "similarity",
     "margin",

@@ -65,7 +65,8 @@ def main() -> None:
     leads = generator.wording.leads.model_dump()
     table = {}
     for name, dataset in datasets().items():
-        results = run_answer_eval(dataset, retriever, generator, retriever.policy, leads=leads)
+        own_left_out = retriever.excluding({name})  # its own questions are not in the bank
+        results = run_answer_eval(dataset, own_left_out, generator, retriever.policy, leads=leads)
         metrics = asdict(answer_metrics(results))
         with_lead = [r for r in results if r.lead_expected]
         metrics["leads_right"] = sum(r.lead_given == r.lead_expected for r in with_lead)

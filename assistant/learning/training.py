@@ -32,7 +32,7 @@ from assistant.learning.collect import (
     run_example,
     training_files,
 )
-from assistant.learning.decisions import blended
+from assistant.learning.decisions import blended, leaned
 from assistant.learning.features import QUESTION_FEATURES, SENTENCE_FEATURES
 from assistant.learning.models import (
     ANSWERABILITY_PATH,
@@ -40,6 +40,7 @@ from assistant.learning.models import (
     LinearModel,
 )
 from assistant.learning.policyqa import POLICYQA_PATH, load_policyqa
+from assistant.question_bank import BANK_PATH
 
 SEED = 12
 HELDOUT_POLICIES = 4
@@ -47,7 +48,9 @@ MAX_WRONG_ABSTENTION = 0.03
 MAX_FLAT_ABSTENTION = 0.01
 CACHE = PROJECT_ROOT / "data" / "learning"
 L2 = 1.0
-RULE_WEIGHTS = (0.0, 1.0, 2.0, 4.0, 8.0)
+RULE_WEIGHTS = (0.0, 1.0, 2.0, 4.0, 8.0, 16.0)
+BANK_WEIGHTS = (0.0, 4.0, 8.0, 16.0, 32.0, 64.0)
+LEAN_WEIGHTS = (0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 15.0, 20.0)
 
 
 def heldout(example: Example, companies: Sequence[str]) -> bool:
@@ -214,6 +217,8 @@ def build_rows(examples: Sequence[Example], log: Callable[[str], None]) -> list[
     started = time.perf_counter()
     for i, example in enumerate(examples):
         retriever, generator = pairs[example.policy]
+        if example.policy == OUR_POLICY:  # an example must not find itself in the bank
+            retriever = ours.excluding({example.source})
         row = run_example(example, retriever, generator)
         if row is not None:
             rows.append(row)
@@ -235,7 +240,9 @@ def provenance() -> dict[str, str]:
     answers, retrieval = training_files()
     data = [POLICYQA_PATH, *answers, *retrieval]
     data.append(PROJECT_ROOT / "corpus" / "workallies-privacy-policy.txt")
+    data.append(BANK_PATH)
     code = sorted((PROJECT_ROOT / "assistant" / "learning").glob("*.py"))
+    code.append(PROJECT_ROOT / "assistant" / "question_bank.py")
     code += sorted((PROJECT_ROOT / "assistant" / "answering").glob("*.py"))
     return {"data_sha256": hash_files(data), "code_sha256": hash_files(code), "seed": str(SEED)}
 
@@ -279,6 +286,9 @@ def write_models(report: dict[str, Any], origin: dict[str, str]) -> None:
             "question asked of another policy that was asked nothing like it)",
             "thresholds": report["answerability"].thresholds,
             "ours_pooled_rotation": report["ours_pooled_rotation"],
+            "ours_pooled_rotation_without_bank_lean": report[
+                "ours_pooled_rotation_without_bank_lean"
+            ],
         },
     }
     for path, card in cards.items():
@@ -315,27 +325,52 @@ def _today(row: Row) -> int:
     return 0  # candidates come sorted by today's rule score
 
 
-def _learned(selector: LinearModel, rule_weight: float = 0.0) -> Callable[[Row], int]:
+def _learned(
+    selector: LinearModel, rule_weight: float = 0.0, bank_weight: float = 0.0
+) -> Callable[[Row], int]:
     def pick(row: Row) -> int:
-        return int(np.argmax(blended(sentence_scores(selector, row), row.rule_scores, rule_weight)))
+        logits = blended(
+            sentence_scores(selector, row), row.rule_scores, rule_weight,
+            row.bank_scores, bank_weight,
+        )  # fmt: skip
+        return int(np.argmax(logits))
 
     return pick
 
 
-def choose_rule_weight(rotation: dict[str, tuple[list[Row], LinearModel]]) -> float:
-    """The weight of the rule score next to the selector's log-odds when ordering
-    sentences, chosen on held-out predictions over all our files: the rules were tuned
-    on half of them and the selector wins on the other half (see the card)."""
+def choose_weights(rotation: dict[str, tuple[list[Row], LinearModel]]) -> tuple[float, float]:
+    """The weights of the rule score and of the question bank's support next to the
+    selector's log-odds when ordering sentences, chosen on held-out predictions over all
+    our files (each file's questions left out of the bank): the rules were tuned on half
+    of them and the selector wins on the other half (see the card)."""
 
-    def right(weight: float) -> int:
+    def right(weights: tuple[float, float]) -> int:
         return sum(
-            row.sentence_y[_learned(model, weight)(row)]
+            row.sentence_y[_learned(model, *weights)(row)]
             for rows, model in rotation.values()
             for row in rows
             if row.example.answerable and any(row.sentence_y)
         )
 
-    return max(RULE_WEIGHTS, key=lambda w: (right(w), -w))
+    grid = [(rule, bank) for rule in RULE_WEIGHTS for bank in BANK_WEIGHTS]
+    return max(grid, key=lambda w: (right(w), -w[0], -w[1]))
+
+
+def choose_lean_weight(
+    probs: Sequence[float], labels: Sequence[float], leans: Sequence[float | None]
+) -> float:
+    """How far the question bank's lean (`BankMatches.lean`) moves the answerability
+    log-odds: the weight that declines the most unanswerable questions at the threshold
+    that abstains on at most 3 % of answerable ones, on held-out predictions (each file
+    predicted by models fitted without it, its own questions left out of the bank)."""
+    y = np.asarray(labels, dtype=float)
+
+    def declined(weight: float) -> float:
+        p = np.array([leaned(v, lean, weight) for v, lean in zip(probs, leans, strict=True)])
+        threshold = highest_threshold(p, y, MAX_WRONG_ABSTENTION)
+        return float(np.mean(p[y == 0] < threshold)) if (y == 0).any() else 0.0
+
+    return max(LEAN_WEIGHTS, key=lambda w: (round(declined(w), 3), -w))
 
 
 def fit_and_report(rows: Sequence[Row], held: Sequence[str]) -> dict[str, Any]:
@@ -351,6 +386,7 @@ def fit_and_report(rows: Sequence[Row], held: Sequence[str]) -> dict[str, Any]:
     fitted: dict[str, tuple[list[Row], LinearModel]] = {}
     pooled_p: list[float] = []
     pooled_y: list[float] = []
+    pooled_lean: list[float | None] = []
     for name in files:
         test = [r for r in ours if r.example.source == name]
         selector, answerability = fit_pair(pqa_train + [r for r in ours if r not in test])
@@ -358,6 +394,7 @@ def fit_and_report(rows: Sequence[Row], held: Sequence[str]) -> dict[str, Any]:
         probs = [answerability.probability(v) for v in xq]
         pooled_p += probs
         pooled_y += yq.tolist()
+        pooled_lean += [r.bank_lean for r in test]
         fitted[name] = (test, selector)
         rotation[name] = {
             "selection_today": selection_accuracy(test, _today),
@@ -366,21 +403,33 @@ def fit_and_report(rows: Sequence[Row], held: Sequence[str]) -> dict[str, Any]:
             "probs": probs,
             "labels": yq.tolist(),
         }
-    rule_weight = choose_rule_weight(fitted)
+    rule_weight, bank_weight = choose_weights(fitted)
     for name, (test, selector) in fitted.items():
-        learned = selection_accuracy(test, _learned(selector, rule_weight))
+        learned = selection_accuracy(test, _learned(selector, rule_weight, bank_weight))
         rotation[name]["selection_learned"] = learned
     p, y = np.array(pooled_p), np.array(pooled_y)
+    lean_weight = choose_lean_weight(pooled_p, pooled_y, pooled_lean)
+    moved = np.array([leaned(v, lean, lean_weight) for v, lean in zip(p, pooled_lean, strict=True)])
     thresholds = {
         "answer": highest_threshold(p, y, MAX_WRONG_ABSTENTION),
         "closest": highest_threshold(p, y, MAX_FLAT_ABSTENTION),
+        "answer_banked": highest_threshold(moved, y, MAX_WRONG_ABSTENTION),
+        "closest_banked": highest_threshold(moved, y, MAX_FLAT_ABSTENTION),
+        "bank_lean_weight": lean_weight,
     }
+    banked = {"answer": thresholds["answer_banked"], "closest": thresholds["closest_banked"]}
+    offset = 0
     for result in rotation.values():
         labels = [bool(v) for v in result.pop("labels")]
-        result["abstention"] = abstention_metrics(result.pop("probs"), labels, thresholds)
+        n = len(labels)
+        result.pop("probs")
+        chunk = moved[offset : offset + n].tolist()
+        result["abstention"] = abstention_metrics(chunk, labels, banked)
+        offset += n
     selector, answerability = fit_pair(pqa_train + ours)
     answerability = LinearModel(**{**asdict(answerability), "thresholds": thresholds})
-    selector = LinearModel(**{**asdict(selector), "thresholds": {"rule_weight": rule_weight}})
+    weights = {"rule_weight": rule_weight, "bank_weight": bank_weight}
+    selector = LinearModel(**{**asdict(selector), "thresholds": weights})
     xq, yq = question_matrix(pqa_test, selector)
     pqa_probs = [answerability.probability(v) for v in xq]
     return {
@@ -388,13 +437,19 @@ def fit_and_report(rows: Sequence[Row], held: Sequence[str]) -> dict[str, Any]:
         "answerability": answerability,
         "ours_by_file_rotation": rotation,
         "ours_pooled_rotation": {
+            **abstention_metrics(moved.tolist(), [bool(v) for v in y], banked),
+            "auc": auc(moved.tolist(), y.tolist()),
+        },
+        "ours_pooled_rotation_without_bank_lean": {
             **abstention_metrics(p.tolist(), [bool(v) for v in y], thresholds),
             "auc": auc(p.tolist(), y.tolist()),
         },
         "policyqa_heldout": {
             "selection_today": selection_accuracy(pqa_test, _today),
             "selection_learned_alone": selection_accuracy(pqa_test, _learned(selector)),
-            "selection_learned": selection_accuracy(pqa_test, _learned(selector, rule_weight)),
+            "selection_learned": selection_accuracy(
+                pqa_test, _learned(selector, rule_weight, bank_weight)
+            ),
             "retrieval": retrieval_recall(pqa_test),
             "abstention": abstention_metrics(pqa_probs, [bool(v) for v in yq], thresholds),
         },

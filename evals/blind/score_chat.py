@@ -38,7 +38,11 @@ def main() -> None:  # noqa: C901 (one flat pass over the four kinds of case)
     batch = yaml.safe_load(Path(sys.argv[1]).read_text())
     out_path = Path(sys.argv[2])
     data_dir = Path(tempfile.mkdtemp(prefix="blind4-"))
-    assistant = Assistant.from_settings(Settings(data_dir=data_dir))
+    # a labelled file is scored with its own questions left out of the question bank
+    settings = Settings(
+        data_dir=data_dir, question_bank_exclude=frozenset({Path(sys.argv[1]).name})
+    )
+    assistant = Assistant.from_settings(settings)
     policy = assistant.policy
     text = policy.text
     rows = []

@@ -102,18 +102,23 @@ def test_the_newest_blind_batch_is_not_trained_on() -> None:
     assert "answers.yaml" in names and "answers-batch-3.yaml" in names
 
 
-def _row(sentence_y: list[int], rule: list[float], signal: list[float]) -> object:
+def _row(
+    sentence_y: list[int], rule: list[float], signal: list[float], bank: list[float] | None = None
+) -> object:
     from assistant.learning.collect import Example, Row
 
     example = Example("f.yaml", "workallies", "q", ("gold",))
-    return Row(example, 1, [], [[s] for s in signal], sentence_y, rule_scores=rule)
+    row = Row(example, 1, [], [[s] for s in signal], sentence_y, rule_scores=rule)
+    row.bank_scores = bank or [0.0] * len(signal)
+    return row
 
 
-def test_the_rule_weight_is_chosen_on_held_out_rows() -> None:
-    """The rule score is blended in only as far as it picks gold on held-out rows: here
-    the selector's one feature picks gold in one row and the rules in the other two."""
+def test_the_blend_weights_are_chosen_on_held_out_rows() -> None:
+    """The rule score and the bank are blended in only as far as they pick gold on
+    held-out rows: here the selector's one feature picks gold in one row, the rules in
+    two and the bank in two more."""
     from assistant.learning.models import LinearModel
-    from assistant.learning.training import choose_rule_weight
+    from assistant.learning.training import choose_weights
 
     model = LinearModel(("signal",), (0.0,), (1.0,), (1.0,), 0.0, {})
     rows = [
@@ -121,9 +126,12 @@ def test_the_rule_weight_is_chosen_on_held_out_rows() -> None:
         _row([0, 1], [0.0, 1.0], [0.5, -0.5]),  # the rules are right by a margin
         _row([0, 1], [0.0, 1.0], [0.5, -0.5]),
     ]
-    weight = choose_rule_weight({"f.yaml": (rows, model)})  # type: ignore[dict-item]
-    assert weight > 0.0
-    assert choose_rule_weight({"f.yaml": (rows[:1], model)}) == 0.0  # type: ignore[dict-item]
+    rule, bank = choose_weights({"f.yaml": (rows, model)})  # type: ignore[dict-item]
+    assert rule > 0.0 and bank == 0.0  # no bank support anywhere: no weight for it
+    assert choose_weights({"f.yaml": (rows[:1], model)}) == (0.0, 0.0)  # type: ignore[dict-item]
+    banked = [_row([0, 1], [0.0, 0.0], [0.5, -0.5], bank=[0.4, 0.9]) for _ in range(2)]
+    _, bank = choose_weights({"f.yaml": (rows[:1] + banked, model)})  # type: ignore[dict-item]
+    assert bank > 0.0
 
 
 def test_ranking_orders_by_blended_log_odds_and_shares_sum_to_one(policy_clause: object) -> None:

@@ -59,7 +59,8 @@ def test_committed_models_reproduce_their_policyqa_heldout_numbers(tmp_path: Pat
     learned = selection_accuracy(
         rows, lambda r: max(range(len(r.sentence_x)), key=sentence_scores(selector, r).__getitem__)
     )
-    assert abs(learned["accuracy"] - expected["selection_learned"]["accuracy"]) <= NOISE
+    # the selector alone (argmax of its scores), without the rule score blended in
+    assert abs(learned["accuracy"] - expected["selection_learned_alone"]["accuracy"]) <= NOISE
     x, y = question_matrix(rows, selector)
     probs = [answerability.probability(v) for v in x]
     measured = abstention_metrics(probs, [bool(v) for v in y], answerability.thresholds)

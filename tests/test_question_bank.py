@@ -1,0 +1,148 @@
+"""The question bank: built from the labelled files, resolved against each policy text,
+left out file by file, and the lean it gives the answerability decision."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from pydantic import ValidationError
+
+from assistant.answering.abstention import AbstentionModel, Signals
+from assistant.config import Settings
+from assistant.embedding import HashingEmbedder
+from assistant.index import PolicyIndex, open_index
+from assistant.learning.bank import build_bank
+from assistant.learning.decisions import leaned
+from assistant.learning.models import LinearModel
+from assistant.policy import Policy, load_policy, parse_policy
+from assistant.question_bank import BANK_PATH, BankFile, BankIndex, BankQuestion, load_bank
+from assistant.retrieval import HybridRetriever
+from tests.conftest import POLICY_PATH
+
+SELL = "We never sell or rent your personal information"
+RETENTION = "only for as long as necessary to fulfill its intended purpose"
+
+
+@pytest.fixture(scope="module")
+def policy() -> Policy:
+    return load_policy(POLICY_PATH)
+
+
+def _bank(policy: Policy, *questions: BankQuestion, same_text: bool = True) -> BankFile:
+    digest = policy.content_hash if same_text else "0" * 64
+    return BankFile(policy_sha256=digest, questions=list(questions))
+
+
+def _q(source: str, question: str, *gold: str) -> BankQuestion:
+    return BankQuestion(source=source, question=question, gold=gold)
+
+
+def _plain(question: str) -> str:
+    return question
+
+
+def test_the_committed_bank_is_what_the_labelled_files_build() -> None:
+    assert load_bank() == build_bank(), "run `make models` after editing evals/"
+
+
+def test_the_bank_file_rejects_unknown_fields(tmp_path: Path) -> None:
+    data = yaml.safe_load(BANK_PATH.read_text(encoding="utf-8"))
+    data["questions"][0]["answer"] = "made up"
+    (tmp_path / "bank.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(ValidationError):
+        load_bank(tmp_path / "bank.yaml")
+
+
+def test_answered_questions_point_to_the_clauses_and_sentences_of_their_gold(
+    policy: Policy,
+) -> None:
+    bank = _bank(policy, _q("a.yaml", "do you sell my data", SELL))
+    index = BankIndex.build(bank, policy, HashingEmbedder(), _plain)
+    matches = index.nearest(HashingEmbedder().embed_query("do you sell my data"))
+    (match,) = matches.rows
+    assert match.cosine == pytest.approx(1.0)
+    clause = next(c for c in policy.clauses if SELL in c.text)
+    assert matches.clause_support() == {clause.id: pytest.approx(1.0)}
+    start = policy.text.index(SELL)
+    assert matches.support(start, start + len(SELL)) == pytest.approx(1.0)
+    assert matches.support(0, 10) == 0.0  # the title line answered nothing
+
+
+def test_a_question_whose_gold_left_the_policy_drops_out(policy: Policy) -> None:
+    bank = _bank(policy, _q("a.yaml", "do you sell my data", "a phrase no policy has"))
+    index = BankIndex.build(bank, policy, HashingEmbedder(), _plain)
+    assert index.nearest(HashingEmbedder().embed_query("do you sell my data")).rows == ()
+
+
+def test_left_out_sources_are_not_matched(policy: Policy) -> None:
+    bank = _bank(
+        policy,
+        _q("a.yaml", "do you sell my data", SELL),
+        _q("b.yaml", "how long do you keep my data", RETENTION),
+    )
+    index = BankIndex.build(bank, policy, HashingEmbedder(), _plain)
+    vector = HashingEmbedder().embed_query("do you sell my data")
+    assert {m.cosine < 0.99 for m in index.nearest(vector, exclude={"a.yaml"}).rows} == {True}
+
+
+def test_the_lean_needs_both_kinds_and_the_labelled_text(policy: Policy) -> None:
+    questions = (
+        _q("a.yaml", "do you sell my data", SELL),
+        _q("a.yaml", "which payment processor do you use"),
+    )
+    vector = HashingEmbedder().embed_query("which payment processor do you use")
+    same = BankIndex.build(_bank(policy, *questions), policy, HashingEmbedder(), _plain)
+    lean = same.nearest(vector).lean
+    assert lean is not None and lean < -0.5  # nearer the unanswered question
+    other = _bank(policy, *questions, same_text=False)
+    edited = BankIndex.build(other, policy, HashingEmbedder(), _plain)
+    assert edited.nearest(vector).lean is None  # a new text may answer it now
+    only_answered = _bank(policy, questions[0])
+    assert (
+        BankIndex.build(only_answered, policy, HashingEmbedder(), _plain).nearest(vector).lean
+        is None
+    )
+
+
+def test_a_banked_question_lifts_its_clause_and_excluding_its_file_undoes_it(
+    tmp_path: Path, policy: Policy
+) -> None:
+    index: PolicyIndex = open_index(Settings(data_dir=tmp_path), HashingEmbedder())
+    index.ingest(policy)
+    odd = "is my stuff flogged to anyone"  # no word of the sell clause
+    bank = _bank(policy, _q("a.yaml", odd, SELL))
+    with_bank = HybridRetriever(index, bank=bank)
+    top = with_bank.search(odd, 3)[0]
+    assert SELL in top.clause.text and top.bank == pytest.approx(1.0)
+    left_out = with_bank.excluding({"a.yaml"}).search(odd, 3)
+    assert all(hit.bank == 0.0 for hit in left_out)
+    assert left_out == HybridRetriever(index).search(odd, 3)
+
+
+def test_a_policy_version_without_the_banked_text_uses_none_of_it(tmp_path: Path) -> None:
+    text = "# Privacy\n\n## Selling\n\nWe sell nothing to anyone.\n"
+    other = parse_policy(text, source="other.txt")
+    index = open_index(Settings(data_dir=tmp_path), HashingEmbedder())
+    index.ingest(other)
+    bank = _bank(load_policy(POLICY_PATH), _q("a.yaml", "do you sell my data", SELL))
+    hits = HybridRetriever(index, bank=bank).search("do you sell my data", 3)
+    assert hits and all(h.bank == 0.0 and h.bank_matches.lean is None for h in hits)
+
+
+def test_the_lean_moves_the_probability_only_when_there_is_one() -> None:
+    assert leaned(0.3, None, 6.0) == 0.3
+    assert leaned(0.3, 0.0, 6.0) == pytest.approx(0.3)
+    assert leaned(0.3, 0.2, 6.0) > 0.3 > leaned(0.3, -0.2, 6.0)
+    assert leaned(0.3, 0.2, 0.0) == 0.3
+
+
+def test_a_bank_moved_probability_meets_the_thresholds_fitted_for_it() -> None:
+    thresholds = {"answer": 0.2, "closest": 0.1, "answer_banked": 0.5, "closest_banked": 0.3}
+    learned = LinearModel((), (), (), (), 0.0, {**thresholds, "bank_lean_weight": 6.0})
+    model = AbstentionModel(learned=learned)
+    assert model.answers(0.4) and not model.answers(0.4, banked=True)
+    assert model.shows_closest(0.4, banked=True) and not model.shows_closest(0.25, True)
+    assert model.probability(Signals(0.5, 0.5, 0.0, 1.0, bank_lean=None)) == pytest.approx(0.5)
+    assert model.probability(Signals(0.5, 0.5, 0.0, 1.0, bank_lean=0.1)) > 0.5
