@@ -63,9 +63,15 @@ class ChatSession:
     # shown but not yet answered, oldest first (the UI shows a message before answering it)
     pending: list[str] = field(default_factory=list)
     last_reply: Reply | None = None
+    # Several events can act on one chat at once (a reloaded tab's restore and the message
+    # sent before it came back both find this chat): ``lock`` keeps the lists above
+    # consistent; ``answering`` answers one message at a time, oldest first.
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    answering: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def chat_value(self) -> list[dict[str, str]]:
-        return [dict(m) for m in self.messages]
+        with self.lock:
+            return [dict(m) for m in self.messages]
 
 
 class ResumableChats:
@@ -133,20 +139,42 @@ class ChatController:
         self.address_limiter = address_limiter
         self.chats = ResumableChats()
 
-    def show_user_message(self, session: ChatSession | None, message: str) -> ChatSession:
+    def resume(self, token: Any) -> ChatSession | None:
+        """The chat a reloaded tab's token was given for; None if there is none, or if the
+        lookup fails (the tab then starts afresh rather than losing what the user sends)."""
+        if not token:
+            return None
+        try:
+            return self.chats.resume(token)
+        except Exception:
+            log.exception("could not resume a chat")
+            return None
+
+    def show_user_message(
+        self, session: ChatSession | None, message: str, resume_token: Any = None
+    ) -> ChatSession:
         """Show ``message`` at once and queue it for ``answer_pending``; blank ones are dropped.
+
+        A page with no chat yet that holds a resume token (reloaded, its restore not back
+        yet) continues the chat of that token: the message joins the earlier conversation,
+        in order, rather than a new chat that the restore would replace on screen.
 
         A message over the length cap, or one more than ``MAX_PENDING`` waiting, is answered
         right here with a notice: it is never queued, and never kept whole."""
-        session = session or ChatSession()
+        session = session or self.resume(resume_token) or ChatSession()
         self.chats.keep(session)
         self._show(session, message)
         return session
 
-    def _show(self, session: ChatSession, message: str) -> Reply | None:
-        """Show ``message``; returns the notice if it was answered at once, else None."""
+    def _show(self, session: ChatSession, message: str, queue: bool = True) -> Reply | None:
+        """Show ``message``; returns the notice if it was answered at once, else None.
+        ``queue=False``: the caller answers it itself."""
         if not message.strip():
             return None
+        with session.lock:
+            return self._show_locked(session, message, queue)
+
+    def _show_locked(self, session: ChatSession, message: str, queue: bool) -> Reply | None:
         limit = self.settings.max_message_chars
         shown = message if len(message) <= limit else message[:limit] + "…"
         session.messages.append({"role": "user", "content": render_user_message(shown)})
@@ -156,16 +184,22 @@ class ChatController:
         elif len(session.pending) >= MAX_PENDING:
             notice = self._local_reply(session, "rate_limited", self.texts.chat.rate_limited)
         else:
-            session.pending.append(message)
+            if queue:
+                session.pending.append(message)
             return None
         self._record(session, shown, notice)
         return notice
 
     def answer_pending(self, session: ChatSession | None, address: str | None) -> Reply | None:
         """Answer the oldest message shown but not yet answered; None if there is none."""
-        if session is None or not session.pending:
+        if session is None:
             return None
-        return self._answer(session, session.pending.pop(0), address)
+        with session.answering:
+            with session.lock:
+                if not session.pending:
+                    return None
+                message = session.pending.pop(0)
+            return self._answer(session, message, address)
 
     def turn(
         self, session: ChatSession | None, message: str, address: str | None
@@ -174,15 +208,16 @@ class ChatController:
         session = session or ChatSession()
         if not message.strip():
             return session, None
-        notice = self._show(session, message)
+        notice = self._show(session, message, queue=False)
         if notice is not None:
             return session, notice
-        session.pending.pop()  # answered right here, not by a later answer_pending
-        return session, self._answer(session, message, address)
+        with session.answering:
+            return session, self._answer(session, message, address)
 
     def _answer(self, session: ChatSession, message: str, address: str | None) -> Reply:
-        reply = self._checked_reply(session, message, address)
-        self._record(session, message, reply)
+        reply = self._checked_reply(session, message, address)  # not under ``lock``: slow
+        with session.lock:
+            self._record(session, message, reply)
         return reply
 
     def _record(self, session: ChatSession, message: str, reply: Reply) -> None:

@@ -11,8 +11,11 @@ the HTTP API get one public endpoint, ``/chat`` (message in; chat history and th
 JSON out), on a hidden trigger so the UI's two-step flow stays private.
 
 A reload keeps the conversation: the tab holds a resume token in sessionStorage, and the
-page's load event gets the chat (and any pending request) back by it. Cancel shows from
-the first step of a rights request; Confirm once the summary is shown.
+page's load event gets the chat (and any pending request) back by it. Every message sent
+carries the token too: on a loaded server it can arrive before the restore, and it then
+resumes the same chat itself, so it joins the earlier conversation and nothing on screen
+is replaced. Cancel shows from the first step of a rights request; Confirm once the
+summary is shown.
 """
 
 from __future__ import annotations
@@ -45,6 +48,16 @@ _FORGET_TOKEN_JS = (
 )
 
 
+def _with_token_js(inputs: int) -> str:
+    """Front-end step of an event whose last input is ``resume``: the tab's stored token in
+    its place (after a reload the hidden box is empty until the restore is back)."""
+    return (
+        f"(...args) => {{ const values = args.slice(0, {inputs}); let token = '';"
+        f" try {{ token = sessionStorage.getItem('{RESUME_KEY}') || ''; }} catch (e) {{}}"
+        f" values[{inputs - 1}] = token; return values; }}"
+    )
+
+
 def _address(request: gr.Request | None) -> str | None:
     client = getattr(request, "client", None) if request is not None else None
     return getattr(client, "host", None)
@@ -62,6 +75,22 @@ def _request_controls(reply: Reply | None) -> tuple[Any, Any, Any]:
         gr.Button(visible=confirming),
         gr.Markdown(visible=confirming),
     )
+
+
+def _chat_to_restore(
+    controller: ChatController, not_restored: str, token: str, started: ChatSession | None
+) -> ChatSession | None:
+    """What a reloaded tab's load event puts back: its chat and any pending request, or None
+    to leave the page alone. On a loaded server the load event can finish after a message
+    was sent; that message resumed the same chat itself, so a chat that has started is left
+    as it is (replacing it hid the message and its answer). Nothing to restore leaves the
+    page alone; a token that finds no chat (expired) says so."""
+    if not token:
+        return None
+    chat = controller.resume(token)
+    if chat is None:
+        gr.Warning(not_restored)
+    return chat if started is None else None
 
 
 def build_chat(controller: ChatController, texts: WebTexts) -> gr.Blocks:
@@ -105,8 +134,8 @@ def build_chat(controller: ChatController, texts: WebTexts) -> gr.Blocks:
         resume = gr.Textbox(visible=False, elem_id="wa-resume")
         controls = [confirm_row, confirm, hint]
 
-        def show(text: str, state: ChatSession | None) -> ShowOutputs:
-            state = controller.show_user_message(state, text)
+        def show(text: str, state: ChatSession | None, token: str | None) -> ShowOutputs:
+            state = controller.show_user_message(state, text, token)
             return state, state.chat_value(), *_request_controls(None), state.resume_token
 
         def answer(state: ChatSession | None, request: gr.Request) -> tuple[Any, ...]:
@@ -120,23 +149,35 @@ def build_chat(controller: ChatController, texts: WebTexts) -> gr.Blocks:
         def chain(
             trigger: Any, fn: Callable[..., Any], inputs: list[Any], outputs: list[Any]
         ) -> None:
-            shown = trigger(fn, inputs, outputs, concurrency_limit=None, api_visibility="private")
+            inputs = [*inputs, resume]
+            shown = trigger(
+                fn,
+                inputs,
+                outputs,
+                js=_with_token_js(len(inputs)),
+                concurrency_limit=None,
+                api_visibility="private",
+            )
             shown.then(None, [resume], None, js=_KEEP_TOKEN_JS, api_visibility="private")
             shown.then(answer, [session], answer_outputs, api_visibility="private")
 
-        def show_typed(text: str, state: ChatSession | None) -> tuple[Any, ...]:
-            return ("", *show(text, state))
+        def show_typed(text: str, state: ChatSession | None, token: str) -> tuple[Any, ...]:
+            return ("", *show(text, state, token))
 
         typed_outputs = [message, session, chatbot, *controls, resume]
         chain(message.submit, show_typed, [message, session], typed_outputs)
         chain(send.click, show_typed, [message, session], typed_outputs)
         shown_outputs = [session, chatbot, *controls, resume]
-        chain(confirm.click, lambda s: show(words.confirm_message, s), [session], shown_outputs)
-        chain(cancel.click, lambda s: show(words.cancel_message, s), [session], shown_outputs)
+        chain(
+            confirm.click, lambda s, t: show(words.confirm_message, s, t), [session], shown_outputs
+        )
+        chain(cancel.click, lambda s, t: show(words.cancel_message, s, t), [session], shown_outputs)
 
-        def show_example(state: ChatSession | None, event: gr.SelectData) -> ShowOutputs:
+        def show_example(
+            state: ChatSession | None, token: str, event: gr.SelectData
+        ) -> ShowOutputs:
             value = event.value if isinstance(event.value, dict) else {}
-            return show(str(value.get("text", "")), state)
+            return show(str(value.get("text", "")), state, token)
 
         chain(chatbot.example_select, show_example, [session], shown_outputs)
 
@@ -153,10 +194,7 @@ def build_chat(controller: ChatController, texts: WebTexts) -> gr.Blocks:
         ).then(None, None, None, js=_FORGET_TOKEN_JS, api_visibility="private")
 
         def restore(token: str, started: ChatSession | None) -> tuple[Any, ...]:
-            """A reloaded tab: its chat and any pending request. Nothing to restore leaves
-            the page alone: on a loaded server this can finish after the first message was
-            sent, and resetting then wiped that message and its answer."""
-            state = None if started is not None else controller.chats.resume(token)
+            state = _chat_to_restore(controller, words.not_restored, token, started)
             if state is None:
                 return (gr.skip(),) * (2 + len(controls))
             return state, state.chat_value(), *_request_controls(state.last_reply)

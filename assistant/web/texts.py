@@ -45,6 +45,7 @@ class ChatTexts(_Texts):
     too_long: str
     rate_limited: str
     internal_error: str
+    not_restored: str
 
 
 class ConsoleTexts(_Texts):

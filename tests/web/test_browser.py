@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 
 from assistant.tickets import utcnow
+from assistant.web.chat_ui import RESUME_KEY
 from assistant.web.render import format_date
+from assistant.web.texts import WebTexts
 
 from .conftest import RunningApp
 
@@ -286,3 +288,110 @@ def test_a_slow_page_load_does_not_wipe_the_first_message(
     page.wait_for_timeout(4_000)  # the load event has finished by now
     expect(bot_messages(page)).to_have_count(1)  # type: ignore[arg-type]
     expect(page.locator('#wa-chatbot [data-testid="user"]')).to_have_count(1)
+
+
+READ_TOKEN = f"() => sessionStorage.getItem('{RESUME_KEY}') || ''"
+
+
+def chat_roles(page: Page) -> list[str]:
+    """The roles of the messages on screen, top to bottom."""
+    turns = page.locator('#wa-chatbot [data-testid="user"], #wa-chatbot [data-testid="bot"]')
+    return turns.evaluate_all("els => els.map(e => e.dataset.testid)")  # type: ignore[no-any-return]
+
+
+class SlowLookups:
+    """Makes every resume-token lookup take ``seconds``; counts the ones begun and ended."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, seconds: float, fail: bool = False) -> None:
+        import threading
+        import time
+
+        from assistant.web.chat_session import ResumableChats
+
+        self.begun = threading.Event()
+        self.calls = [0, 0]
+        resume = ResumableChats.resume
+
+        def slow_resume(chats: ResumableChats, token: object) -> object:
+            self.calls[0] += 1
+            self.begun.set()
+            time.sleep(seconds)
+            try:
+                if fail:
+                    raise RuntimeError("the chat registry is unavailable")
+                return resume(chats, token)
+            finally:
+                self.calls[1] += 1
+
+        monkeypatch.setattr(ResumableChats, "resume", slow_resume)
+
+    def wait_until_begun(self, page: Page) -> None:
+        for _ in range(300):
+            if self.begun.is_set():
+                return
+            page.wait_for_timeout(100)
+        raise AssertionError("the page never asked to restore its chat")
+
+    def wait_until_done(self, page: Page) -> None:
+        for _ in range(300):
+            if self.calls[1] == self.calls[0]:
+                return
+            page.wait_for_timeout(100)
+        raise AssertionError("a chat restore never finished")
+
+
+def test_a_message_sent_while_a_reloaded_chat_restores_joins_that_chat(
+    page: Page, web_app: RunningApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reloaded with a resume token on a slow server, the user sends before the earlier chat
+    is back: the screen ends with the earlier exchange, then the new message and its
+    answer, and the new message is answered in the earlier conversation."""
+    page.goto(web_app.url + "/")
+    send(page, "Do you use cookies?")
+    token = page.evaluate(READ_TOKEN)
+    slow = SlowLookups(monkeypatch, seconds=3)
+    page.reload()
+    slow.wait_until_begun(page)
+    box = page.get_by_label("Your message")
+    box.fill("How can I turn them off?")
+    box.press("Enter")
+
+    user_turns = page.locator('#wa-chatbot [data-testid="user"]')
+    expected = ["Do you use cookies?", "How can I turn them off?"]
+    expect(bot_messages(page)).to_have_count(2)  # type: ignore[arg-type]
+    expect(user_turns).to_contain_text(expected)
+    slow.wait_until_done(page)
+    page.wait_for_timeout(1_000)  # anything the restore still sends has arrived
+    expect(user_turns).to_have_count(2)
+    expect(user_turns).to_contain_text(expected)
+    expect(bot_messages(page)).to_have_count(2)  # type: ignore[arg-type]
+    assert chat_roles(page) == ["user", "bot", "user", "bot"]
+    expect(box).to_have_value("")
+    assert page.evaluate(READ_TOKEN) == token  # the same chat carries on
+
+
+def test_a_message_sent_while_a_restore_fails_is_kept(
+    page: Page, web_app: RunningApp, texts: WebTexts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same race when the earlier chat cannot be brought back: the new message and its
+    answer stay on screen as a new chat, the page says why, and nothing of the earlier
+    chat is shown."""
+    page.goto(web_app.url + "/")
+    send(page, "Do you share my data with third parties?")
+    token = page.evaluate(READ_TOKEN)
+    slow = SlowLookups(monkeypatch, seconds=2, fail=True)
+    page.reload()
+    slow.wait_until_begun(page)
+    box = page.get_by_label("Your message")
+    box.fill("Do you use cookies?")
+    box.press("Enter")
+
+    expect(page.get_by_text(texts.chat.not_restored)).to_be_visible()
+    slow.wait_until_done(page)
+    page.wait_for_timeout(1_000)
+    user_turns = page.locator('#wa-chatbot [data-testid="user"]')
+    expect(user_turns).to_have_count(1)
+    expect(user_turns).to_contain_text("Do you use cookies?")
+    expect(bot_messages(page)).to_have_count(1)  # type: ignore[arg-type]
+    assert chat_roles(page) == ["user", "bot"]
+    assert page.evaluate(READ_TOKEN) not in ("", token)  # a new chat, with its own token

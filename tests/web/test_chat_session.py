@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -230,3 +232,88 @@ def test_history_is_bounded_and_feedback_still_finds_its_answer(texts: WebTexts)
     assert min(session.turns) >= 0 and max(session.turns) == MAX_MESSAGES_SHOWN - 1
     assert chat.feedback(session, MAX_MESSAGES_SHOWN - 1, True)
     assert assistant.feedback[-1][1] == f"question {MAX_MESSAGES_SHOWN - 1}"
+
+
+def test_a_page_without_a_chat_continues_the_chat_of_its_resume_token(texts: WebTexts) -> None:
+    """A reloaded tab whose restore is not back yet: the message joins that chat, after it."""
+    assistant = RecordingAssistant()
+    chat = controller(texts, assistant)
+    earlier, _ = chat.turn(None, "Do you use cookies?", None)
+    chat.chats.keep(earlier)
+    session = chat.show_user_message(None, "How can I turn them off?", earlier.resume_token)
+    assert session is earlier
+    assert [m["role"] for m in session.messages] == ["user", "assistant", "user"]
+    assert session.messages[2]["content"] == "How can I turn them off?"
+    chat.answer_pending(session, None)
+    assert [sid for sid, _ in assistant.calls] == [earlier.id, earlier.id]  # in its context
+
+
+def test_a_page_with_a_chat_ignores_any_resume_token(texts: WebTexts) -> None:
+    chat = controller(texts)
+    other = chat.show_user_message(None, "someone else's question")
+    mine = chat.show_user_message(None, "mine")
+    assert chat.show_user_message(mine, "more", other.resume_token) is mine
+    assert [m["content"] for m in mine.messages] == ["mine", "more"]
+    assert [m["content"] for m in other.messages] == ["someone else's question"]
+
+
+@pytest.mark.parametrize("token", ["", None, "not a token", "A" * 32])
+def test_no_chat_to_resume_starts_a_new_one_with_the_message(
+    texts: WebTexts, token: object
+) -> None:
+    chat = controller(texts)
+    chat.show_user_message(None, "an earlier chat")
+    session = chat.show_user_message(None, "hello", token)
+    assert [m["content"] for m in session.messages] == ["hello"]
+
+
+def test_a_failing_lookup_still_keeps_the_message(
+    texts: WebTexts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chat = controller(texts)
+    earlier = chat.show_user_message(None, "an earlier chat")
+
+    def broken(token: object) -> None:
+        raise RuntimeError("registry unavailable")
+
+    monkeypatch.setattr(chat.chats, "resume", broken)
+    assert chat.resume(earlier.resume_token) is None
+    session = chat.show_user_message(None, "hello", earlier.resume_token)
+    assert session is not earlier
+    assert [m["content"] for m in session.messages] == ["hello"]
+    assert session.pending == ["hello"]
+
+
+@dataclass
+class SlowOnFirstAssistant(RecordingAssistant):
+    """Takes a while over the first message, so a second answer could overtake it."""
+
+    def respond(self, session_id: str, message: str, channel: object = None) -> Reply:
+        if message == "one":
+            time.sleep(0.3)
+        return super().respond(session_id, message, channel)
+
+
+def test_answers_running_at_once_answer_each_message_once_in_order(texts: WebTexts) -> None:
+    """A reloaded tab's restore and its message each start an answer step for the chat."""
+    chat = controller(texts, SlowOnFirstAssistant())
+    session = chat.show_user_message(None, "one")
+    chat.show_user_message(session, "two")
+    replies: list[Reply | None] = []
+    workers = [
+        threading.Thread(target=lambda: replies.append(chat.answer_pending(session, None)))
+        for _ in range(3)
+    ]
+    for worker in workers:
+        worker.start()
+        time.sleep(0.05)
+    for worker in workers:
+        worker.join()
+    assert sorted(reply is None for reply in replies) == [False, False, True]
+    assert [m["content"][:13] for m in session.messages] == [
+        "one",
+        "two",
+        "answer to one",
+        "answer to two",
+    ]
+    assert [message for message, _ in session.turns.values()] == ["one", "two"]
