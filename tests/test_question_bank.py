@@ -146,3 +146,18 @@ def test_a_bank_moved_probability_meets_the_thresholds_fitted_for_it() -> None:
     assert model.shows_closest(0.4, banked=True) and not model.shows_closest(0.25, True)
     assert model.probability(Signals(0.5, 0.5, 0.0, 1.0, bank_lean=None)) == pytest.approx(0.5)
     assert model.probability(Signals(0.5, 0.5, 0.0, 1.0, bank_lean=0.1)) > 0.5
+
+
+def test_a_lead_carries_over_only_from_a_near_paraphrase_answered_by_the_same_clause() -> None:
+    from assistant.question_bank import LEAD_COSINE, BankMatch, BankMatches
+
+    def match(cosine: float, clause: str, lead: str | None) -> BankMatch:
+        return BankMatch(cosine, ((0, 1),), frozenset({clause}), lead)
+
+    near = BankMatches((match(0.95, "other", "yes"), match(0.9, "sell", "no")))
+    assert near.lead({"sell"}) == "no"  # the nearer one was answered elsewhere
+    assert near.lead({"cookies"}) is None
+    far = BankMatches((match(LEAD_COSINE - 0.01, "sell", "no"),))
+    assert far.lead({"sell"}) is None
+    unlabelled = BankMatches((match(0.99, "sell", None), match(0.9, "sell", "yes")))
+    assert unlabelled.lead({"sell"}) == "yes"

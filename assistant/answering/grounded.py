@@ -46,6 +46,7 @@ from assistant.index import clause_context
 from assistant.language import EMAIL_RE
 from assistant.learning.decisions import SentenceSelector, answer_features
 from assistant.policy import Clause, Policy, iter_sentences
+from assistant.question_bank import NO_MATCHES, BankMatches
 from assistant.redaction import MASK_RE
 from assistant.retrieval import QueryExpander, expansion_vocabulary
 
@@ -199,7 +200,8 @@ class GroundedGenerator:
         if asks_why and not self._gives_reason(statements):
             notes.append(self.wording.partial.no_reason)
         # A lead would overstate an answer that leaves part of the question open.
-        lead = None if notes else self._lead(question, statements[0])
+        matches = hits[0].bank_matches if hits else NO_MATCHES
+        lead = None if notes else self._lead(question, statements[0], matches)
         text = " ".join([*([lead] if lead else []), *parts, *notes])
         return Answer(text, tuple(numbering.citations), confidence=confidence)
 
@@ -401,12 +403,20 @@ class GroundedGenerator:
     def _preview(self, statement: Statement) -> str:
         return self._render(statement, Numbering())
 
-    def _lead(self, question: str, first: Statement) -> str | None:
+    def _lead(self, question: str, first: Statement, matches: BankMatches) -> str | None:
+        """The rules' lead; failing that, the one a near paraphrase in the question bank
+        had, if the same clause answered it (qualified when the sentence hedges)."""
         asked = yes_no_question(question, self.vocabulary)
         if asked is None:
             return None
         context = clause_context(self.policy, first.primary.clause)
-        lead = lead_for(asked, first.primary.text, self.vocabulary, self.hedges, context)
+        lead: str | None = lead_for(
+            asked, first.primary.text, self.vocabulary, self.hedges, context
+        )
+        if lead is None:
+            lead = matches.lead({s.clause.id for s in first.spans()})
+            hedged = set(stem(words(first.primary.text))) & self.hedges
+            lead = "qualified_yes" if lead == "yes" and hedged else lead
         return getattr(self.wording.leads, lead) if lead else None
 
     def _partial(self, question: str, parts: list[str]) -> list[str]:

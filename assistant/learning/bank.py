@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 
+from assistant.answering.evaluation import load_answer_dataset
 from assistant.config import DEFAULT_POLICY_PATH
 from assistant.learning.collect import EVALS, answer_examples, retrieval_examples
 from assistant.policy import load_policy
@@ -24,6 +25,11 @@ def bank_questions() -> list[BankQuestion]:
     answers = [EVALS / "answers.yaml", *sorted((EVALS / "blind").glob("answers-*.yaml"))]
     retrieval = [EVALS / "retrieval.yaml", *sorted((EVALS / "blind").glob("retrieval-*.yaml"))]
     examples = [e for path in answers for e in answer_examples(path, followups=False)]
+    leads = {
+        (path.name, case.question): case.lead
+        for path in answers
+        for case in load_answer_dataset(path).answerable
+    }
     examples += [e for path in retrieval for e in retrieval_examples(path)]
     seen: set[tuple[str, str]] = set()
     questions = []
@@ -31,8 +37,11 @@ def bank_questions() -> list[BankQuestion]:
         key = (example.source, example.question)
         if key not in seen:
             seen.add(key)
+            lead = leads.get(key) if example.gold else None
             questions.append(
-                BankQuestion(source=example.source, question=example.question, gold=example.gold)
+                BankQuestion(
+                    source=example.source, question=example.question, gold=example.gold, lead=lead
+                )
             )
     return questions
 
