@@ -74,6 +74,14 @@ class Settings(BaseSettings):
     # concurrent turns share their query embeddings in one batch (embedding_batch).
     chat_workers: int = Field(default=8, ge=1, le=64)
 
+    @field_validator("question_bank", mode="before")
+    @classmethod
+    def _no_bank(cls, value: object) -> object:
+        """ASSISTANT_QUESTION_BANK= (empty) or "none" turns the bank off."""
+        if isinstance(value, str) and value.strip().lower() in ("", "none", "off"):
+            return None
+        return value
+
     @field_validator("generator")
     @classmethod
     def _generator_shape(cls, value: str) -> str:

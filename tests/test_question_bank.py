@@ -161,3 +161,22 @@ def test_a_lead_carries_over_only_from_a_near_paraphrase_answered_by_the_same_cl
     assert far.lead({"sell"}) is None
     unlabelled = BankMatches((match(0.99, "sell", None), match(0.9, "sell", "yes")))
     assert unlabelled.lead({"sell"}) == "yes"
+
+
+@pytest.mark.parametrize("value", ["", "none", "OFF"])
+def test_the_bank_can_be_turned_off_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("ASSISTANT_QUESTION_BANK", value)
+    assert Settings().question_bank is None
+    monkeypatch.setenv("ASSISTANT_QUESTION_BANK_EXCLUDE", '["answers.yaml"]')
+    assert Settings().question_bank_exclude == {"answers.yaml"}
+
+
+def test_no_bank_leaves_the_hybrid_as_it_was(tmp_path: Path) -> None:
+    from assistant.retrieval import load_retriever
+
+    settings = Settings(data_dir=tmp_path, question_bank=None)
+    retriever = load_retriever(settings, HashingEmbedder())
+    hits = retriever.search("do you sell my data", 3)
+    assert hits and all(h.bank == 0.0 and h.bank_matches.lean is None for h in hits)
