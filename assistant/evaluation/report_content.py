@@ -202,6 +202,22 @@ def review_section(report: EvalReport) -> Section | None:
     if review is None:
         return None
     blocks: list[str | Table] = []
+    if review.bank is not None:
+        bank = review.bank
+        blocks.append(
+            f"Question bank: {bank.still_found} of {bank.answered} answered questions still "
+            "find their answer in this text; its not-answered labels "
+            + (
+                "apply."
+                if bank.unanswered_in_use
+                else "were made against another text and "
+                "are off until relabelled (then `make models`)."
+            )
+        )
+        if bank.lost:
+            blocks.append(
+                Table(["banked question whose answer left the policy"], [[q] for q in bank.lost])
+            )
     if review.cases or report.policy_diff is not None:
         blocks.append(f"Eval cases needing review: {len(review.cases)}.")
         if review.cases:

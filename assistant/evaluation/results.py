@@ -147,7 +147,19 @@ class AnswerChange(_Model):
     new_cited: list[str]
 
 
+class BankReview(_Model):
+    """What a policy update leaves of the question bank (`assistant.question_bank`)."""
+
+    answered: int = Field(description="banked questions with an answer")
+    still_found: int = Field(description="of those, whose gold phrases the new text has")
+    lost: list[str] = Field(default_factory=list, description="'source: question', the first 50")
+    unanswered_in_use: bool = Field(
+        description="the not-answered labels were made against this text, so they apply"
+    )
+
+
 class ReviewReport(_Model):
+    bank: BankReview | None = None
     cases: list[CaseReview] = Field(default_factory=list)
     tickets: list[TicketReview] = Field(default_factory=list)
     tickets_checked: int | None = Field(default=None, description="None: no live store found")

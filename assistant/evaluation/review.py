@@ -14,12 +14,14 @@ from assistant.evaluation.datasets import EvalCase, QuestionCase, resolve_gold
 from assistant.evaluation.policy_diff import PolicyDiff
 from assistant.evaluation.results import (
     AnswerChange,
+    BankReview,
     CaseResult,
     CaseReview,
     EvalReport,
     TicketReview,
 )
-from assistant.policy import Policy
+from assistant.policy import Policy, phrase_spans
+from assistant.question_bank import BankFile
 from assistant.tickets import DsrTicket
 
 GOLDEN_CATEGORIES = ("answerable", "unanswerable", "multi_turn")
@@ -153,3 +155,16 @@ def changed_answers(
                 )
             )
     return changes
+
+
+def bank_review(bank: BankFile, new: Policy) -> BankReview:
+    """Which banked answers the new text still has, and whether its not-answered labels
+    still apply (only to the text they were made against: relabel, then `make models`)."""
+    answered = [q for q in bank.questions if q.gold]
+    lost = [q for q in answered if not phrase_spans(new.text, q.gold)]
+    return BankReview(
+        answered=len(answered),
+        still_found=len(answered) - len(lost),
+        lost=[f"{q.source}: {q.question}" for q in lost[:50]],
+        unanswered_in_use=bank.policy_sha256 == new.content_hash,
+    )

@@ -40,6 +40,7 @@ from assistant.evaluation.results import (
     ReviewReport,
 )
 from assistant.evaluation.review import (
+    bank_review,
     cases_citing_new_text,
     cases_needing_review,
     changed_answers,
@@ -47,6 +48,7 @@ from assistant.evaluation.review import (
 )
 from assistant.evaluation.runner import Respondent, Runner
 from assistant.policy import Policy, load_policy
+from assistant.question_bank import BankFile, load_bank
 from assistant.ticket_store import TicketStore
 from assistant.tickets import DsrTicket
 
@@ -164,10 +166,13 @@ def add_policy_review(
     *,
     tickets: list[DsrTicket] | None,
     baseline: EvalReport | None = None,
+    bank: BankFile | None = None,
 ) -> None:
     diff = diff_policies(old, new)
     report.policy_diff = diff
     review = report.review or ReviewReport()
+    if bank is not None:
+        review.bank = bank_review(bank, new)
     review.cases = cases_needing_review(cases, old, new, diff)
     flagged = {c.case_id for c in review.cases}
     review.cases += [
@@ -250,7 +255,10 @@ def evaluate(
     if options.policy_path is not None:
         new = load_policy(options.policy_path)
         old = load_policy(live.policy_path)
-        add_policy_review(report, cases, old, new, tickets=live_tickets(live), baseline=baseline)
+        bank = load_bank(live.question_bank) if live.question_bank else None
+        add_policy_review(
+            report, cases, old, new, tickets=live_tickets(live), baseline=baseline, bank=bank
+        )
     gate(report, options, baseline)
     report.runtime_seconds = round(time.perf_counter() - started, 2)
     report.config["timings"] = {

@@ -109,3 +109,18 @@ def test_a_case_failing_on_new_text_is_flagged(shipped: Policy, v2: Policy) -> N
     assert [(r.case_id, r.new_clause_ids) for r in reviews] == [("closed", [new_clause])]
     already_failing = report({}, [now])
     assert cases_citing_new_text([now], diff, already_failing) == []
+
+
+def test_a_policy_update_reports_what_it_leaves_of_the_question_bank(
+    shipped: Policy, v2: Policy
+) -> None:
+    from assistant.evaluation.review import bank_review
+    from assistant.question_bank import load_bank
+
+    bank = load_bank()
+    same = bank_review(bank, shipped)
+    assert same.unanswered_in_use and same.still_found == same.answered > 0 and not same.lost
+    updated = bank_review(bank, v2)
+    assert not updated.unanswered_in_use  # labelled against the shipped text only
+    assert updated.still_found < updated.answered and updated.lost
+    assert all(": " in entry for entry in updated.lost)
