@@ -284,6 +284,7 @@ class PolicyIndex:
     def __init__(self, client: ClientAPI, embedder: Embedder, data_dir: Path) -> None:
         self.client = client
         self.embedder = embedder
+        self.data_dir = Path(data_dir)
         self.manifests = Manifests(Path(data_dir) / "policies")
         self._lc_embeddings = LangChainEmbeddings(embedder)
         self._stores: dict[str, Chroma] = {}

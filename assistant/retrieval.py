@@ -290,6 +290,7 @@ class _VersionFollower:
                         lexical.policy,
                         self.embedder,
                         lambda q: dense_query(lexical.expander.expand(q)),
+                        self.index.data_dir / "question_bank",
                     )
                 self._lexical = lexical
             return self._lexical, self._bank_index

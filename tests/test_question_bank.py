@@ -180,3 +180,18 @@ def test_no_bank_leaves_the_hybrid_as_it_was(tmp_path: Path) -> None:
     retriever = load_retriever(settings, HashingEmbedder())
     hits = retriever.search("do you sell my data", 3)
     assert hits and all(h.bank == 0.0 and h.bank_matches.lean is None for h in hits)
+
+
+def test_the_bank_is_embedded_once_and_kept_on_disk(tmp_path: Path, policy: Policy) -> None:
+    import assistant.question_bank as question_bank
+
+    bank = _bank(policy, _q("a.yaml", "a question only this test asks", SELL))
+    first = HashingEmbedder()
+    question_bank._MEMORY.clear()
+    BankIndex.build(bank, policy, first, _plain, tmp_path)
+    assert first.texts_embedded == 1 and len(list(tmp_path.glob("*.npy"))) == 1
+    question_bank._MEMORY.clear()  # as in a new process: the file answers
+    second = HashingEmbedder()
+    index = BankIndex.build(bank, policy, second, _plain, tmp_path)
+    assert second.texts_embedded == 0
+    assert index.nearest(second.embed_query("a question only this test asks")).rows
