@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Literal
 
@@ -202,7 +202,14 @@ def rank_in_context(
         prior -= REPEAT_PENALTY if cid in seen else 0.0
         return base.get(cid, base_floor) + FOLLOWUP_WEIGHT * own.get(cid, floor) + prior
 
-    return sorted(pool.values(), key=lambda h: -score(h))[:k]
+    ranked = sorted(pool.values(), key=lambda h: -score(h))[:k]
+    if not merged:
+        return ranked
+    # The question answered is the merged one: the question bank's evidence is its, not
+    # that of the follow-up's few words alone ("what if you do by accident?" is near no
+    # banked question, so its lean said nothing and the answer was declined).
+    matches = merged[0].bank_matches
+    return [replace(h, bank_matches=matches) for h in ranked]
 
 
 def _more_confident(candidate: Answer, best: Answer) -> bool:
