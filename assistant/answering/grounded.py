@@ -35,7 +35,6 @@ from assistant.answering.shapes import QuestionShapes
 from assistant.answering.statements import Numbering, Span, Statement
 from assistant.answering.text import (
     Vocabulary,
-    focus_sentence,
     question_sentences,
     stem,
     words,
@@ -88,7 +87,6 @@ class GroundedGenerator:
         self.scorer = SentenceScorer(policy, self.vocabulary)
         self.intents = [Intent.build(i.pattern, i.add) for i in words_.intents]
         self.hedges = frozenset(stem([w.lower() for w in words_.hedges]))
-        self.procedure_cues = frozenset(w.lower() for w in words_.procedure_cues)
         self.shapes = QuestionShapes.build(words_)
         self.contact = self._contact_span()
         self.expander = QueryExpander(expansion_vocabulary(policy))
@@ -185,11 +183,6 @@ class GroundedGenerator:
                 return self._closest(question, candidates, confidence, signals)
             return self.abstain(oos, confidence, notes=(f"signals {signals}",))
         statements = self._plan(candidates, frozenset(parsed.intent))
-        if self._asks_how(question) and not any(
-            self._says_how_or_can(s.primary.text) for s in statements
-        ):
-            # The policy mentions the topic ("closed accounts") but not how to do it.
-            return self.abstain(False, confidence, notes=("no procedure described",))
         asks_why = self.shapes.asks_why(question)
         if asks_why and not self._gives_reason(statements):
             statements = self._with_reason(statements, candidates)
@@ -334,14 +327,6 @@ class GroundedGenerator:
         following = continued_by(self.policy, span.clause)
         return Span.whole(following) if following else None
 
-    def _asks_how(self, question: str) -> bool:
-        """ "How do I close my account?": asks how to do something."""
-        asked = " ".join(words(focus_sentence(question)))
-        return any(
-            re.match(rf"(?:\w+ )?{re.escape(phrase)}\b", asked)
-            for phrase in self.wording.vocabulary.procedure_questions
-        )
-
     def _gives_reason(self, statements: list[Statement]) -> bool:
         return any(self.shapes.gives_reason(s.text) for st in statements for s in st.spans())
 
@@ -369,17 +354,6 @@ class GroundedGenerator:
             if self.shapes.gives_reason(candidate.text):
                 return [*statements, self._statement(candidate, candidates)]
         return statements
-
-    def _says_how(self, sentence: str) -> bool:
-        return bool(self.procedure_cues & set(words(sentence)))
-
-    def _says_how_or_can(self, sentence: str) -> bool:
-        """Says how, or that the user can: "You have the right to stop receiving direct
-        marketing" answers "How do I stop it?" in part (by asking); "Personal information
-        from closed accounts is retained" does not answer "How do I close my account?"."""
-        lowered = " ".join(words(sentence))
-        abilities = self.wording.vocabulary.ability_phrases
-        return self._says_how(sentence) or any(f" {p} " in f" {lowered} " for p in abilities)
 
     # ------------------------------------------------------------ rendering
 

@@ -250,16 +250,6 @@ def test_sentences_without_first_person_are_kept_as_they_are() -> None:
 # ---------------------------------------------------------------- sentence choice and shape
 
 
-def test_how_do_i_abstains_when_the_policy_only_mentions_the_topic(
-    grounded: GroundedGenerator, make_hits: MakeHits
-) -> None:
-    hits = make_hits("how-long-do-we-keep-personal-information-1.3",
-                     "how-long-do-we-keep-personal-information-1.3.1")  # fmt: skip
-    answer = grounded.answer("How do I close my account?", hits)
-    assert answer.abstained and not answer.out_of_scope
-    assert "closed accounts" not in answer.text
-
-
 @pytest.mark.parametrize(
     ("question", "clause_ids", "quoted"),
     [
