@@ -64,7 +64,6 @@ RELATIVE_SCORE = 0.5
 DOUBTFUL_SHARE = 0.7
 CRYPTIC_WORDS = 8  # a list item this short needs its lead-in to make sense
 CONTINUE_BELOW_WORDS = 25
-REASON_MIN_COVERAGE = 0.5  # of the best sentence's coverage, for a sentence added for why
 
 
 class GroundedGenerator:
@@ -183,14 +182,9 @@ class GroundedGenerator:
                 return self._closest(question, candidates, confidence, signals)
             return self.abstain(oos, confidence, notes=(f"signals {signals}",))
         statements = self._plan(candidates, frozenset(parsed.intent))
-        asks_why = self.shapes.asks_why(question)
-        if asks_why and not self._gives_reason(statements):
-            statements = self._with_reason(statements, candidates)
         numbering = Numbering()
         parts = [self._render(s, numbering) for s in statements]
         notes = self._partial(question, parts)
-        if asks_why and not self._gives_reason(statements):
-            notes.append(self.wording.partial.no_reason)
         # A lead would overstate an answer that leaves part of the question open.
         lead = None if notes else self._lead(question, statements[0])
         text = " ".join([*([lead] if lead else []), *parts, *notes])
@@ -285,15 +279,6 @@ class GroundedGenerator:
             return Statement(span, None, lead_in, tuple(Span.whole(c) for c in items))
         return Statement(span, self._continuation(span) or self._next_item(span))
 
-    @staticmethod
-    def _antecedent_sentence(span: Span) -> Span | None:
-        """The sentence before one that points back at it: "This involves collecting ..."
-        says nothing without "... we've introduced impression reporting."."""
-        if span.text.split(" ", 1)[0] not in ANAPHORS:
-            return None
-        before = [(s, e) for s, e in iter_sentences(span.clause.text) if e <= span.start]
-        return Span(span.clause, *before[-1]) if before else None
-
     def _with_antecedents(self, items: list[Clause]) -> list[Clause]:
         """Items plus the one before any item that points back at it: "This applies even
         if you post ..." means nothing without "Your submission is subject to ..." (no
@@ -327,33 +312,6 @@ class GroundedGenerator:
         following = continued_by(self.policy, span.clause)
         return Span.whole(following) if following else None
 
-    def _gives_reason(self, statements: list[Statement]) -> bool:
-        return any(self.shapes.gives_reason(s.text) for st in statements for s in st.spans())
-
-    def _with_reason(
-        self, statements: list[Statement], candidates: list[Candidate]
-    ) -> list[Statement]:
-        """The statements plus the sentence that says why: the next one or two after a
-        statement's own ("... Username and Password." -> "This information enables us to
-        ..."), or the one a "This ..." statement points back at; else the best candidate
-        that gives a reason and still covers the question."""
-        for i, statement in enumerate(statements):
-            last = statement.spans()[-1]
-            found = self.shapes.reason_after(last.clause.text, last.end)
-            reason = Span(last.clause, *found) if found else None
-            previous = self._antecedent_sentence(statement.primary)
-            if reason is None and previous and self.shapes.gives_reason(previous.text):
-                reason = previous
-            if reason is not None:
-                return [*statements[: i + 1], Statement(reason), *statements[i + 1 :]]
-        used = {(s.clause.id, s.start) for st in statements for s in st.spans()}
-        floor = REASON_MIN_COVERAGE * candidates[0].coverage
-        for candidate in candidates[1:]:
-            if (candidate.clause.id, candidate.start) in used or candidate.coverage < floor:
-                continue
-            if self.shapes.gives_reason(candidate.text):
-                return [*statements, self._statement(candidate, candidates)]
-        return statements
 
     # ------------------------------------------------------------ rendering
 
@@ -421,8 +379,6 @@ class GroundedGenerator:
         phone number"), and so do near misses it does not ("Who is your DPO?")."""
         numbering = Numbering()
         statements = [self._statement(candidates[0], candidates)]
-        if self.shapes.asks_why(question) and not self._gives_reason(statements):
-            statements = self._with_reason(statements, candidates)[:2]
         passage = " ".join(self._render(s, numbering) for s in statements)
         notes = ("closest passage", f"signals {signals}")
         if self.contact is None:
