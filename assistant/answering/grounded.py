@@ -312,7 +312,6 @@ class GroundedGenerator:
         following = continued_by(self.policy, span.clause)
         return Span.whole(following) if following else None
 
-
     # ------------------------------------------------------------ rendering
 
     def _render(self, statement: Statement, numbering: Numbering) -> str:
