@@ -31,7 +31,6 @@ from assistant.answering.selection import (
     continued_by,
     list_items,
 )
-from assistant.answering.shapes import QuestionShapes
 from assistant.answering.statements import Numbering, Span, Statement
 from assistant.answering.text import (
     Vocabulary,
@@ -64,6 +63,7 @@ RELATIVE_SCORE = 0.5
 DOUBTFUL_SHARE = 0.7
 CRYPTIC_WORDS = 8  # a list item this short needs its lead-in to make sense
 CONTINUE_BELOW_WORDS = 25
+CONDITIONAL_RE = re.compile(r"(?:If|When|Where|Unless|In case)\b")
 
 
 class GroundedGenerator:
@@ -86,7 +86,6 @@ class GroundedGenerator:
         self.scorer = SentenceScorer(policy, self.vocabulary)
         self.intents = [Intent.build(i.pattern, i.add) for i in words_.intents]
         self.hedges = frozenset(stem([w.lower() for w in words_.hedges]))
-        self.shapes = QuestionShapes.build(words_)
         self.contact = self._contact_span()
         self.expander = QueryExpander(expansion_vocabulary(policy))
 
@@ -172,9 +171,6 @@ class GroundedGenerator:
     def _answer(self, question: str, hits: Sequence[Hit]) -> Answer:
         signals, candidates, parsed = self._read_signals(question, hits)
         confidence = self.model.probability(signals)
-        unnamed = self.shapes.unnamed(question, lambda w: self.vocabulary.known(stem([w])[0]))
-        if unnamed is not None:
-            return self.abstain(False, confidence, notes=(f"never mentions {unnamed!r}",))
         banked = signals.bank_lean is not None
         if not candidates or not self.model.answers(confidence, banked):
             oos = self.model.out_of_scope(signals)
@@ -251,7 +247,7 @@ class GroundedGenerator:
         # "These communications may be delivered via ..." after the item it continues,
         # both as sentences: a heading-like lead-in adds nothing ("If you ...:" does).
         sentence_items = parent is not None and not _reads_as_list(self.policy.children(parent))
-        conditional = self.shapes.states_consequence(parent.text) if parent else False
+        conditional = _states_consequence(parent.text) if parent else False
         if parent and before and sentence_items and not conditional:
             first = Span(before, *next(iter_sentences(before.text)))
             return Statement(first, span)
@@ -405,6 +401,11 @@ class GroundedGenerator:
                 if best is None or key > best[:2]:
                     best = (*key, Span(clause, start, end))
         return best[2] if best else None
+
+
+def _states_consequence(sentence: str) -> bool:
+    """A lead-in that opens with a condition ("If you ...:") states what follows from it."""
+    return bool(CONDITIONAL_RE.match(sentence))
 
 
 def _heading_like(text: str) -> bool:

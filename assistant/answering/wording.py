@@ -45,7 +45,6 @@ class VocabularyWords(_Strict):
     hedges: list[str]
     duration_questions: list[str]
     durations: list[str]
-    identity_questions: list[str]
     intents: list[IntentWords] = []
     synonyms: list[list[str]] = Field(min_length=1)
 
