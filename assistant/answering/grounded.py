@@ -31,11 +31,9 @@ from assistant.answering.selection import (
     continued_by,
     list_items,
 )
-from assistant.answering.shapes import QuestionShapes
 from assistant.answering.statements import Numbering, Span, Statement
 from assistant.answering.text import (
     Vocabulary,
-    focus_sentence,
     question_sentences,
     stem,
     words,
@@ -66,7 +64,7 @@ RELATIVE_SCORE = 0.5
 DOUBTFUL_SHARE = 0.7
 CRYPTIC_WORDS = 8  # a list item this short needs its lead-in to make sense
 CONTINUE_BELOW_WORDS = 25
-REASON_MIN_COVERAGE = 0.5  # of the best sentence's coverage, for a sentence added for why
+CONDITIONAL_RE = re.compile(r"(?:If|When|Where|Unless|In case)\b")
 
 
 class GroundedGenerator:
@@ -89,8 +87,6 @@ class GroundedGenerator:
         self.scorer = SentenceScorer(policy, self.vocabulary)
         self.intents = [Intent.build(i.pattern, i.add) for i in words_.intents]
         self.hedges = frozenset(stem([w.lower() for w in words_.hedges]))
-        self.procedure_cues = frozenset(w.lower() for w in words_.procedure_cues)
-        self.shapes = QuestionShapes.build(words_)
         self.contact = self._contact_span()
         self.expander = QueryExpander(expansion_vocabulary(policy))
 
@@ -176,9 +172,6 @@ class GroundedGenerator:
     def _answer(self, question: str, hits: Sequence[Hit]) -> Answer:
         signals, candidates, parsed = self._read_signals(question, hits)
         confidence = self.model.probability(signals)
-        unnamed = self.shapes.unnamed(question, lambda w: self.vocabulary.known(stem([w])[0]))
-        if unnamed is not None:
-            return self.abstain(False, confidence, notes=(f"never mentions {unnamed!r}",))
         banked = signals.bank_lean is not None
         if not candidates or not self.model.answers(confidence, banked):
             oos = self.model.out_of_scope(signals)
@@ -186,19 +179,9 @@ class GroundedGenerator:
                 return self._closest(question, candidates, confidence, signals)
             return self.abstain(oos, confidence, notes=(f"signals {signals}",))
         statements = self._plan(candidates, frozenset(parsed.intent))
-        if self._asks_how(question) and not any(
-            self._says_how_or_can(s.primary.text) for s in statements
-        ):
-            # The policy mentions the topic ("closed accounts") but not how to do it.
-            return self.abstain(False, confidence, notes=("no procedure described",))
-        asks_why = self.shapes.asks_why(question)
-        if asks_why and not self._gives_reason(statements):
-            statements = self._with_reason(statements, candidates)
         numbering = Numbering()
         parts = [self._render(s, numbering) for s in statements]
         notes = self._partial(question, parts)
-        if asks_why and not self._gives_reason(statements):
-            notes.append(self.wording.partial.no_reason)
         # A lead would overstate an answer that leaves part of the question open.
         matches = hits[0].bank_matches if hits else NO_MATCHES
         lead = None if notes else self._lead(question, statements[0], matches)
@@ -266,7 +249,7 @@ class GroundedGenerator:
         # "These communications may be delivered via ..." after the item it continues,
         # both as sentences: a heading-like lead-in adds nothing ("If you ...:" does).
         sentence_items = parent is not None and not _reads_as_list(self.policy.children(parent))
-        conditional = self.shapes.states_consequence(parent.text) if parent else False
+        conditional = _states_consequence(parent.text) if parent else False
         if parent and before and sentence_items and not conditional:
             first = Span(before, *next(iter_sentences(before.text)))
             return Statement(first, span)
@@ -293,15 +276,6 @@ class GroundedGenerator:
             lead_in = Span(parent, *list(iter_sentences(parent.text))[-1])
             return Statement(span, None, lead_in, tuple(Span.whole(c) for c in items))
         return Statement(span, self._continuation(span) or self._next_item(span))
-
-    @staticmethod
-    def _antecedent_sentence(span: Span) -> Span | None:
-        """The sentence before one that points back at it: "This involves collecting ..."
-        says nothing without "... we've introduced impression reporting."."""
-        if span.text.split(" ", 1)[0] not in ANAPHORS:
-            return None
-        before = [(s, e) for s, e in iter_sentences(span.clause.text) if e <= span.start]
-        return Span(span.clause, *before[-1]) if before else None
 
     def _with_antecedents(self, items: list[Clause]) -> list[Clause]:
         """Items plus the one before any item that points back at it: "This applies even
@@ -335,53 +309,6 @@ class GroundedGenerator:
             return None
         following = continued_by(self.policy, span.clause)
         return Span.whole(following) if following else None
-
-    def _asks_how(self, question: str) -> bool:
-        """ "How do I close my account?": asks how to do something."""
-        asked = " ".join(words(focus_sentence(question)))
-        return any(
-            re.match(rf"(?:\w+ )?{re.escape(phrase)}\b", asked)
-            for phrase in self.wording.vocabulary.procedure_questions
-        )
-
-    def _gives_reason(self, statements: list[Statement]) -> bool:
-        return any(self.shapes.gives_reason(s.text) for st in statements for s in st.spans())
-
-    def _with_reason(
-        self, statements: list[Statement], candidates: list[Candidate]
-    ) -> list[Statement]:
-        """The statements plus the sentence that says why: the next one or two after a
-        statement's own ("... Username and Password." -> "This information enables us to
-        ..."), or the one a "This ..." statement points back at; else the best candidate
-        that gives a reason and still covers the question."""
-        for i, statement in enumerate(statements):
-            last = statement.spans()[-1]
-            found = self.shapes.reason_after(last.clause.text, last.end)
-            reason = Span(last.clause, *found) if found else None
-            previous = self._antecedent_sentence(statement.primary)
-            if reason is None and previous and self.shapes.gives_reason(previous.text):
-                reason = previous
-            if reason is not None:
-                return [*statements[: i + 1], Statement(reason), *statements[i + 1 :]]
-        used = {(s.clause.id, s.start) for st in statements for s in st.spans()}
-        floor = REASON_MIN_COVERAGE * candidates[0].coverage
-        for candidate in candidates[1:]:
-            if (candidate.clause.id, candidate.start) in used or candidate.coverage < floor:
-                continue
-            if self.shapes.gives_reason(candidate.text):
-                return [*statements, self._statement(candidate, candidates)]
-        return statements
-
-    def _says_how(self, sentence: str) -> bool:
-        return bool(self.procedure_cues & set(words(sentence)))
-
-    def _says_how_or_can(self, sentence: str) -> bool:
-        """Says how, or that the user can: "You have the right to stop receiving direct
-        marketing" answers "How do I stop it?" in part (by asking); "Personal information
-        from closed accounts is retained" does not answer "How do I close my account?"."""
-        lowered = " ".join(words(sentence))
-        abilities = self.wording.vocabulary.ability_phrases
-        return self._says_how(sentence) or any(f" {p} " in f" {lowered} " for p in abilities)
 
     # ------------------------------------------------------------ rendering
 
@@ -457,8 +384,6 @@ class GroundedGenerator:
         phone number"), and so do near misses it does not ("Who is your DPO?")."""
         numbering = Numbering()
         statements = [self._statement(candidates[0], candidates)]
-        if self.shapes.asks_why(question) and not self._gives_reason(statements):
-            statements = self._with_reason(statements, candidates)[:2]
         passage = " ".join(self._render(s, numbering) for s in statements)
         notes = ("closest passage", f"signals {signals}")
         if self.contact is None:
@@ -486,6 +411,11 @@ class GroundedGenerator:
                 if best is None or key > best[:2]:
                     best = (*key, Span(clause, start, end))
         return best[2] if best else None
+
+
+def _states_consequence(sentence: str) -> bool:
+    """A lead-in that opens with a condition ("If you ...:") states what follows from it."""
+    return bool(CONDITIONAL_RE.match(sentence))
 
 
 def _heading_like(text: str) -> bool:

@@ -25,7 +25,6 @@ class Leads(_Strict):
 class Partial(_Strict):
     unknown_terms: str
     no_period: str
-    no_reason: str
 
 
 class IntentWords(_Strict):
@@ -46,12 +45,6 @@ class VocabularyWords(_Strict):
     hedges: list[str]
     duration_questions: list[str]
     durations: list[str]
-    procedure_questions: list[str]
-    procedure_cues: list[str]
-    ability_phrases: list[str]
-    identity_questions: list[str]
-    reason_questions: list[str]
-    reason_cues: list[str]
     intents: list[IntentWords] = []
     synonyms: list[list[str]] = Field(min_length=1)
 
@@ -94,7 +87,6 @@ class Wording(_Strict):
             self.list_more,
             self.partial.unknown_terms,
             self.partial.no_period,
-            self.partial.no_reason,
             self.abstention,
             self.abstention_no_contact,
             self.closest,

@@ -11,7 +11,7 @@ from assistant.answering import GroundedGenerator, verify
 from assistant.answering.abstention import AbstentionModel
 from assistant.answering.citations import MARKER_RE
 from assistant.answering.compose import reported_speech
-from assistant.answering.grounded import MAX_ITEMS
+from assistant.answering.grounded import MAX_ITEMS, _states_consequence
 from assistant.answering.selection import Question
 from assistant.policy import Policy
 from tests.answering.conftest import MakeHits
@@ -250,16 +250,6 @@ def test_sentences_without_first_person_are_kept_as_they_are() -> None:
 # ---------------------------------------------------------------- sentence choice and shape
 
 
-def test_how_do_i_abstains_when_the_policy_only_mentions_the_topic(
-    grounded: GroundedGenerator, make_hits: MakeHits
-) -> None:
-    hits = make_hits("how-long-do-we-keep-personal-information-1.3",
-                     "how-long-do-we-keep-personal-information-1.3.1")  # fmt: skip
-    answer = grounded.answer("How do I close my account?", hits)
-    assert answer.abstained and not answer.out_of_scope
-    assert "closed accounts" not in answer.text
-
-
 @pytest.mark.parametrize(
     ("question", "clause_ids", "quoted"),
     [
@@ -420,26 +410,6 @@ def test_an_item_that_answers_only_through_its_lead_in_is_shown_with_it(
     assert merger.citations[0].clause_id == "sharing-personal-information-with-third-3.4.1"
 
 
-@pytest.mark.parametrize(
-    ("question", "abstains"),
-    [
-        ("Who is your data protection officer?", True),  # "officer": never in the policy
-        ("What's the phone number of your data protection officer?", True),
-        ("Who is the CEO of WorkAllies?", True),
-        ("Who are your service providers?", False),  # the policy names them
-        ("Who are the outside vendors that handle my info?", False),
-    ],
-)
-def test_asked_who_someone_is_the_policy_must_at_least_name_them(
-    policy: Policy, make_hits: MakeHits, question: str, abstains: bool
-) -> None:
-    # close hits and a model that would answer: only the identity rule can abstain here
-    answering = GroundedGenerator(policy, model=AbstentionModel(threshold=0.0))
-    hits = make_hits("sharing-personal-information-with-third-3.1.1", similarity=0.8)
-    answer = answering.answer(question, hits)
-    assert answer.abstained is abstains, answer.text
-
-
 def test_a_masked_secret_is_not_named_as_a_missing_topic(
     grounded: GroundedGenerator, policy: Policy, make_hits: MakeHits
 ) -> None:
@@ -473,3 +443,8 @@ def test_an_unsure_ranking_shows_a_second_reading_from_another_clause(
     assert len({c.clause_id for c in unsure.citations}) >= 2
     assert unsure.citations[0].clause_id == sure.citations[0].clause_id
     assert len(sure.citations) <= len(unsure.citations)
+
+
+def test_a_sentence_that_opens_with_a_condition_states_a_consequence() -> None:
+    assert _states_consequence("If we collect data from a minor, we delete it.")
+    assert not _states_consequence("We delete data collected from minors.")
