@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from assistant.answering.types import Answer
 from assistant.chitchat import classify_chitchat
 from assistant.language import content_words, lexicon, question_sentences, read, words
+from assistant.question_bank import NO_MATCHES
 from assistant.retrieval import Hit
 from assistant.templates import load_template
 
@@ -203,13 +204,11 @@ def rank_in_context(
         return base.get(cid, base_floor) + FOLLOWUP_WEIGHT * own.get(cid, floor) + prior
 
     ranked = sorted(pool.values(), key=lambda h: -score(h))[:k]
-    if not merged:
-        return ranked
-    # The question answered is the merged one: the question bank's evidence is its, not
-    # that of the follow-up's few words alone ("what if you do by accident?" is near no
-    # banked question, so its lean said nothing and the answer was declined).
-    matches = merged[0].bank_matches
-    return [replace(h, bank_matches=matches) for h in ranked]
+    # The question bank's evidence for the merged question is the previous question's (it
+    # is most of the text): it would pull the answer back to what was just quoted ("how
+    # would I do it?" after "Can I opt out of marketing emails?" repeated the right to opt
+    # out). A follow-up is decided without it, as before the bank.
+    return [replace(h, bank=0.0, bank_matches=NO_MATCHES) for h in ranked]
 
 
 def _more_confident(candidate: Answer, best: Answer) -> bool:

@@ -380,14 +380,15 @@ def test_only_the_merged_reading_is_answered_in_context() -> None:
     assert [said for _, said in in_context] == [message] and asked == [message] == [query]
 
 
-def test_a_follow_up_answer_reads_the_merged_questions_bank_evidence(make_hits) -> None:
-    from assistant.question_bank import BankMatch, BankMatches
+def test_a_follow_up_is_decided_without_the_question_banks_evidence(make_hits) -> None:
+    """The merged question is mostly the previous one: its bank evidence would pull the
+    answer back to what was just quoted."""
+    from assistant.question_bank import NO_MATCHES, BankMatch, BankMatches
 
     keep, rights = "how-long-do-we-keep-personal-information-1", "your-data-protection-rights-8"
     near = BankMatches((BankMatch(0.9, ((0, 1),), frozenset({keep})),), unanswered=0.4)
-    far = BankMatches((BankMatch(0.3, ((0, 1),), frozenset({rights})),), unanswered=0.3)
-    merged = [replace(h, bank_matches=near) for h in make_hits(keep)]
-    own = [replace(h, score=2.0, bank_matches=far) for h in make_hits(rights)]
+    merged = [replace(h, bank=0.9, bank_matches=near) for h in make_hits(keep)]
+    own = [replace(h, score=2.0, bank_matches=near) for h in make_hits(rights)]
     ranked = rank_in_context(merged, own, (), k=2)
-    assert ranked[0].clause.id == rights  # the follow-up's own words may still lead
-    assert all(h.bank_matches is near for h in ranked)
+    assert [h.clause.id for h in ranked] == [rights, keep]
+    assert all(h.bank == 0.0 and h.bank_matches is NO_MATCHES for h in ranked)
