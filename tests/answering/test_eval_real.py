@@ -68,7 +68,9 @@ def test_dataset_size(dataset: AnswerDataset) -> None:
 # on (the rules were written against it); since the learned sentence ranking (issue 12)
 # dev measures 0.917 / 0.854 (was 0.94 / 0.90) while the spent blind batch 4 gained
 # (gold first 0.431 -> 0.48, models fitted without it): see the selector's card.
-@pytest.mark.parametrize(("split", "top3", "first"), [("dev", 0.90, 0.83), ("heldout", 0.96, 0.96)])
+# dev top 3 0.90 -> 0.86 with the question bank (seventh session: measured 0.875 / 0.833,
+# this file left out of the bank; every blind batch gained 0.10-0.17 top 3 meanwhile).
+@pytest.mark.parametrize(("split", "top3", "first"), [("dev", 0.86, 0.83), ("heldout", 0.96, 0.96)])
 def test_answer_metrics(results: list[CaseResult], split: str, top3: float, first: float) -> None:
     metrics = answer_metrics([r for r in results if r.split == split])
     assert metrics.verbatim == 1.0
@@ -171,9 +173,11 @@ def test_real_hits_give_verified_verbatim_answers(
 def test_issue_targets_on_the_whole_answer_set(results: list[CaseResult]) -> None:
     # The issue's targets were top-3 >= 0.97, first >= 0.90 on this tuned set; measured
     # 0.932 / 0.890 since the learned sentence ranking traded a few tuned cases for users'
-    # wording (see test_answer_metrics).
+    # wording (see test_answer_metrics); 0.904 / 0.877 with the question bank (this file
+    # left out of it), which weighs the sentences similar questions were answered by above
+    # the rules written against this file.
     metrics = answer_metrics(results)
-    assert metrics.gold_top3 >= 0.92 and metrics.gold_first >= 0.87
+    assert metrics.gold_top3 >= 0.89 and metrics.gold_first >= 0.87
     assert metrics.verbatim == 1.0
     # Abstention 0.730 since the learned answerability model (1.00 with the hand-fitted
     # one, at 0.48 wrong abstention on blind batch 3; now 0.10 there, see README); 0.649

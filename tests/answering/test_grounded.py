@@ -144,7 +144,8 @@ def test_an_unmentioned_name_is_said_to_be_unmentioned(policy: Policy, make_hits
 
 
 def test_abstention_cites_only_the_contact_route(policy: Policy, make_hits: MakeHits) -> None:
-    flat = GroundedGenerator(policy, model=AbstentionModel(closest_threshold=0.55))
+    # thresholds set here: the test is about what an abstention cites, not where it falls
+    flat = GroundedGenerator(policy, model=AbstentionModel(threshold=0.6, closest_threshold=0.55))
     hits = make_hits("how-do-we-use-the-collected-information-4.11.3", similarity=0.3)
     answer = flat.answer("What is your refund policy?", hits)
     assert answer.abstained and not answer.out_of_scope
