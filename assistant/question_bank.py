@@ -176,9 +176,11 @@ class BankIndex:
             return NO_MATCHES
         query = np.asarray(vector, dtype=self.vectors.dtype)
         cosines = self.vectors @ (query / max(float(np.linalg.norm(query)), 1e-12))
-        kept = np.array([not (exclude and s in exclude) for s in self.sources], dtype=bool)
+        # every turn passes here: mask and sort in numpy, not row by row in Python
+        kept = np.isin(self.sources, list(exclude), invert=True) if exclude else True
         is_answered = np.arange(len(cosines)) < len(self.answers)
-        order = [int(r) for r in np.argsort(-cosines) if kept[r] and is_answered[r]][:limit]
+        candidates = np.flatnonzero(kept & is_answered)
+        order = candidates[np.argsort(-cosines[candidates], kind="stable")][:limit]
         open_rows = kept & ~is_answered
         return BankMatches(
             tuple(replace(self.answers[r], cosine=float(cosines[r])) for r in order),
