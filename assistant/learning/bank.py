@@ -11,7 +11,7 @@ import sys
 
 from assistant.answering.evaluation import load_answer_dataset
 from assistant.config import DEFAULT_POLICY_PATH
-from assistant.learning.collect import EVALS, answer_examples, retrieval_examples
+from assistant.learning.collect import EVALS, retrieval_examples
 from assistant.policy import load_policy
 from assistant.question_bank import BANK_PATH, BankFile, BankQuestion, write_bank
 
@@ -24,26 +24,25 @@ def build_bank() -> BankFile:
 def bank_questions() -> list[BankQuestion]:
     answers = [EVALS / "answers.yaml", *sorted((EVALS / "blind").glob("answers-*.yaml"))]
     retrieval = [EVALS / "retrieval.yaml", *sorted((EVALS / "blind").glob("retrieval-*.yaml"))]
-    examples = [e for path in answers for e in answer_examples(path, followups=False)]
-    leads = {
-        (path.name, case.question): case.lead
-        for path in answers
-        for case in load_answer_dataset(path).answerable
-    }
-    examples += [e for path in retrieval for e in retrieval_examples(path)]
-    seen: set[tuple[str, str]] = set()
-    questions = []
-    for example in examples:
-        key = (example.source, example.question)
-        if key not in seen:
-            seen.add(key)
-            lead = leads.get(key) if example.gold else None
-            questions.append(
-                BankQuestion(
-                    source=example.source, question=example.question, gold=example.gold, lead=lead
-                )
-            )
-    return questions
+    questions: list[BankQuestion] = []
+    for path in answers:  # each file read once: its answered questions, then the others
+        data = load_answer_dataset(path)
+        questions += [
+            BankQuestion(source=path.name, question=c.question, gold=tuple(c.gold), lead=c.lead)
+            for c in data.answerable
+        ]
+        questions += [
+            BankQuestion(source=path.name, question=g.question, gold=()) for g in data.unanswerable
+        ]
+    questions += [
+        BankQuestion(source=e.source, question=e.question, gold=e.gold)
+        for path in retrieval
+        for e in retrieval_examples(path)
+    ]
+    unique: dict[tuple[str, str], BankQuestion] = {}
+    for question in questions:  # a question asked twice in one file is banked once
+        unique.setdefault((question.source, question.question), question)
+    return list(unique.values())
 
 
 def main() -> None:

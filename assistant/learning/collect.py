@@ -74,7 +74,7 @@ class Row:
     summary: dict[str, float] = field(default_factory=dict)
 
 
-def answer_examples(path: Path, followups: bool = True) -> Iterator[Example]:
+def answer_examples(path: Path) -> Iterator[Example]:
     from assistant.answering.evaluation import load_answer_dataset
     from assistant.conversation import Turn, standalone_question
 
@@ -84,7 +84,7 @@ def answer_examples(path: Path, followups: bool = True) -> Iterator[Example]:
         yield Example(name, OUR_POLICY, case.question, tuple(case.gold))
     for gap in data.unanswerable:
         yield Example(name, OUR_POLICY, gap.question, ())
-    for followup in data.followups if followups else ():
+    for followup in data.followups:
         query = standalone_question(followup.question, [Turn("user", h) for h in followup.history])
         yield Example(name, OUR_POLICY, query, tuple(followup.gold))
 
