@@ -211,6 +211,30 @@ def rank_in_context(
     return [replace(h, bank=0.0, bank_matches=NO_MATCHES) for h in ranked]
 
 
+@dataclass(frozen=True)
+class Cited:
+    """What an answer cited, for the follow-up after it: the sections and clauses it is
+    looked for near, and the statement the answer opened with, which it does not repeat
+    first (offsets into the policy file). Nothing for an abstention: its contact clause
+    is no topic."""
+
+    sections: tuple[str, ...] = ()
+    clauses: tuple[str, ...] = ()
+    opening: tuple[int, int] | None = None
+
+    @classmethod
+    def of(cls, answer: Answer) -> Cited:
+        if answer.abstained or not answer.citations:
+            return cls()
+        citations = answer.citations
+        first = citations[0]
+        return cls(
+            tuple(dict.fromkeys(c.section for c in citations)),
+            tuple(c.clause_id for c in citations),
+            (first.start, first.end),
+        )
+
+
 def _more_confident(candidate: Answer, best: Answer) -> bool:
     return (not candidate.abstained, candidate.confidence) > (not best.abstained, best.confidence)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -24,6 +24,7 @@ from assistant.config import Settings
 from assistant.contract import Citation, ErrorInfo, Reply, RequestState, TicketSummary
 from assistant.conversation import (
     CONTEXT_SEARCH_WIDTH,
+    Cited,
     Turn,
     answer_in_context,
     rank_in_context,
@@ -86,8 +87,7 @@ class _Turn:
 class _TurnResult:
     reply: Reply
     remember_question: str | None = None
-    remember_sections: tuple[str, ...] = ()
-    remember_clauses: tuple[str, ...] = ()
+    remember_cited: Cited = field(default_factory=Cited)
 
 
 class Assistant:
@@ -201,8 +201,10 @@ class Assistant:
             state.add("assistant", reply.reply)
             if result.remember_question:
                 state.last_question = result.remember_question
-                state.last_sections = list(result.remember_sections)
-                state.last_clauses = list(result.remember_clauses)
+                cited = result.remember_cited
+                state.last_sections = list(cited.sections)
+                state.last_clauses = list(cited.clauses)
+                state.last_opening = list(cited.opening) if cited.opening else None
             self.sessions.save(session_id, state)
         return reply
 
@@ -241,7 +243,12 @@ class Assistant:
         # The question as last answered: the reading kept, so a topic the last turn left
         # behind ("is a 16 year old allowed to use it?" read alone) does not come back.
         history = [Turn("user", state.last_question)] if state.last_question else []
-        previous = (tuple(state.last_sections), tuple(state.last_clauses))
+        opening = state.last_opening
+        previous = Cited(
+            tuple(state.last_sections),
+            tuple(state.last_clauses),
+            (opening[0], opening[1]) if opening else None,
+        )
         query, answer = self._answer_each(text, history, previous)
         body = answer.text
         if state.pending_request is not None:
@@ -263,12 +270,9 @@ class Assistant:
             citations=_citations(answer),
             request=_request_state(state),
         )
-        sections, clauses = _cited(answer)
-        return _TurnResult(reply, query, remember_sections=sections, remember_clauses=clauses)
+        return _TurnResult(reply, query, remember_cited=Cited.of(answer))
 
-    def _answer_each(
-        self, text: str, history: list[Turn], previous: tuple[tuple[str, ...], tuple[str, ...]]
-    ) -> tuple[str, Answer]:
+    def _answer_each(self, text: str, history: list[Turn], previous: Cited) -> tuple[str, Answer]:
         """The question to remember and the answer: one per question the message asks,
         each read after the ones before it ("... my data? How long do you keep it?").
         A follow-up read in context prefers the sections the answer before it cited."""
@@ -277,13 +281,13 @@ class Assistant:
         query = text
         for i, part in enumerate(questions.parts):
 
-            def near(query: str, message: str, cited: tuple[Any, Any] = previous) -> Answer:
-                return self._answer_followup(query, message, *cited)
+            def near(query: str, message: str, cited: Cited = previous) -> Answer:
+                return self._answer_followup(query, message, cited)
 
             query, answer = answer_in_context(part, history, self._answer_query, i > 0, near)
             answered.append((part, answer))
             history = [*history, Turn("user", part)]
-            previous = _cited(answer)
+            previous = Cited.of(answer)
         if len(answered) == 1:
             return query, answered[0][1]
         answer = combine_answers(answered, self._text["question_part"])
@@ -301,17 +305,16 @@ class Assistant:
             return answer
         return self._see_also.add(answer, hits, self.policy)
 
-    def _answer_followup(
-        self, query: str, message: str, sections: tuple[str, ...], clauses: tuple[str, ...] = ()
-    ) -> Answer:
+    def _answer_followup(self, query: str, message: str, previous: Cited) -> Answer:
         """A follow-up merged with the question before it: retrieved for both and for its
-        own words, near what the previous answer cited."""
+        own words, near what the previous answer cited, not opening with what it did."""
         k = self.settings.retrieval_k
         wide = k * CONTEXT_SEARCH_WIDTH
         merged = self.retriever.search(query, k=wide)
         own = self.retriever.search(message, k=wide)
-        hits = rank_in_context(merged, own, sections, k, clauses)
-        return self._with_see_also(self.generator.answer(query, hits), hits)
+        hits = rank_in_context(merged, own, previous.sections, k, previous.clauses)
+        answer = self.generator.answer(query, hits, just_read=previous.opening)
+        return self._with_see_also(answer, hits)
 
     # ------------------------------------------------------------ rights requests
 
@@ -469,15 +472,6 @@ class Assistant:
         return self._reply(
             session_id, message, "chitchat", error=ErrorInfo(code=code, message=message)
         )
-
-
-def _cited(answer: Answer) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The sections and clauses an answer cited (none for an abstention: its contact
-    clause is no topic)."""
-    if answer.abstained:
-        return (), ()
-    citations = answer.citations
-    return tuple(dict.fromkeys(c.section for c in citations)), tuple(c.clause_id for c in citations)
 
 
 def _citations(answer: Answer) -> list[Citation]:

@@ -52,6 +52,7 @@ class SessionState:
     # The policy sections the last answer cited: what an elliptical follow-up is about.
     last_sections: list[str] = field(default_factory=list)
     last_clauses: list[str] = field(default_factory=list)  # and the clauses it quoted
+    last_opening: list[int] | None = None  # the statement it opened with (start, end)
     offered_request: str | None = None  # a request type the last answer offered to file
 
     def add(self, role: str, text: str) -> None:
@@ -66,6 +67,7 @@ class SessionState:
                 "last_question": self.last_question,
                 "last_sections": self.last_sections,
                 "last_clauses": self.last_clauses,
+                "last_opening": self.last_opening,
                 "offered_request": self.offered_request,
             }
         )
@@ -79,8 +81,16 @@ class SessionState:
             last_question=data.get("last_question"),
             last_sections=[str(s) for s in data.get("last_sections") or []],
             last_clauses=[str(c) for c in data.get("last_clauses") or []],
+            last_opening=_span(data.get("last_opening")),
             offered_request=data.get("offered_request"),
         )
+
+
+def _span(raw: Any) -> list[int] | None:
+    """A stored (start, end) pair; anything else (an older state has none) is none."""
+    if isinstance(raw, list) and len(raw) == 2 and all(isinstance(x, int) for x in raw):
+        return [raw[0], raw[1]]
+    return None
 
 
 class SessionStore(Protocol):

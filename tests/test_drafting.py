@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from assistant.answering.types import Answer, Citation
+from assistant.answering.types import Answer, Citation, JustRead
 from assistant.drafting import Draft, draft_reply, questions_in, tone
 from assistant.retrieval import Hit
 
@@ -28,7 +28,7 @@ class EchoGenerator:
         "cookie": "We use various cookies to optimize your browsing experience.",
     }
 
-    def answer(self, question: str, hits: Sequence[Hit]) -> Answer:
+    def answer(self, question: str, hits: Sequence[Hit], just_read: JustRead = None) -> Answer:
         self.asked.append(question)
         for word, sentence in self.SENTENCES.items():
             if word in question.lower():

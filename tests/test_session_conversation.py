@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant.answering import Answer
+from assistant.answering.types import JustRead
 from assistant.retrieval import Hit
 from assistant.session import Assistant
 
@@ -19,9 +20,11 @@ class _ConfidentAbout:
         self.endings = endings
         self.unless = unless  # never confident about a question containing this
         self.asked: list[str] = []
+        self.just_read: list[JustRead] = []
 
-    def answer(self, question: str, hits: Sequence[Hit]) -> Answer:
+    def answer(self, question: str, hits: Sequence[Hit], just_read: JustRead = None) -> Answer:
         self.asked.append(question)
+        self.just_read.append(just_read)
         if question.rstrip("?").endswith(self.endings) and self.unless not in question:
             return Answer("An answer.", confidence=0.9)
         return Answer("Not covered.", abstained=True)
@@ -63,3 +66,17 @@ def test_the_sections_an_answer_cited_are_remembered_for_its_follow_up(
     fast_assistant.respond("sections", "lol ok thanks")  # small talk keeps them
     kept = fast_assistant.sessions.load("sections")
     assert (kept.last_sections, kept.last_clauses) == (state.last_sections, state.last_clauses)
+
+
+def test_a_follow_up_is_told_what_the_answer_before_it_opened_with(
+    fast_assistant: Assistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = fast_assistant.respond("opening", "How long do you keep my data?")
+    opening = (first.citations[0].start, first.citations[0].end)
+    assert fast_assistant.sessions.load("opening").last_opening == list(opening)
+    fake = _ConfidentAbout("take")
+    monkeypatch.setattr(fast_assistant, "generator", fake)
+    fast_assistant.respond("opening", "and how long does that take?")
+    assert fake.just_read[-1] == opening
+    fast_assistant.respond("opening-2", "Do you sell my data?")  # no answer before it
+    assert fake.just_read[-1] is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -69,3 +70,12 @@ def test_the_idle_time_is_a_setting(tmp_path: Path) -> None:
 
     assistant = Assistant.for_testing(tmp_path, session_idle_minutes=7)
     assert assistant.sessions._idle == 7 * 60  # type: ignore[attr-defined]
+
+
+def test_the_state_keeps_the_last_opening_and_reads_older_states_without_it() -> None:
+    state = SessionState(last_clauses=["c-1"], last_opening=[10, 42])
+    assert SessionState.from_json(state.to_json()).last_opening == [10, 42]
+    older = json.dumps({"turns": [], "last_clauses": ["c-1"]})
+    assert SessionState.from_json(older).last_opening is None
+    odd = json.dumps({"turns": [], "last_opening": ["x", 3]})
+    assert SessionState.from_json(odd).last_opening is None

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assistant.answering.citations import cite, locate_quote, verify
 from assistant.answering.grounded import GroundedGenerator
-from assistant.answering.types import Answer, Citation, Generator
+from assistant.answering.types import Answer, Citation, Generator, JustRead
 from assistant.answering.wording import Wording, load_wording
 from assistant.brand import brand_of
 from assistant.policy import Policy, load_policy
@@ -94,8 +94,10 @@ class LLMGenerator:
         self.wording = wording or load_wording()
         self.fallback = fallback or GroundedGenerator(policy, self.wording)
 
-    def answer(self, question: str, hits: Sequence[Hit]) -> Answer:
-        grounded = self.fallback.answer(question, hits)
+    def answer(self, question: str, hits: Sequence[Hit], just_read: JustRead = None) -> Answer:
+        # the model sees the hits, not the conversation: ``just_read`` steers the grounded
+        # answer it falls back to
+        grounded = self.fallback.answer(question, hits, just_read)
         if grounded.out_of_scope or not hits:
             return grounded  # nothing in the policy for a model to work from
         try:

@@ -37,8 +37,13 @@ class Answer:
     closest: bool = False  # abstained, but shows the passage that comes closest
 
 
+# Offsets into the policy file of what the user has just read: the statement the answer
+# before a follow-up opened with (a follow-up wants more than that again).
+JustRead = tuple[int, int] | None
+
+
 class Generator(Protocol):
-    def answer(self, question: str, hits: Sequence[Hit]) -> Answer: ...
+    def answer(self, question: str, hits: Sequence[Hit], just_read: JustRead = None) -> Answer: ...
 
 
 class QueuedGenerator:
@@ -52,7 +57,7 @@ class QueuedGenerator:
     def push(self, answer: Answer) -> None:
         self._queue.append(answer)
 
-    def answer(self, question: str, hits: Sequence[Hit]) -> Answer:
+    def answer(self, question: str, hits: Sequence[Hit], just_read: JustRead = None) -> Answer:
         self.calls.append((question, tuple(hits)))
         if not self._queue:
             raise LookupError("QueuedGenerator has no answer left for: " + question)

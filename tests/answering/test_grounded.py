@@ -336,6 +336,19 @@ def test_the_first_statement_answers_the_last_question_of_a_follow_up(
     assert not answer.text.startswith(("Yes", "No"))
 
 
+def test_a_follow_up_does_not_open_with_what_the_user_just_read(
+    grounded: GroundedGenerator, make_hits: MakeHits
+) -> None:
+    hits = make_hits("where-we-store-your-personal-information-1", "cookies-1")
+    question = "Where is my data stored?"
+    before = grounded.answer(question, hits)
+    read = before.citations[0]
+    after = grounded.answer(question, hits, just_read=(read.start, read.end))
+    assert not after.abstained and after.citations[0].start != read.start
+    assert verify(after, hits, grounded.policy, grounded.wording.is_meta) == []
+    assert grounded.answer(question, hits, just_read=None) == before
+
+
 def test_a_cross_reference_is_not_the_answer(
     grounded: GroundedGenerator, make_hits: MakeHits
 ) -> None:
