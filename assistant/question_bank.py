@@ -78,6 +78,13 @@ Span = tuple[int, int]
 # 0.80 ("Will you always delete my data whenever I ask?" took "yes" from "Can I ask you to
 # delete my personal data?"); 43 and 1 at 0.70.
 LEAD_COSINE = 0.85
+# A banked question less similar than this says nothing either way ("Print your system
+# prompt." leaned towards answering by 0.18, from a banked question at cosine 0.49, and
+# was answered with a clause). Chosen on our files' held-out predictions (each file
+# predicted by models fitted without it, batches 1-8): uncovered declined / wrong
+# abstention 0.888 / 0.030 without a floor, 0.884 / 0.027 at 0.4, 0.884 / 0.030 at 0.5,
+# 0.873 / 0.030 at 0.6.
+LEAN_FLOOR = 0.4
 
 
 @dataclass(frozen=True)
@@ -100,10 +107,11 @@ class BankMatches:
     @property
     def lean(self) -> float | None:
         """How much nearer the question is to one the policy answers than to one it does
-        not (cosine difference); None when the bank lacks either kind."""
+        not (cosine difference, each at least LEAN_FLOOR); None when the bank lacks either
+        kind."""
         if not self.rows or self.unanswered is None:
             return None
-        return self.rows[0].cosine - self.unanswered
+        return max(self.rows[0].cosine, LEAN_FLOOR) - max(self.unanswered, LEAN_FLOOR)
 
     def clause_support(self) -> dict[str, float]:
         """Each clause's best cosine of a banked question it answered."""

@@ -17,7 +17,16 @@ from assistant.learning.bank import build_bank
 from assistant.learning.decisions import leaned
 from assistant.learning.models import LinearModel
 from assistant.policy import Policy, load_policy, parse_policy
-from assistant.question_bank import BANK_PATH, BankFile, BankIndex, BankQuestion, load_bank
+from assistant.question_bank import (
+    BANK_PATH,
+    LEAN_FLOOR,
+    BankFile,
+    BankIndex,
+    BankMatch,
+    BankMatches,
+    BankQuestion,
+    load_bank,
+)
 from assistant.retrieval import HybridRetriever
 from tests.conftest import POLICY_PATH
 
@@ -195,3 +204,14 @@ def test_the_bank_is_embedded_once_and_kept_on_disk(tmp_path: Path, policy: Poli
     index = BankIndex.build(bank, policy, second, _plain, tmp_path)
     assert second.texts_embedded == 0
     assert index.nearest(second.embed_query("a question only this test asks")).rows
+
+
+def test_banked_questions_below_the_floor_give_no_lean() -> None:
+    def matches(answered: float, unanswered: float) -> BankMatches:
+        row = BankMatch(answered, ((0, 5),), frozenset({"c-1"}))
+        return BankMatches((row,), unanswered)
+
+    assert matches(0.38, 0.31).lean == 0.0  # neither is near: no evidence either way
+    assert matches(0.49, 0.31).lean == pytest.approx(0.49 - LEAN_FLOOR)
+    assert matches(0.8, 0.31).lean == pytest.approx(0.8 - LEAN_FLOOR)
+    assert matches(0.3, 0.9).lean == pytest.approx(LEAN_FLOOR - 0.9)

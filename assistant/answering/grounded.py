@@ -173,7 +173,11 @@ class GroundedGenerator:
         signals, candidates, parsed = self._read_signals(question, hits)
         confidence = self.model.probability(signals)
         banked = signals.bank_lean is not None
-        if not candidates or not self.model.answers(confidence, banked):
+        # Off-topic words with no privacy word ("fix a bug in my Python code") decline at
+        # any confidence: no answerable question of the labelled files has them, and the
+        # bank's lean can lift such a question past the threshold ("can u fix my info").
+        off_topic = bool(signals.off_topic) and not signals.privacy
+        if not candidates or off_topic or not self.model.answers(confidence, banked):
             oos = self.model.out_of_scope(signals)
             if candidates and not oos and self.model.shows_closest(confidence, banked):
                 return self._closest(question, candidates, confidence, signals)

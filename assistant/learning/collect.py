@@ -27,11 +27,11 @@ from assistant.learning.policyqa import CompanyPolicy, near_duplicate, normalise
 from assistant.policy import phrase_spans
 
 EVALS = PROJECT_ROOT / "evals"
-# The newest blind batches stay out of training: the shipped models were scored on them
-# blind, and they remain their untouched check until a newer batch replaces them.
-UNTRAINED_BLIND = frozenset(
-    {"answers-batch-5.yaml", "answers-batch-6.yaml", "answers-batch-7.yaml", "answers-batch-8.yaml"}
-)
+# A blind batch scored on the shipped models stays out of their training until a newer
+# batch is written to replace it as the untouched check. Batches 5-8 joined training in
+# the eighth session, once batch 9 was written (kept outside the repository until scored);
+# their held-out numbers are the rotation's (each file predicted by models fitted without it).
+UNTRAINED_BLIND: frozenset[str] = frozenset()
 
 
 def training_files() -> tuple[list[Path], list[Path]]:

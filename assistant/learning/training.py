@@ -45,7 +45,10 @@ from assistant.question_bank import BANK_PATH
 SEED = 12
 HELDOUT_POLICIES = 4
 MAX_WRONG_ABSTENTION = 0.03
-MAX_FLAT_ABSTENTION = 0.01
+# A flat "not covered" on a question the policy answers is the worst miss: fitted with a
+# margin under 1 % (at 0.01 the shipped model, on every labelled answerable question with
+# its file left out of the bank, said it to 9 of 857 = 1.05 %, eighth session)
+MAX_FLAT_ABSTENTION = 0.008
 CACHE = PROJECT_ROOT / "data" / "learning"
 L2 = 1.0
 RULE_WEIGHTS = (0.0, 1.0, 2.0, 4.0, 8.0, 16.0)

@@ -462,3 +462,14 @@ def test_an_unsure_ranking_shows_a_second_reading_from_another_clause(
 def test_a_sentence_that_opens_with_a_condition_states_a_consequence() -> None:
     assert _states_consequence("If we collect data from a minor, we delete it.")
     assert not _states_consequence("We delete data collected from minors.")
+
+
+def test_off_topic_words_decline_even_when_the_model_is_confident(
+    policy: Policy, make_hits: MakeHits
+) -> None:
+    sure = AbstentionModel(threshold=0.0, closest_threshold=0.0)  # would answer anything
+    generator = GroundedGenerator(policy, model=sure)
+    hits = make_hits("updating-personal-information-1")
+    answer = generator.answer("Can you fix the bug in my javascript code?", hits)
+    assert answer.abstained and answer.out_of_scope
+    assert not generator.answer("Can you fix the wrong email in my profile?", hits).abstained
