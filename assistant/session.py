@@ -324,15 +324,16 @@ class Assistant:
             return _TurnResult(reply)
         request = rights.start(detection)
         hits = self._clauses_for(request)
-        request.cited_clause_ids = [h.clause.id for h in hits[:2]]
+        request.cited_clause_ids = [h.clause.id for h in hits]
         turn.state.pending_request = rights.dump_state(request)
-        return self._after_step(turn, request, rights.opening_step(request), hits[:2])
+        return self._after_step(turn, request, rights.opening_step(request), hits)
 
     def _clauses_for(self, request: rights.RequestInProgress) -> list[Hit]:
-        """The policy clauses a request cites. Citations are a courtesy here: with the index
-        unreachable, the request still starts (and can be filed) without them."""
+        """The policy clauses a request cites, the one granting the right first. Citations
+        are a courtesy here: with the index unreachable, the request still starts (and can
+        be filed) without them."""
         try:
-            return self.retriever.search(rights.policy_query(request), k=3)
+            return rights.request_citations(request.request_type, self.retriever.search)
         except Exception:
             log.warning("retrieval unavailable; starting the request without citations")
             return []

@@ -8,6 +8,7 @@ The session layer calls, per turn::
     step = advance(request, text)               # later turns, request updated in place
     draft = to_draft(request, session_id, channel, cited_clause_ids)  # on filed_ready
     filed_message(request, ticket) / resume_prompt(request) / policy_query(request)
+    request_citations(kind, search)             # the clauses a request cites
     dump_state(request) -> dict / load_state(dict) -> request   # between turns
 """
 
@@ -23,6 +24,7 @@ from assistant.rights.flow import (
     start,
     to_draft,
 )
+from assistant.rights.grounds import request_citations
 from assistant.rights.recognition import (
     Detection,
     detect_all,
@@ -55,6 +57,7 @@ __all__ = [
     "opening_step",
     "policy_query",
     "read_offer",
+    "request_citations",
     "request_label",
     "restart_offer",
     "resume_prompt",

@@ -3,8 +3,10 @@
 This module knows nothing about which right is meant (see ``cues``); it only decides
 whether a clause performs a request, and how sure that is. The rules, in order:
 
-1. A sentence opening a hypothetical ("if I ...", "suppose", "hypothetically") asks
-   nothing, unless the "if" is politeness ("if you could delete ...", "if possible").
+1. A sentence opening a hypothetical ("if I ...", "even if", "suppose") asks nothing,
+   unless the "if" is politeness ("if you could delete ...", "if possible"); a request
+   verb inside a conditional or temporal clause ("after I ask for deletion, might you
+   ...") is not performed either, and a closing tag ("..., correct?") asks nothing.
 2. A clause opening with an interrogative ("can I", "how do I", "what", "does the
    policy") is a question. Two exceptions are requests: a polite request addressed to
    WorkAllies with an action verb and an object ("can you delete my account?",
@@ -76,7 +78,7 @@ _INTERROGATIVES = words(
 _OBJECT = r"\b(?:me|my|mine|his|her|their|it|our|everything|all|this|them)\b"
 
 _HYPOTHETICAL = re.compile(
-    r"^(?:if|suppose|supposing|hypothetically|imagine|assuming|in case|in theory|"
+    r"^(?:(?:even )?if|suppose|supposing|hypothetically|imagine|assuming|in case|in theory|"
     r"theoretically|what if|let us say|say)\b"
 )
 _POLITE_IF = re.compile(
@@ -162,6 +164,14 @@ _NOT_ACTIONS = words(
     the a an and it this that be is are do"""
 )
 _MINE = re.compile(r"\b(?:my|me|mine|i)\b")
+# A request verb inside a conditional or temporal clause is not performed: "even if I ask
+# you to delete it, could you keep some?", "after I request deletion, do you ...".
+_SUBORDINATE_END = re.compile(
+    r"\b(?:if|when|whenever|once|after|before|unless|until|in case|as soon as)\s*$"
+)
+# A tag asking to confirm the statement before it ("you only email me if I agreed,
+# correct?"): one word closing a question, or this idiom anywhere.
+_TAG_IDIOM = "correct me if i am wrong"
 # "I do not want to delete my account": the action is refused, so the clause asks nothing
 # and must not lend its words to the rest of the sentence either.
 NEGATED = re.compile(
@@ -189,6 +199,16 @@ def _addressed(brand: Brand) -> _Addressed:
     return _Addressed(
         _FILLERS | names, build(_COMPLAINT_ASKED), build(_COMPLAINT), build(_CESSATION)
     )
+
+
+def _performed(pattern: re.Pattern[str], clause: str) -> re.Match[str] | None:
+    """The first match of ``pattern`` not inside a conditional or temporal clause."""
+    start = 0
+    while (match := pattern.search(clause, start)) is not None:
+        if not _SUBORDINATE_END.search(clause, 0, match.start()):
+            return match
+        start = match.start() + 1
+    return None
 
 
 def _strip_fillers(clause: str, fillers: frozenset[str]) -> str:
@@ -224,7 +244,7 @@ def _statement_act(clause: str, *, about_me: bool, addressed: _Addressed) -> Act
     """Declarative and imperative clauses, strongest reading first."""
     if NEGATED.search(clause):
         return None
-    if _PERFORMATIVE.search(clause):
+    if _performed(_PERFORMATIVE, clause):
         return Act("performative", 0.95)
     first = clause.split(" ", 1)[0]
     if first in _ACTIONS or (first in {"do", "never"} and clause.startswith(("do not", "never"))):
@@ -234,9 +254,9 @@ def _statement_act(clause: str, *, about_me: bool, addressed: _Addressed) -> Act
         return Act("imperative", 0.85)
     if _POLITE_IF.match(clause) or _POLITE_STATEMENT.search(clause):
         return Act("polite", 0.85)
-    if addressed.cessation.search(clause):
+    if _performed(addressed.cessation, clause):
         return Act("cessation", 0.85)
-    desire = _DESIRE.search(clause)
+    desire = _performed(_DESIRE, clause)
     if desire and not _COGNITIVE.match(desire.group(1) or ""):
         return Act("desire", 0.9)
     if _NO_MORE.search(clause):
@@ -271,10 +291,21 @@ def sentence_acts(sentence: Sentence, brand: Brand | None = None) -> list[tuple[
     found = []
     about_me = _MINE.search(sentence.text) is not None
     for clause in sentence.clauses:
+        if _is_tag(clause, sentence):
+            continue
         act = clause_act(clause, about_me=about_me, brand=brand)
         if act is not None:
             found.append((clause, act))
     return found
+
+
+def _is_tag(clause: str, sentence: Sentence) -> bool:
+    """A tag asking to confirm what the sentence states, not a request of its own."""
+    text = clause.strip()
+    if text == _TAG_IDIOM:
+        return True
+    closing = len(sentence.clauses) > 1 and clause == sentence.clauses[-1]
+    return sentence.asks and closing and " " not in text
 
 
 def is_question(norm: str, brand: Brand | None = None) -> bool:

@@ -179,9 +179,22 @@ def _minor_deletion(text: str, norm: str, brand: Brand) -> Detection:
     return Detection(kind, _PARENT_QUESTION_CONFIDENCE, slots, ("parent asks for deletion",))
 
 
+# The user's own action in a conditional or temporal clause, up to where the question
+# about it starts ("if I ask you to delete something | will it always be deleted").
+# "if I want to delete ..." prefaces a how-to question, so a wish is not such an action.
+_EXERCISED = re.compile(
+    r"\b(?:if|when|whenever|once|after|before|in case|as soon as) i "
+    r"(?!(?:\w+ )?(?:want|wish|would like|need|decide|choose|plan)\w*\b)"
+    r"((?:(?!\b(?:will|would|is|are|do|does|did|can|could|might|may|should|what|how|who|why)"
+    r"\b)[^,?.]){1,80})"
+)
+
+
 def suggest_request(message: str, brand: Brand | None = None) -> RequestType | None:
     """The right a question is clearly about ("can I delete my account?"), so the chat can
-    offer to file it. Only an offer: nothing is filed unless the user then says yes."""
+    offer to file it. Only an offer: nothing is filed unless the user then says yes. A
+    question about what follows exercising it ("if I delete my account, is everything
+    gone?") gets none: the user asks about consequences, not how to."""
     norm = normalise(clean(message))
     if not norm or _OTHER_PERSON.search(norm):
         return None
@@ -189,11 +202,16 @@ def suggest_request(message: str, brand: Brand | None = None) -> RequestType | N
     if not scores:
         return None
     kind, top = max(scores.items(), key=lambda pair: pair[1])
-    if top < MIN_TOPIC_SCORE:
+    if top < MIN_TOPIC_SCORE or _exercised(norm, kind, brand):
         return None
     if kind is RequestType.ERASURE and mentions_child(norm):
         return RequestType.MINOR_DATA_DELETION
     return kind
+
+
+def _exercised(norm: str, kind: RequestType, brand: Brand | None) -> bool:
+    """Whether ``norm`` names exercising ``kind`` in a conditional or temporal clause."""
+    return any(kind in topic_scores(m.group(1), brand) for m in _EXERCISED.finditer(norm))
 
 
 def detection_for(kind: RequestType, message: str, brand: Brand | None = None) -> Detection:

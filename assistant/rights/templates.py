@@ -1,7 +1,7 @@
 """The flow's wording: ``assistant/templates/rights.yaml``, validated once and filled here.
 
 Validation happens at load (pydantic, extra="forbid"): every request type needs a label,
-a summary and a policy query; every askable slot needs a question; and each template may
+a summary, a grant and a policy query; every askable slot needs a question; and each template may
 only use the placeholders listed for it below, so a typo in the YAML fails the first
 test run instead of a user's conversation.
 """
@@ -12,7 +12,7 @@ import string
 from collections.abc import Iterable, Mapping
 from functools import cache
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from assistant.rights import slots as s
 from assistant.templates import load_template
@@ -73,6 +73,14 @@ class TicketDetails(_Model):
     requester_note: str
 
 
+class Grant(_Model):
+    """How to find the clause granting a right: its names, as a policy labels it, and a
+    search in its words for a policy that does not label it."""
+
+    names: list[str] = Field(min_length=1)
+    query: str = Field(min_length=1)
+
+
 class RightsTemplates(_Model):
     labels: dict[RequestType, str]
     summaries: dict[RequestType, str]
@@ -89,11 +97,12 @@ class RightsTemplates(_Model):
     secrets_notice: str
     resume: Resume
     ticket_details: TicketDetails
+    grants: dict[RequestType, Grant]
     policy_queries: dict[RequestType, str]
 
     @model_validator(mode="after")
     def _complete(self) -> RightsTemplates:
-        for name in ("labels", "summaries", "policy_queries"):
+        for name in ("labels", "summaries", "grants", "policy_queries"):
             missing = set(RequestType) - set(getattr(self, name))
             if missing:
                 raise ValueError(f"{name} lacks {sorted(missing)}")

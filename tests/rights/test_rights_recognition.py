@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.rights import Detection, detect_request, mentions_other_person
+from assistant.rights import Detection, detect_request, mentions_other_person, suggest_request
 from assistant.tickets import RequestType
 
 from .dataset import Split, load, score, slot_matches, ticket_type
@@ -93,3 +93,54 @@ def test_rectification_keeps_the_users_casing() -> None:
     detection = detect_request("please update my surname from Kowalsky to McKowalski-Ng")
     assert detection is not None
     assert detection.slots["correction_value"] == "McKowalski-Ng"
+
+
+# Questions about a right's limits or consequences: a request verb inside a conditional
+# or temporal clause, or a statement closed by a tag asking to confirm it.
+@pytest.mark.parametrize(
+    "message",
+    [
+        "even if i request that you wipe my profile, would some of it stay on file?",
+        "after i ask you to remove my data can you still hold on to my invoices",
+        "once i demand erasure, do you keep anything for tax reasons?",
+        "even if i unsubscribe, will i still get emails about my gigs?",
+        "you only process my data for ads when i agreed to it, correct?",
+        "you stop the promo emails as soon as i opt out, correct me if i am wrong",
+    ],
+)
+def test_questions_about_a_rights_limits_start_no_request(message: str) -> None:
+    assert ticket_type(detect_request(message)) is None
+
+
+# Requests worded as questions still start one, whatever the question after them asks.
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("could i have a copy of all the records you store about me?", RequestType.ACCESS),
+        (
+            "my address is out of date and my phone is missing, can you correct it",
+            RequestType.RECTIFICATION,
+        ),
+        (
+            "i want you to erase my whole account. am i allowed to insist on that?",
+            RequestType.ERASURE,
+        ),
+        ("i don't want you profiling me with algorithms, can i object?", RequestType.OBJECTION),
+        (
+            "My surname is misspelled on my profile. Can I have that corrected?",
+            RequestType.RECTIFICATION,
+        ),
+        ("correct my surname, it is spelled wrong", RequestType.RECTIFICATION),
+        ("i want my data deleted even if you have to keep invoices", RequestType.ERASURE),
+    ],
+)
+def test_requests_worded_as_questions_still_start(message: str, expected: RequestType) -> None:
+    assert ticket_type(detect_request(message)) is expected
+
+
+def test_a_question_about_what_follows_a_right_gets_no_offer() -> None:
+    assert suggest_request("if i ask for my account to be erased, is every record gone?") is None
+    assert suggest_request("after i opt out of marketing, do you keep my email?") is None
+    # Wanting to act is a how-to question's preface: the offer stays.
+    assert suggest_request("if i want to delete my account, how do i do it?") is RequestType.ERASURE
+    assert suggest_request("can i delete my account?") is RequestType.ERASURE
