@@ -52,9 +52,10 @@ def separate_questions(message: str) -> Questions:
     sentences = question_sentences(message)
     parts: list[str] = []
     pending: list[str] = []
-    for sentence in sentences:
+    for i, sentence in enumerate(sentences):
         pending.append(sentence)
-        if sentence.endswith("?") and content_words(sentence):
+        asks = sentence.endswith("?") or (i == len(sentences) - 1 and _unmarked_question(sentence))
+        if asks and content_words(sentence):
             parts.append(" ".join(pending))
             pending = []
     if len(parts) < 2:
@@ -62,6 +63,16 @@ def separate_questions(message: str) -> Questions:
     if pending:  # statements after the last question belong to it
         parts[-1] = " ".join([parts[-1], *pending])
     return Questions(parts[:MAX_QUESTIONS], max(len(parts) - MAX_QUESTIONS, 0))
+
+
+def _unmarked_question(sentence: str) -> bool:
+    """A sentence left without its "?" that opens like a question (after "and", "also" ...):
+    chat messages often end so. A statement ending in "." or "!" is a statement."""
+    if sentence.endswith((".", "!")):
+        return False
+    body, _ = _strip_connector(sentence)
+    first = words(body)[:1]
+    return bool(first) and (first[0] in AUXILIARIES or first[0] in _WORDS.wh_words)
 
 
 # ---------------------------------------------------------------- follow-ups
@@ -75,6 +86,7 @@ class FollowupWords(BaseModel):
     connectors: tuple[str, ...] = Field(min_length=1)
     anaphors: frozenset[str] = Field(min_length=1)
     bare_wh: frozenset[str] = Field(min_length=1)
+    wh_words: frozenset[str] = Field(min_length=1)
     wh_equivalents: dict[str, str] = Field(default_factory=dict)
 
 

@@ -166,6 +166,13 @@ def test_what_for_asks_why() -> None:
         ("Hi! Do you sell my data?", ["Hi! Do you sell my data?"], 0),
         ("Do you sell it? Do you share it? Do you keep it? Do you rent it?",
          ["Do you sell it?", "Do you share it?", "Do you keep it?"], 1),
+        # chat messages often end without their "?": a last sentence opening like a question
+        ("where do you store it? and who can see it",
+         ["where do you store it?", "and who can see it"], 0),
+        ("do you sell my data? can i opt out", ["do you sell my data?", "can i opt out"], 0),
+        ("Do you sell my data? I hope not.", ["Do you sell my data? I hope not."], 0),
+        ("do you sell my data? like to advertisers",
+         ["do you sell my data? like to advertisers"], 0),
     ],
 )  # fmt: skip
 def test_a_message_asking_several_questions_is_separated(
