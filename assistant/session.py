@@ -233,7 +233,7 @@ class Assistant:
             return _TurnResult(self._reply(turn.session_id, chitchat_reply(kind), "chitchat"))
         detection = rights.detect_request(text, self.brand)
         if detection is not None:
-            return self._start_request(turn, detection)
+            return self._start_request(turn, detection, text)
         return self._answer(turn, text)
 
     # ------------------------------------------------------------ questions
@@ -318,7 +318,12 @@ class Assistant:
 
     # ------------------------------------------------------------ rights requests
 
-    def _start_request(self, turn: _Turn, detection: rights.Detection) -> _TurnResult:
+    def _start_request(
+        self, turn: _Turn, detection: rights.Detection, message: str | None = None
+    ) -> _TurnResult:
+        """``message``: the user's own words that asked for it, remembered like a question
+        so a follow-up reads in their context ("how do I do that?" after "can I get a copy
+        of my data?" asked how to get the copy, and was declined read alone)."""
         if detection.other_person:
             reply = self._reply(turn.session_id, self._text["other_person"], "rights_request")
             return _TurnResult(reply)
@@ -326,7 +331,15 @@ class Assistant:
         hits = self._clauses_for(request)
         request.cited_clause_ids = [h.clause.id for h in hits]
         turn.state.pending_request = rights.dump_state(request)
-        return self._after_step(turn, request, rights.opening_step(request), hits)
+        result = self._after_step(turn, request, rights.opening_step(request), hits)
+        if message is None or not hits:
+            return result
+        cited = Cited(
+            tuple(dict.fromkeys(h.clause.section for h in hits)),
+            tuple(h.clause.id for h in hits),
+            (hits[0].clause.start, hits[0].clause.end),
+        )
+        return replace(result, remember_question=message, remember_cited=cited)
 
     def _clauses_for(self, request: rights.RequestInProgress) -> list[Hit]:
         """The policy clauses a request cites, the one granting the right first. Citations

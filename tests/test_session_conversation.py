@@ -80,3 +80,15 @@ def test_a_follow_up_is_told_what_the_answer_before_it_opened_with(
     assert fake.just_read[-1] == opening
     fast_assistant.respond("opening-2", "Do you sell my data?")  # no answer before it
     assert fake.just_read[-1] is None
+
+
+def test_a_request_the_user_started_is_the_context_of_their_next_question(
+    fast_assistant: Assistant,
+) -> None:
+    message = "can i get a copy of all my data?"
+    reply = fast_assistant.respond("request-context", message)
+    assert reply.intent == "rights_request"
+    state = fast_assistant.sessions.load("request-context")
+    assert state.last_question == message
+    assert state.last_clauses == [c.clause_id for c in reply.citations]
+    assert state.last_opening == [reply.citations[0].start, reply.citations[0].end]
