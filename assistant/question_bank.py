@@ -28,6 +28,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.config import DEFAULT_BANK_PATH
+from assistant.language import negative_form
 from assistant.policy import Policy, phrase_spans
 
 if TYPE_CHECKING:
@@ -93,6 +94,7 @@ class BankMatch:
     spans: tuple[Span, ...]  # where its gold phrases are in the policy text
     clause_ids: frozenset[str]  # the clauses those spans fall in
     lead: str | None = None  # "yes"/"no" when it was a yes/no question with that answer
+    negative: bool = False  # the question turned around (`language.negative_form`)
 
 
 @dataclass(frozen=True)
@@ -121,13 +123,18 @@ class BankMatches:
                 best.setdefault(clause_id, match.cosine)
         return best
 
-    def lead(self, clause_ids: Collection[str]) -> str | None:
+    def lead(self, clause_ids: Collection[str], negative: bool = False) -> str | None:
         """The yes/no answer of a banked question worded almost like this one (cosine at
-        least LEAD_COSINE) and answered by one of ``clause_ids``, if it had one."""
+        least LEAD_COSINE), answered by one of ``clause_ids`` and, like this one, turned
+        around or not (``negative``), if it had one. Embeddings barely see a negation:
+        "Will you ask me before using my data for some new purpose?" took "no" from
+        "could you start using my data for something totally new without asking me
+        first?" (blind batch 9, after its scoring). On batches 5-8 this withholds two
+        right leads, none wrong; a wrong lead is worse than none."""
         for match in self.rows:
             if match.cosine < LEAD_COSINE:
                 return None
-            if match.lead and match.clause_ids & set(clause_ids):
+            if match.lead and match.negative == negative and match.clause_ids & set(clause_ids):
                 return match.lead
         return None
 
@@ -165,7 +172,7 @@ class BankIndex:
         """``query_text`` is how retrieval writes a question before embedding it, so a
         user's question and a banked one are compared in the same form. The vectors are
         kept in ``cache_dir`` (and in memory): a thousand questions take MiniLM ~7 s."""
-        resolved = [(q, _answer(policy, q.gold, q.lead)) for q in bank.questions if q.gold]
+        resolved = [(q, _answer(policy, q)) for q in bank.questions if q.gold]
         answered = [(q, a) for q, a in resolved if a.clause_ids]
         same_text = bank.policy_sha256 == policy.content_hash
         unanswered = [q for q in bank.questions if not q.gold] if same_text else []
@@ -221,9 +228,9 @@ def _embedded(texts: list[str], embedder: Embedder, cache_dir: Path | None) -> n
     return vectors
 
 
-def _answer(policy: Policy, gold: Sequence[str], lead: str | None) -> BankMatch:
-    spans = tuple(phrase_spans(policy.text, gold))
+def _answer(policy: Policy, question: BankQuestion) -> BankMatch:
+    spans = tuple(phrase_spans(policy.text, question.gold))
     clause_ids = frozenset(
         c.id for c in policy.clauses if any(c.start < end and start < c.end for start, end in spans)
     )
-    return BankMatch(0.0, spans, clause_ids, lead)
+    return BankMatch(0.0, spans, clause_ids, question.lead, negative_form(question.question))

@@ -13,6 +13,7 @@ from assistant.answering.abstention import AbstentionModel, Signals
 from assistant.config import Settings
 from assistant.embedding import HashingEmbedder
 from assistant.index import PolicyIndex, open_index
+from assistant.language import negative_form
 from assistant.learning.bank import build_bank
 from assistant.learning.decisions import leaned
 from assistant.learning.models import LinearModel
@@ -215,3 +216,13 @@ def test_banked_questions_below_the_floor_give_no_lean() -> None:
     assert matches(0.49, 0.31).lean == pytest.approx(0.49 - LEAN_FLOOR)
     assert matches(0.8, 0.31).lean == pytest.approx(0.8 - LEAN_FLOOR)
     assert matches(0.3, 0.9).lean == pytest.approx(LEAN_FLOOR - 0.9)
+
+
+def test_a_lead_carries_over_only_between_questions_turned_the_same_way() -> None:
+    lent = BankMatch(0.9, ((0, 5),), frozenset({"c-1"}), lead="no", negative=True)
+    matches = BankMatches((lent,), None)
+    assert matches.lead({"c-1"}, negative=True) == "no"
+    # "... without asking me first?" answers the other way from "will you ask me first?"
+    assert matches.lead({"c-1"}, negative=False) is None
+    assert negative_form("could you use it without asking me first?")
+    assert negative_form("don't you sell it?") and not negative_form("will you ask me first?")

@@ -41,7 +41,7 @@ from assistant.answering.text import (
 from assistant.answering.types import Answer, JustRead
 from assistant.answering.wording import Wording, load_wording
 from assistant.index import clause_context
-from assistant.language import EMAIL_RE
+from assistant.language import EMAIL_RE, negative_form
 from assistant.learning.decisions import SentenceSelector, answer_features
 from assistant.policy import Clause, Policy, iter_sentences
 from assistant.question_bank import NO_MATCHES, BankMatches
@@ -345,7 +345,8 @@ class GroundedGenerator:
             asked, first.primary.text, self.vocabulary, self.hedges, context
         )
         if lead is None:
-            lead = matches.lead({s.clause.id for s in first.spans()})
+            clause_ids = {s.clause.id for s in first.spans()}
+            lead = matches.lead(clause_ids, negative_form(question))
             hedged = set(stem(words(first.primary.text))) & self.hedges
             lead = "qualified_yes" if lead == "yes" and hedged else lead
         return getattr(self.wording.leads, lead) if lead else None

@@ -17,6 +17,7 @@ class Lexicon(BaseModel):
     stopwords: frozenset[str] = Field(min_length=1)
     scaffolding: frozenset[str] = frozenset()
     auxiliaries: frozenset[str] = Field(min_length=1)
+    negative_words: frozenset[str] = frozenset()
     abbreviations: dict[str, str] = Field(default_factory=dict)
     contractions: dict[str, str] = Field(default_factory=dict)
     chat_speak: dict[str, str] = Field(default_factory=dict)

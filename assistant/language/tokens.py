@@ -77,6 +77,13 @@ def question_sentences(text: str) -> list[str]:
     return [s.strip() for s in pieces if WORD_RE.search(s.lower())]
 
 
+def negative_form(text: str) -> bool:
+    """Whether a question is turned around by a negation or an exception: "Could you use
+    my data without asking me?" answers "no" where "Will you ask me before using it?"
+    answers "yes"."""
+    return bool(lexicon().negative_words & set(words(text)))
+
+
 def focus_sentence(text: str) -> str:
     """The sentence a message asks last: the one an answer must answer first."""
     sentences = question_sentences(text)
