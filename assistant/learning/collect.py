@@ -31,7 +31,8 @@ EVALS = PROJECT_ROOT / "evals"
 # batch is written to replace it as the untouched check. Batches 5-8 joined training in
 # the eighth session, once batch 9 was written (kept outside the repository until scored);
 # their held-out numbers are the rotation's (each file predicted by models fitted without it).
-UNTRAINED_BLIND: frozenset[str] = frozenset()
+# Batch 9, scored on the models of that session, now stays out until a newer batch.
+UNTRAINED_BLIND: frozenset[str] = frozenset({"answers-batch-9.yaml"})
 
 
 def training_files() -> tuple[list[Path], list[Path]]:
