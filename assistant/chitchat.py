@@ -13,6 +13,7 @@ from functools import cache
 
 from pydantic import BaseModel, ConfigDict
 
+from assistant.language import words
 from assistant.learning.smalltalk import NOT_SMALL_TALK, load_smalltalk_model
 from assistant.templates import load_template
 
@@ -36,9 +37,23 @@ def _chitchat() -> _Chitchat:
     return _Chitchat.model_validate(load_template("chitchat"))
 
 
+@cache
+def _question_words() -> frozenset[str]:
+    """Words that only ask ("how", "why", "how come"): the conversation's follow-up words."""
+    conversation = load_template("conversation")
+    phrases = [*conversation["wh_words"], *conversation["bare_wh"]]
+    return frozenset(w for phrase in phrases for w in words(phrase))
+
+
 def classify_chitchat(message: str) -> ChitchatKind | None:
-    """The kind of small talk the message is, or None if it asks or requests anything."""
+    """The kind of small talk the message is, or None if it asks or requests anything. A
+    message of question words alone ("how", "how come") asks the
+    previous question again: the classifier took a bare "how" for small talk (blind batch
+    9, after its scoring)."""
     if not message.strip():
+        return None
+    tokens = words(message)
+    if tokens and set(tokens) <= _question_words():
         return None
     kind = load_smalltalk_model().predict(message)
     return None if kind == NOT_SMALL_TALK else ChitchatKind(kind)

@@ -399,3 +399,8 @@ def test_a_follow_up_is_decided_without_the_question_banks_evidence(make_hits) -
     ranked = rank_in_context(merged, own, (), k=2)
     assert [h.clause.id for h in ranked] == [rights, keep]
     assert all(h.bank == 0.0 and h.bank_matches is NO_MATCHES for h in ranked)
+
+
+@pytest.mark.parametrize("message", ["how", "why", "how come", "what?", "Why?"])
+def test_question_words_alone_are_a_follow_up_not_small_talk(message: str) -> None:
+    assert classify_chitchat(message) is None
