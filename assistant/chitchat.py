@@ -13,7 +13,7 @@ from functools import cache
 
 from pydantic import BaseModel, ConfigDict
 
-from assistant.language import words
+from assistant.language import followup_words, words
 from assistant.learning.smalltalk import NOT_SMALL_TALK, load_smalltalk_model
 from assistant.templates import load_template
 
@@ -40,9 +40,8 @@ def _chitchat() -> _Chitchat:
 @cache
 def _question_words() -> frozenset[str]:
     """Words that only ask ("how", "why", "how come"): the conversation's follow-up words."""
-    conversation = load_template("conversation")
-    phrases = [*conversation["wh_words"], *conversation["bare_wh"]]
-    return frozenset(w for phrase in phrases for w in words(phrase))
+    followup = followup_words()
+    return frozenset(w for phrase in followup.wh_words | followup.bare_wh for w in words(phrase))
 
 
 def classify_chitchat(message: str) -> ChitchatKind | None:

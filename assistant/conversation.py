@@ -11,17 +11,20 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import cache
 from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.answering.types import Answer
 from assistant.chitchat import classify_chitchat
-from assistant.language import content_words, lexicon, question_sentences, read, words
+from assistant.language import (
+    content_words,
+    followup_words,
+    lexicon,
+    question_sentences,
+    read,
+    words,
+)
 from assistant.question_bank import NO_MATCHES
 from assistant.retrieval import Hit
-from assistant.templates import load_template
 
 Role = Literal["user", "assistant"]
 AUXILIARIES = lexicon().auxiliaries
@@ -76,23 +79,6 @@ def _unmarked_question(sentence: str) -> bool:
 
 
 # ---------------------------------------------------------------- follow-ups
-
-
-class FollowupWords(BaseModel):
-    """``templates/conversation.yaml``: the words that mark a follow-up."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    connectors: tuple[str, ...] = Field(min_length=1)
-    anaphors: frozenset[str] = Field(min_length=1)
-    bare_wh: frozenset[str] = Field(min_length=1)
-    wh_words: frozenset[str] = Field(min_length=1)
-    wh_equivalents: dict[str, str] = Field(default_factory=dict)
-
-
-@cache
-def followup_words() -> FollowupWords:
-    return FollowupWords.model_validate(load_template("conversation"))
 
 
 _WORDS = followup_words()

@@ -12,7 +12,7 @@ from assistant.language.expansion import (
     load_expansion,
     phrase_in,
 )
-from assistant.language.lexicon import Lexicon, lexicon
+from assistant.language.lexicon import FollowupWords, Lexicon, followup_words, lexicon
 from assistant.language.reading import Reader, Reading, default_reader, read, shared_reader
 from assistant.language.spelling import Speller
 from assistant.language.tokens import (
@@ -37,6 +37,7 @@ __all__ = [
     "Concept",
     "ExpandedQuery",
     "ExpansionRules",
+    "FollowupWords",
     "Lexicon",
     "Reader",
     "Reading",
@@ -46,6 +47,7 @@ __all__ = [
     "default_reader",
     "expand_abbreviations",
     "focus_sentence",
+    "followup_words",
     "lexicon",
     "load_expansion",
     "negative_form",

@@ -1,4 +1,5 @@
-"""The language layer's word lists, typed: ``assistant/templates/language.yaml``."""
+"""The language layer's word lists, typed: ``assistant/templates/language.yaml`` and the
+follow-up words of ``assistant/templates/conversation.yaml``."""
 
 from __future__ import annotations
 
@@ -46,3 +47,21 @@ class Lexicon(BaseModel):
 @cache
 def lexicon() -> Lexicon:
     return Lexicon.model_validate(load_template("language"))
+
+
+class FollowupWords(BaseModel):
+    """``templates/conversation.yaml``: the words that mark a follow-up (read by the
+    conversation, and by small talk: question words alone are no small talk)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    connectors: tuple[str, ...] = Field(min_length=1)
+    anaphors: frozenset[str] = Field(min_length=1)
+    bare_wh: frozenset[str] = Field(min_length=1)
+    wh_words: frozenset[str] = Field(min_length=1)
+    wh_equivalents: dict[str, str] = Field(default_factory=dict)
+
+
+@cache
+def followup_words() -> FollowupWords:
+    return FollowupWords.model_validate(load_template("conversation"))

@@ -334,7 +334,7 @@ def test_small_talk_and_context_never_raise_on_any_text(message: str, previous: 
 def test_the_follow_up_words_are_typed_data() -> None:
     from pydantic import ValidationError
 
-    from assistant.conversation import FollowupWords, followup_words
+    from assistant.language import FollowupWords, followup_words
 
     data = followup_words().model_dump()
     assert "why" in data["bare_wh"] and "it" in data["anaphors"]
