@@ -22,13 +22,14 @@ from assistant.answering.text import (
     stem,
     words,
 )
+from assistant.language import lexicon
 
 Lead = Literal["yes", "no", "qualified_yes"]
 
 # Plus "Shall I ...?" and "Am I ...?". Follow-up reading (conversation.py) keeps the
 # shorter list: adding these there would change which follow-ups stand alone.
 AUXILIARIES = BASE_AUXILIARIES | {"shall", "am"}
-NEGATORS = frozenset(["not", "no", "never", "cannot", "neither", "nor"])
+NEGATORS = lexicon().negators
 PROHIBITIONS = frozenset(
     ["prohibit", "prohibits", "prohibited", "forbid", "forbids", "forbidden", "barred"]
 )
@@ -59,7 +60,7 @@ FRAMING = frozenset(
 )
 # "Will you use my data for other purposes without asking me?": yes and no both mislead
 # about a question that carries its own exception.
-EXCEPTIONS = frozenset(["without", "unless", "except"])
+EXCEPTIONS = lexicon().exceptions
 # "Do you use my data to publish content tailored to me?" asks about publishing: a verb
 # that only says something is used for what follows is not the question's head word
 # (it still counts among the words the sentence should cover).

@@ -81,7 +81,8 @@ def negative_form(text: str) -> bool:
     """Whether a question is turned around by a negation or an exception: "Could you use
     my data without asking me?" answers "no" where "Will you ask me before using it?"
     answers "yes"."""
-    return bool(lexicon().negative_words & set(words(text)))
+    table = lexicon()
+    return bool((table.negators | table.exceptions) & set(words(text)))
 
 
 def focus_sentence(text: str) -> str:
