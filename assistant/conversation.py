@@ -9,9 +9,9 @@ is. Deterministic: no model, only the shape of the message.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Literal, Protocol
 
 from assistant.answering.types import Answer
 from assistant.chitchat import classify_chitchat
@@ -209,6 +209,19 @@ def rank_in_context(
     return [replace(h, bank=0.0, bank_matches=NO_MATCHES) for h in ranked]
 
 
+class Quote(Protocol):
+    """A citation of either layer: the answering one, or the chat contract's."""
+
+    @property
+    def clause_id(self) -> str: ...
+    @property
+    def section(self) -> str: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+
+
 @dataclass(frozen=True)
 class Cited:
     """What an answer cited, for the follow-up after it: the sections and clauses it is
@@ -222,9 +235,13 @@ class Cited:
 
     @classmethod
     def of(cls, answer: Answer) -> Cited:
-        if answer.abstained or not answer.citations:
+        return cls() if answer.abstained else cls.quoting(answer.citations)
+
+    @classmethod
+    def quoting(cls, citations: Sequence[Quote]) -> Cited:
+        """What these citations, best first, quote (an answer's or a request's)."""
+        if not citations:
             return cls()
-        citations = answer.citations
         first = citations[0]
         return cls(
             tuple(dict.fromkeys(c.section for c in citations)),

@@ -334,11 +334,7 @@ class Assistant:
         result = self._after_step(turn, request, rights.opening_step(request), hits)
         if message is None or not hits:
             return result
-        cited = Cited(
-            tuple(dict.fromkeys(h.clause.section for h in hits)),
-            tuple(h.clause.id for h in hits),
-            (hits[0].clause.start, hits[0].clause.end),
-        )
+        cited = Cited.quoting(result.reply.citations)
         return replace(result, remember_question=message, remember_cited=cited)
 
     def _clauses_for(self, request: rights.RequestInProgress) -> list[Hit]:
