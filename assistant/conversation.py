@@ -9,9 +9,9 @@ is. Deterministic: no model, only the shape of the message.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Literal, Protocol
+from typing import Literal
 
 from assistant.answering.types import Answer
 from assistant.chitchat import classify_chitchat
@@ -207,47 +207,6 @@ def rank_in_context(
     # would I do it?" after "Can I opt out of marketing emails?" repeated the right to opt
     # out). A follow-up is decided without it, as before the bank.
     return [replace(h, bank=0.0, bank_matches=NO_MATCHES) for h in ranked]
-
-
-class Quote(Protocol):
-    """A citation of either layer: the answering one, or the chat contract's."""
-
-    @property
-    def clause_id(self) -> str: ...
-    @property
-    def section(self) -> str: ...
-    @property
-    def start(self) -> int: ...
-    @property
-    def end(self) -> int: ...
-
-
-@dataclass(frozen=True)
-class Cited:
-    """What an answer cited, for the follow-up after it: the sections and clauses it is
-    looked for near, and the statement the answer opened with, which it does not repeat
-    first (offsets into the policy file). Nothing for an abstention: its contact clause
-    is no topic."""
-
-    sections: tuple[str, ...] = ()
-    clauses: tuple[str, ...] = ()
-    opening: tuple[int, int] | None = None
-
-    @classmethod
-    def of(cls, answer: Answer) -> Cited:
-        return cls() if answer.abstained else cls.quoting(answer.citations)
-
-    @classmethod
-    def quoting(cls, citations: Sequence[Quote]) -> Cited:
-        """What these citations, best first, quote (an answer's or a request's)."""
-        if not citations:
-            return cls()
-        first = citations[0]
-        return cls(
-            tuple(dict.fromkeys(c.section for c in citations)),
-            tuple(c.clause_id for c in citations),
-            (first.start, first.end),
-        )
 
 
 def _more_confident(candidate: Answer, best: Answer) -> bool:

@@ -18,13 +18,13 @@ from assistant import rights
 from assistant.answering import Answer, Generator, build_generator
 from assistant.answering.combine import combine_answers
 from assistant.answering.see_also import SeeAlso
+from assistant.answering.types import Cited
 from assistant.brand import Brand, brand_of
 from assistant.chitchat import chitchat_reply, classify_chitchat
 from assistant.config import Settings
 from assistant.contract import Citation, ErrorInfo, Reply, RequestState, TicketSummary
 from assistant.conversation import (
     CONTEXT_SEARCH_WIDTH,
-    Cited,
     Turn,
     answer_in_context,
     rank_in_context,
@@ -201,10 +201,7 @@ class Assistant:
             state.add("assistant", reply.reply)
             if result.remember_question:
                 state.last_question = result.remember_question
-                cited = result.remember_cited
-                state.last_sections = list(cited.sections)
-                state.last_clauses = list(cited.clauses)
-                state.last_opening = list(cited.opening) if cited.opening else None
+                state.last_cited = result.remember_cited
             self.sessions.save(session_id, state)
         return reply
 
@@ -243,13 +240,7 @@ class Assistant:
         # The question as last answered: the reading kept, so a topic the last turn left
         # behind ("is a 16 year old allowed to use it?" read alone) does not come back.
         history = [Turn("user", state.last_question)] if state.last_question else []
-        opening = state.last_opening
-        previous = Cited(
-            tuple(state.last_sections),
-            tuple(state.last_clauses),
-            (opening[0], opening[1]) if opening else None,
-        )
-        query, answer = self._answer_each(text, history, previous)
+        query, answer = self._answer_each(text, history, state.last_cited)
         body = answer.text
         if state.pending_request is not None:
             body = f"{body}\n\n{rights.resume_prompt(rights.load_state(state.pending_request))}"

@@ -31,6 +31,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 
+from assistant.answering.types import Cited
+
 MAX_TURNS_KEPT = 20
 MAX_SESSION_ID_CHARS = 128
 DEFAULT_IDLE_SECONDS = 2 * 3600
@@ -49,10 +51,8 @@ class SessionState:
     turns: list[StoredTurn] = field(default_factory=list)
     pending_request: dict[str, Any] | None = None  # a serialised rights request in progress
     last_question: str | None = None  # the last standalone question, for follow-ups
-    # The policy sections the last answer cited: what an elliptical follow-up is about.
-    last_sections: list[str] = field(default_factory=list)
-    last_clauses: list[str] = field(default_factory=list)  # and the clauses it quoted
-    last_opening: list[int] | None = None  # the statement it opened with (start, end)
+    # What the last answer cited: what an elliptical follow-up is about.
+    last_cited: Cited = field(default_factory=Cited)
     offered_request: str | None = None  # a request type the last answer offered to file
 
     def add(self, role: str, text: str) -> None:
@@ -65,9 +65,10 @@ class SessionState:
                 "turns": [[t.role, t.text] for t in self.turns],
                 "pending_request": self.pending_request,
                 "last_question": self.last_question,
-                "last_sections": self.last_sections,
-                "last_clauses": self.last_clauses,
-                "last_opening": self.last_opening,
+                # three flat keys, as stored before Cited was one object
+                "last_sections": list(self.last_cited.sections),
+                "last_clauses": list(self.last_cited.clauses),
+                "last_opening": list(self.last_cited.opening) if self.last_cited.opening else None,
                 "offered_request": self.offered_request,
             }
         )
@@ -79,17 +80,19 @@ class SessionState:
             turns=[StoredTurn(role, text) for role, text in data.get("turns", [])],
             pending_request=data.get("pending_request"),
             last_question=data.get("last_question"),
-            last_sections=[str(s) for s in data.get("last_sections") or []],
-            last_clauses=[str(c) for c in data.get("last_clauses") or []],
-            last_opening=_span(data.get("last_opening")),
+            last_cited=Cited(
+                tuple(str(s) for s in data.get("last_sections") or []),
+                tuple(str(c) for c in data.get("last_clauses") or []),
+                _span(data.get("last_opening")),
+            ),
             offered_request=data.get("offered_request"),
         )
 
 
-def _span(raw: Any) -> list[int] | None:
+def _span(raw: Any) -> tuple[int, int] | None:
     """A stored (start, end) pair; anything else (an older state has none) is none."""
     if isinstance(raw, list) and len(raw) == 2 and all(isinstance(x, int) for x in raw):
-        return [raw[0], raw[1]]
+        return (raw[0], raw[1])
     return None
 
 

@@ -60,12 +60,11 @@ def test_the_sections_an_answer_cited_are_remembered_for_its_follow_up(
 ) -> None:
     reply = fast_assistant.respond("sections", "How long do you keep my data?")
     state = fast_assistant.sessions.load("sections")
-    assert reply.citations and state.last_sections
-    assert set(state.last_sections) == {c.section for c in reply.citations}
-    assert state.last_clauses == [c.clause_id for c in reply.citations]
+    assert reply.citations and state.last_cited.sections
+    assert set(state.last_cited.sections) == {c.section for c in reply.citations}
+    assert list(state.last_cited.clauses) == [c.clause_id for c in reply.citations]
     fast_assistant.respond("sections", "lol ok thanks")  # small talk keeps them
-    kept = fast_assistant.sessions.load("sections")
-    assert (kept.last_sections, kept.last_clauses) == (state.last_sections, state.last_clauses)
+    assert fast_assistant.sessions.load("sections").last_cited == state.last_cited
 
 
 def test_a_follow_up_is_told_what_the_answer_before_it_opened_with(
@@ -73,7 +72,7 @@ def test_a_follow_up_is_told_what_the_answer_before_it_opened_with(
 ) -> None:
     first = fast_assistant.respond("opening", "How long do you keep my data?")
     opening = (first.citations[0].start, first.citations[0].end)
-    assert fast_assistant.sessions.load("opening").last_opening == list(opening)
+    assert fast_assistant.sessions.load("opening").last_cited.opening == opening
     fake = _ConfidentAbout("take")
     monkeypatch.setattr(fast_assistant, "generator", fake)
     fast_assistant.respond("opening", "and how long does that take?")
@@ -90,5 +89,5 @@ def test_a_request_the_user_started_is_the_context_of_their_next_question(
     assert reply.intent == "rights_request"
     state = fast_assistant.sessions.load("request-context")
     assert state.last_question == message
-    assert state.last_clauses == [c.clause_id for c in reply.citations]
-    assert state.last_opening == [reply.citations[0].start, reply.citations[0].end]
+    assert list(state.last_cited.clauses) == [c.clause_id for c in reply.citations]
+    assert state.last_cited.opening == (reply.citations[0].start, reply.citations[0].end)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from assistant.answering.types import Cited
 from assistant.sessions import (
     MemorySessionStore,
     SessionState,
@@ -72,10 +73,13 @@ def test_the_idle_time_is_a_setting(tmp_path: Path) -> None:
     assert assistant.sessions._idle == 7 * 60  # type: ignore[attr-defined]
 
 
-def test_the_state_keeps_the_last_opening_and_reads_older_states_without_it() -> None:
-    state = SessionState(last_clauses=["c-1"], last_opening=[10, 42])
-    assert SessionState.from_json(state.to_json()).last_opening == [10, 42]
+def test_the_state_keeps_what_the_last_answer_cited_and_reads_older_states() -> None:
+    cited = Cited(("s-1",), ("c-1", "c-2"), (10, 42))
+    assert SessionState.from_json(SessionState(last_cited=cited).to_json()).last_cited == cited
+    # stored as three flat keys: states saved before Cited was one object still load
+    stored = json.loads(SessionState(last_cited=cited).to_json())
+    assert (stored["last_clauses"], stored["last_opening"]) == (["c-1", "c-2"], [10, 42])
     older = json.dumps({"turns": [], "last_clauses": ["c-1"]})
-    assert SessionState.from_json(older).last_opening is None
+    assert SessionState.from_json(older).last_cited == Cited((), ("c-1",), None)
     odd = json.dumps({"turns": [], "last_opening": ["x", 3]})
-    assert SessionState.from_json(odd).last_opening is None
+    assert SessionState.from_json(odd).last_cited.opening is None

@@ -37,6 +37,47 @@ class Answer:
     closest: bool = False  # abstained, but shows the passage that comes closest
 
 
+class Quote(Protocol):
+    """A citation of either layer: the answering one, or the chat contract's."""
+
+    @property
+    def clause_id(self) -> str: ...
+    @property
+    def section(self) -> str: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class Cited:
+    """What an answer cited, for the follow-up after it: the sections and clauses it is
+    looked for near, and the statement the answer opened with, which it does not repeat
+    first (offsets into the policy file). Nothing for an abstention: its contact clause
+    is no topic."""
+
+    sections: tuple[str, ...] = ()
+    clauses: tuple[str, ...] = ()
+    opening: tuple[int, int] | None = None
+
+    @classmethod
+    def of(cls, answer: Answer) -> Cited:
+        return cls() if answer.abstained else cls.quoting(answer.citations)
+
+    @classmethod
+    def quoting(cls, citations: Sequence[Quote]) -> Cited:
+        """What these citations, best first, quote (an answer's or a request's)."""
+        if not citations:
+            return cls()
+        first = citations[0]
+        return cls(
+            tuple(dict.fromkeys(c.section for c in citations)),
+            tuple(c.clause_id for c in citations),
+            (first.start, first.end),
+        )
+
+
 # Offsets into the policy file of what the user has just read: the statement the answer
 # before a follow-up opened with (a follow-up wants more than that again).
 JustRead = tuple[int, int] | None
