@@ -124,9 +124,9 @@ def contextualise(message: str, history: list[Turn]) -> Contextualised:
         return Contextualised(_ask_wh(" ".join(tokens), previous), True, previous)
     if pro_wh := PRO_WH_RE.match(" ".join(tokens)):
         return Contextualised(_ask_wh(pro_wh["wh"], previous), True, previous)
-    # After a connector only a full yes/no question stands alone ("and do you sell it?"
-    # does not, "and do you sell my data?" does); a fragment never does.
-    full_question = not connector or (tokens[:1] and tokens[0] in AUXILIARIES)
+    # After a connector only a full question stands alone ("and do you sell it?" does
+    # not, "and do you sell my data?" does); a fragment never does.
+    full_question = not connector or _full_question(tokens)
     if full_question and len(topic) >= SELF_CONTAINED_TERMS and not anaphoric:
         return Contextualised(body if connector else text, False)
     if connector or anaphoric or len(tokens) <= SHORT_FOLLOWUP_WORDS or not topic:
@@ -138,6 +138,22 @@ def contextualise(message: str, history: list[Turn]) -> Contextualised:
         alone = text if could_stand else None
         return Contextualised(merged, True, previous, alone)
     return Contextualised(text, False)
+
+
+WH_VERB_WINDOW = 3  # "how old do i ...", "which data aggregators do you ...": verb soon
+
+
+def _full_question(tokens: list[str]) -> bool:
+    """Opens with an auxiliary ("do you sell ..."), or with a wh-phrase its auxiliary soon
+    follows ("how old do i have to be ..."), not a fragment ("what about after I ...").
+    Blind batch 8's "also how old do i have to be to use workallies", read as a
+    follow-up of "what info do you collect about me", was answered about consent."""
+    if not tokens:
+        return False
+    if tokens[0] in AUXILIARIES:
+        return True
+    following = tokens[1 : 1 + WH_VERB_WINDOW]
+    return tokens[0] in _WORDS.wh_words and any(t in AUXILIARIES for t in following)
 
 
 def answer_in_context(

@@ -123,6 +123,22 @@ def test_a_connector_before_a_full_question_is_dropped() -> None:
     assert query == "do you sell my data?"
 
 
+@pytest.mark.parametrize(
+    ("message", "alone"),
+    [
+        ("also how old do i have to be to use workallies", True),
+        ("and which data aggregators do you buy from", True),
+        ("and what about my payment details", False),  # a fragment: no verb of its own
+        ("also what about after i close my account", False),
+    ],
+)
+def test_a_wh_question_after_a_connector_stands_alone_when_its_verb_follows(
+    message: str, alone: bool
+) -> None:
+    context = contextualise(message, _history("what info do you collect about me"))
+    assert context.followup is not alone
+
+
 def test_assistant_turns_are_not_taken_for_questions() -> None:
     turns = [Turn("user", "Do you use cookies?"), Turn("assistant", "Why would we not?")]
     assert standalone_question("why?", turns) == "Why do you use cookies?"
