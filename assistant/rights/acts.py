@@ -164,11 +164,34 @@ _NOT_ACTIONS = words(
     the a an and it this that be is are do"""
 )
 _MINE = re.compile(r"\b(?:my|me|mine|i)\b")
+_SUBORDINATORS = r"(?:if|when|whenever|once|after|before|unless|until|in case|as soon as)"
 # A request verb inside a conditional or temporal clause is not performed: "even if I ask
 # you to delete it, could you keep some?", "after I request deletion, do you ...".
-_SUBORDINATE_END = re.compile(
-    r"\b(?:if|when|whenever|once|after|before|unless|until|in case|as soon as)\s*$"
+_SUBORDINATE_END = re.compile(rf"\b{_SUBORDINATORS}\s*$")
+# A simple past reports what already happened ("after I unsubscribed"): a complaint beside
+# it stands.
+_PAST = (
+    r"(?!(?:need|proceed|exceed|succeed)\b)"
+    r"(?:\w+ed|did|had|was|were|went|got|sent|told|gave|made|took|withdrew|left|said|wrote|paid)\b"
 )
+# The user's own action, not yet done, in a conditional or temporal clause: "after I
+# unsubscribe", "once I have opted out", "before deleting my account". A question around it
+# asks what follows that action, not for anything to be done.
+_OWN_ACTION = re.compile(
+    rf"\b{_SUBORDINATORS} (?:(?:i|we) (?:have|will have|(?:already |just )?(?!{_PAST})\w+)"
+    r"|(?!\w*thing\b)\w+ing)\b"
+)
+# Where the question after such a clause starts when no comma marks it ("once i unsubscribe
+# | will i still get emails").
+_QUESTION_AFTER_CONDITION = re.compile(
+    rf"^{_SUBORDINATORS} (?:i|we) .+? (?=(?:will|would|do|does|did|can|could|is|are|am|should|"
+    r"might|may|shall) (?:i|you|we|they|it|my|your|our|the|there|this|that|any|anything|"
+    r"everything|all)\b|(?:what|how|why|where|who|which) )"
+)
+# Asking whether contact *will* go on asks about a possibility, not that it stop.
+_MODAL_QUESTION = re.compile(r"^(?:will|would|could|might|should|can|may|shall) ")
+# "why do I still get emails (after I unsubscribe)?" takes for granted that they keep coming.
+_WHY_STILL = re.compile(r"^(?:why|how come)\b(?! (?:would|will|should|could|might)\b)")
 # A tag asking to confirm the statement before it ("you only email me if I agreed,
 # correct?"): one word closing a question, or this idiom anywhere.
 _TAG_IDIOM = "correct me if i am wrong"
@@ -223,7 +246,16 @@ def _strip_fillers(clause: str, fillers: frozenset[str]) -> str:
     return " ".join(tokens)
 
 
-def _question_act(clause: str, addressed: _Addressed) -> Act | None:
+def _complains(question: str, *, after_own_action: bool) -> bool:
+    """Whether a question naming unwanted contact complains that it goes on, rather than
+    asking whether it will ("will I still get emails?") or what follows the user's own
+    action ("after I unsubscribe, do I still get emails?")."""
+    if _WHY_STILL.match(question):
+        return True
+    return not after_own_action and not _MODAL_QUESTION.match(question)
+
+
+def _question_act(clause: str, addressed: _Addressed, *, after_own_action: bool) -> Act | None:
     """Interrogative clauses: only polite requests and marketing complaints count."""
     polite = _POLITE_YOU.match(clause)
     if (
@@ -235,7 +267,9 @@ def _question_act(clause: str, addressed: _Addressed) -> Act | None:
         return Act("polite", 0.85)
     if _POLITE_MIND.match(clause) or (_POLITE_GET.match(clause) and " if " not in clause):
         return Act("polite", 0.8)
-    if addressed.complaint_asked.search(clause):
+    if addressed.complaint_asked.search(clause) and _complains(
+        clause, after_own_action=after_own_action
+    ):
         return Act("complaint", 0.7, MARKETING_ONLY)
     return None
 
@@ -268,17 +302,30 @@ def _statement_act(clause: str, *, about_me: bool, addressed: _Addressed) -> Act
     return None
 
 
-def clause_act(clause: str, *, about_me: bool = True, brand: Brand | None = None) -> Act | None:
+def clause_act(
+    clause: str,
+    *,
+    about_me: bool = True,
+    brand: Brand | None = None,
+    after_own_action: bool = False,
+) -> Act | None:
     """The request act a single normalised clause performs, if any. ``about_me`` says
     whether the sentence concerns the user ("my name ..., it should be John"); ``brand``
-    is the company addressed (the configured policy's if None)."""
+    is the company addressed (the configured policy's if None); ``after_own_action`` that
+    the sentence names the user's own action in a conditional or temporal clause."""
     addressed = _addressed(or_configured(brand))
     clause = _strip_fillers(clause.strip(), addressed.fillers)
+    if _OWN_ACTION.match(clause):
+        # "once i unsubscribe will i ...": the question after the condition is what asks;
+        # without one the clause states a fact ("when i log in i still get pop-ups").
+        condition = _QUESTION_AFTER_CONDITION.match(clause)
+        clause = clause[condition.end() :] if condition else clause
+        after_own_action = condition is not None
     if not clause:
         return None
     first = clause.split(" ", 1)[0]
     if first in _INTERROGATIVES and not clause.startswith("do not"):
-        return _question_act(clause, addressed)
+        return _question_act(clause, addressed, after_own_action=after_own_action)
     return _statement_act(clause, about_me=about_me, addressed=addressed)
 
 
@@ -290,10 +337,11 @@ def sentence_acts(sentence: Sentence, brand: Brand | None = None) -> list[tuple[
         return []
     found = []
     about_me = _MINE.search(sentence.text) is not None
+    own_action = _OWN_ACTION.search(sentence.text) is not None
     for clause in sentence.clauses:
         if _is_tag(clause, sentence):
             continue
-        act = clause_act(clause, about_me=about_me, brand=brand)
+        act = clause_act(clause, about_me=about_me, brand=brand, after_own_action=own_action)
         if act is not None:
             found.append((clause, act))
     return found

@@ -112,6 +112,48 @@ def test_questions_about_a_rights_limits_start_no_request(message: str) -> None:
     assert ticket_type(detect_request(message)) is None
 
 
+# A question about what follows the user's own action (after/once/when/as soon as ... I
+# do it) asks about consequences, not for anything to be done; nor does a yes/no question
+# asking whether contact *will* go on.
+@pytest.mark.parametrize(
+    "message",
+    [
+        "after I unsubscribe, will I still get emails?",
+        "will I still receive newsletters after I delete my account?",
+        "once I've unsubscribed, will I keep getting promotional emails?",
+        "when i unsubscribe do i still get the weekly digest?",
+        "will you keep emailing me once I opt out?",
+        "after unsubscribing, would I still receive offers?",
+        "do you keep texting me until I opt out?",
+        "what happens after I unsubscribe? will I still get emails about my gigs?",
+    ],
+)
+def test_questions_about_what_follows_my_action_start_no_request(message: str) -> None:
+    assert ticket_type(detect_request(message)) is None
+
+
+# The same words as a report of what already happened, a complaint, or a request beside
+# the temporal clause still start one.
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("unsubscribe me, I still get emails after I asked", RequestType.MARKETING_OPT_OUT),
+        ("why do I still get emails after I unsubscribed?", RequestType.MARKETING_OPT_OUT),
+        ("why do i keep getting promos after i opt out?", RequestType.MARKETING_OPT_OUT),
+        ("when I log in I still get marketing pop-ups", RequestType.MARKETING_OPT_OUT),
+        (
+            "before I delete my account, can you send me a copy of my data?",
+            RequestType.ACCESS,
+        ),
+        ("once I close my account, delete everything you hold on me", RequestType.ERASURE),
+    ],
+)
+def test_reports_and_requests_beside_a_temporal_clause_still_start(
+    message: str, expected: RequestType
+) -> None:
+    assert ticket_type(detect_request(message)) is expected
+
+
 # Requests worded as questions still start one, whatever the question after them asks.
 @pytest.mark.parametrize(
     ("message", "expected"),
