@@ -15,9 +15,14 @@ whether a clause performs a request, and how sure that is. The rules, in order:
 3. Otherwise a clause is a request when it is an imperative ("delete my account"),
    a first-person desire that is not a wish to know ("I want my data deleted", not
    "I want to know how"), a performative ("I withdraw my consent", "this is a subject
-   access request"), a wish that processing stop ("I no longer want you to have my
-   info"), or a report that my data is wrong ("my surname is misspelled", which the
-   policy asks users to tell it about; only counts as rectification).
+   access request"), a wish that processing stop or not happen ("I no longer want you to
+   have my info", "I do not want algorithms deciding things about me"; not wanting a
+   right's own outcome, "I do not want my account deleted", asks nothing), or a report
+   that my data is wrong ("my surname is misspelled", which the policy asks users to
+   tell it about; only counts as rectification).
+4. A complaint asked as a question ("why do I still get emails?") counts only when it
+   takes the contact for granted: "will I still get emails?" and "after I unsubscribe,
+   do I still get emails?" ask what follows, and ask nothing to be done.
 
 A request about someone else's data is filtered later (``recognition``), not here.
 
@@ -197,9 +202,39 @@ _WHY_STILL = re.compile(r"^(?:why|how come)\b(?! (?:would|will|should|could|migh
 _TAG_IDIOM = "correct me if i am wrong"
 # "I do not want to delete my account": the action is refused, so the clause asks nothing
 # and must not lend its words to the rest of the sentence either.
+# Not wanting a right's own outcome ("I do not want my account deleted", "... you to remove
+# my reviews") is the same refusal.
+_LOSSES = (
+    r"delete|deleted|deleting|erase|erased|remove|removed|close|closed|cancel|cancell?ed|lose|"
+    r"lost|wipe|wiped|deactivate|deactivated|suspend|suspended|terminate|terminated|ban|banned|"
+    r"lock|locked|freeze|frozen|block|blocked|restrict|restricted|unsubscribe|unsubscribed|gone"
+)
 NEGATED = re.compile(
     r"\b(?:do not|does not|never|no longer|not) (?:want|wish|need|plan|intend|mean) to "
     r"(?:delete|close|remove|cancel|lose|leave|unsubscribe|object|withdraw|erase|quit)\b"
+    r"|\b(?:do not|never|no longer) (?:want|wish) (?:(?!(?:and|so|but|just|then)\b)\w+ ){1,3}?"
+    rf"(?:to (?:be )?)?(?:{_LOSSES})\b"
+)
+# Not wanting something done with my data objects to it: "I do not want algorithms deciding
+# things about me", "... you to make automated decisions", "... my activity analysed". Which
+# right that is, the words around it say (``cues``). Who would do it must be the company
+# addressed or a machine (the policy's "automated decision-making"): another company named
+# ("I don't want upwork using my data") is not asked anything.
+_MACHINE = (
+    r"(?:(?:an?|the|any|some|your) )?(?:automated |automatic )?(?:algorithms?|computers?|"
+    r"machines?|software|ai|bots?|robots?|systems?|programs?)"
+)
+_AGENT = rf"(?:you|you guys|{COMPANY}|your company|anyone|anybody|{_MACHINE})"
+_PARTICIPLE = (
+    r"(?:(?!need\b)\w+ed|used|sold|shared|kept|held|fed|done|made|seen|shown|sent|read|taken|"
+    r"given|known|stored)"
+)
+_UNWANTED = (
+    r"\bi (?:really )?(?:do not|no longer|never|would not) (?:want|wish|like) "
+    rf"(?:{_AGENT} (?:to (?!be\b)\w+|(?!\w*thing\b)\w+ing)"
+    rf"|(?!to\b)(?:\w+ ){{1,3}}?(?:to be \w+|being \w+|{_PARTICIPLE}))\b"
+    rf"|\bi (?:would|had) rather (?:you did not \w+|you not \w+|not have (?:{_AGENT} \w+|"
+    rf"(?:\w+ ){{1,3}}?{_PARTICIPLE}))\b"
 )
 
 
@@ -211,6 +246,7 @@ class _Addressed:
     complaint_asked: re.Pattern[str]
     complaint: re.Pattern[str]
     cessation: re.Pattern[str]
+    unwanted: re.Pattern[str]
 
 
 @lru_cache(maxsize=8)
@@ -220,7 +256,11 @@ def _addressed(brand: Brand) -> _Addressed:
 
     names = frozenset(word for alias in brand.aliases for word in alias.split())
     return _Addressed(
-        _FILLERS | names, build(_COMPLAINT_ASKED), build(_COMPLAINT), build(_CESSATION)
+        _FILLERS | names,
+        build(_COMPLAINT_ASKED),
+        build(_COMPLAINT),
+        build(_CESSATION),
+        build(_UNWANTED),
     )
 
 
@@ -290,6 +330,8 @@ def _statement_act(clause: str, *, about_me: bool, addressed: _Addressed) -> Act
         return Act("polite", 0.85)
     if _performed(addressed.cessation, clause):
         return Act("cessation", 0.85)
+    if _performed(addressed.unwanted, clause):
+        return Act("unwanted", 0.8)
     desire = _performed(_DESIRE, clause)
     if desire and not _COGNITIVE.match(desire.group(1) or ""):
         return Act("desire", 0.9)

@@ -154,6 +154,45 @@ def test_reports_and_requests_beside_a_temporal_clause_still_start(
     assert ticket_type(detect_request(message)) is expected
 
 
+# "I don't want X done with my data" objects to that processing, whoever or whatever does
+# it; the words around it name the right (the policy: "You can object to automated
+# decision-making or profiling").
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("i do not want algorithms deciding things about me", RequestType.OBJECTION),
+        (
+            "I don't want a computer making decisions about my job applications",
+            RequestType.OBJECTION,
+        ),
+        ("I don't want you to make automated decisions about me", RequestType.OBJECTION),
+        ("i dont want software ranking me against other freelancers", RequestType.OBJECTION),
+        ("I no longer want my activity analysed to build a profile of me", RequestType.OBJECTION),
+        ("I don't want my data used for targeted ads", RequestType.MARKETING_OPT_OUT),
+    ],
+)
+def test_not_wanting_something_done_with_my_data_objects_to_it(
+    message: str, expected: RequestType
+) -> None:
+    assert ticket_type(detect_request(message)) is expected
+
+
+# ... but asking about it, supposing it, or not wanting a right's own outcome is no request.
+@pytest.mark.parametrize(
+    "message",
+    [
+        "do you use algorithms to decide things about me?",
+        "what if I don't want algorithms deciding things about me?",
+        "Are decisions about my applications made by a computer?",
+        "I don't want my account deleted",
+        "I don't want you to remove my reviews when I close my profile, is that possible?",
+        "I don't want anything to change, I just have a question",
+    ],
+)
+def test_asking_about_or_refusing_processing_is_no_objection(message: str) -> None:
+    assert ticket_type(detect_request(message)) is None
+
+
 # Requests worded as questions still start one, whatever the question after them asks.
 @pytest.mark.parametrize(
     ("message", "expected"),
