@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.brand import Brand, or_configured
+from assistant.language import lexicon
 from assistant.rights.text import Sentence, words
 from assistant.tickets import RequestType
 
@@ -169,10 +170,11 @@ _NOT_ACTIONS = words(
     the a an and it this that be is are do"""
 )
 _MINE = re.compile(r"\b(?:my|me|mine|i)\b")
-_SUBORDINATORS = r"(?:if|when|whenever|once|after|before|unless|until|in case|as soon as)"
+# "if", "after", "as soon as" ... (templates/language.yaml), shared with ``recognition``.
+SUBORDINATORS = lexicon().subordinator_regex
 # A request verb inside a conditional or temporal clause is not performed: "even if I ask
 # you to delete it, could you keep some?", "after I request deletion, do you ...".
-_SUBORDINATE_END = re.compile(rf"\b{_SUBORDINATORS}\s*$")
+_SUBORDINATE_END = re.compile(rf"\b{SUBORDINATORS}\s*$")
 # A simple past reports what already happened ("after I unsubscribed"): a complaint beside
 # it stands.
 _PAST = (
@@ -183,13 +185,13 @@ _PAST = (
 # unsubscribe", "once I have opted out", "before deleting my account". A question around it
 # asks what follows that action, not for anything to be done.
 _OWN_ACTION = re.compile(
-    rf"\b{_SUBORDINATORS} (?:(?:i|we) (?:have|will have|(?:already |just )?(?!{_PAST})\w+)"
+    rf"\b{SUBORDINATORS} (?:(?:i|we) (?:have|will have|(?:already |just )?(?!{_PAST})\w+)"
     r"|(?!\w*thing\b)\w+ing)\b"
 )
 # Where the question after such a clause starts when no comma marks it ("once i unsubscribe
 # | will i still get emails").
 _QUESTION_AFTER_CONDITION = re.compile(
-    rf"^{_SUBORDINATORS} (?:i|we) .+? (?=(?:will|would|do|does|did|can|could|is|are|am|should|"
+    rf"^{SUBORDINATORS} (?:i|we) .+? (?=(?:will|would|do|does|did|can|could|is|are|am|should|"
     r"might|may|shall) (?:i|you|we|they|it|my|your|our|the|there|this|that|any|anything|"
     r"everything|all)\b|(?:what|how|why|where|who|which) )"
 )

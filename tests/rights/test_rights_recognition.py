@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.language import lexicon
 from assistant.rights import Detection, detect_request, mentions_other_person, suggest_request
 from assistant.tickets import RequestType
 
@@ -225,3 +226,13 @@ def test_a_question_about_what_follows_a_right_gets_no_offer() -> None:
     # Wanting to act is a how-to question's preface: the offer stays.
     assert suggest_request("if i want to delete my account, how do i do it?") is RequestType.ERASURE
     assert suggest_request("can i delete my account?") is RequestType.ERASURE
+
+
+# Every conditional or temporal subordinator of the lexicon keeps a request verb after it
+# from being performed, and keeps a question after the user's own action a question.
+@pytest.mark.parametrize("subordinator", sorted(lexicon().subordinators))
+def test_every_subordinator_suspends_the_request_after_it(subordinator: str) -> None:
+    supposed = f"{subordinator} i request erasure of my data, do you keep my invoices?"
+    assert ticket_type(detect_request(supposed)) is None
+    consequence = f"{subordinator} i unsubscribe will i still get emails?"
+    assert ticket_type(detect_request(consequence)) is None
