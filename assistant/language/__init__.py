@@ -12,7 +12,13 @@ from assistant.language.expansion import (
     load_expansion,
     phrase_in,
 )
-from assistant.language.lexicon import FollowupWords, Lexicon, followup_words, lexicon
+from assistant.language.lexicon import (
+    FollowupWords,
+    Lexicon,
+    followup_words,
+    lexicon,
+    phrase_regex,
+)
 from assistant.language.reading import Reader, Reading, default_reader, read, shared_reader
 from assistant.language.spelling import Speller
 from assistant.language.tokens import (
@@ -52,6 +58,7 @@ __all__ = [
     "load_expansion",
     "negative_form",
     "phrase_in",
+    "phrase_regex",
     "question_sentences",
     "read",
     "shared_reader",

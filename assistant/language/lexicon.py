@@ -3,6 +3,8 @@ follow-up words of ``assistant/templates/conversation.yaml``."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from functools import cache
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -20,6 +22,7 @@ class Lexicon(BaseModel):
     auxiliaries: frozenset[str] = Field(min_length=1)
     negators: frozenset[str] = frozenset()
     exceptions: frozenset[str] = frozenset()
+    subordinators: frozenset[str] = frozenset()
     abbreviations: dict[str, str] = Field(default_factory=dict)
     contractions: dict[str, str] = Field(default_factory=dict)
     chat_speak: dict[str, str] = Field(default_factory=dict)
@@ -40,9 +43,21 @@ class Lexicon(BaseModel):
         return self
 
     @property
+    def subordinator_regex(self) -> str:
+        """A group matching any subordinator in normalised text."""
+        return phrase_regex(self.subordinators)
+
+    @property
     def all_stopwords(self) -> frozenset[str]:
         """Stopwords plus question scaffolding: what carries no topic at all."""
         return self.stopwords | self.scaffolding
+
+
+def phrase_regex(phrases: Iterable[str]) -> str:
+    """A group matching any of ``phrases`` (escaped), longest first so "as soon as" is not
+    read as "as"; never empty."""
+    ordered = sorted(phrases, key=lambda p: (-len(p), p))
+    return "(?:" + "|".join(re.escape(p) for p in ordered) + ")" if ordered else "(?!)"
 
 
 @cache

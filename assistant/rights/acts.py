@@ -15,9 +15,14 @@ whether a clause performs a request, and how sure that is. The rules, in order:
 3. Otherwise a clause is a request when it is an imperative ("delete my account"),
    a first-person desire that is not a wish to know ("I want my data deleted", not
    "I want to know how"), a performative ("I withdraw my consent", "this is a subject
-   access request"), a wish that processing stop ("I no longer want you to have my
-   info"), or a report that my data is wrong ("my surname is misspelled", which the
-   policy asks users to tell it about; only counts as rectification).
+   access request"), a wish that processing stop or not happen ("I no longer want you to
+   have my info", "I do not want algorithms deciding things about me"; not wanting a
+   right's own outcome, "I do not want my account deleted", asks nothing), or a report
+   that my data is wrong ("my surname is misspelled", which the policy asks users to
+   tell it about; only counts as rectification).
+4. A complaint asked as a question ("why do I still get emails?") counts only when it
+   takes the contact for granted: "will I still get emails?" and "after I unsubscribe,
+   do I still get emails?" ask what follows, and ask nothing to be done.
 
 A request about someone else's data is filtered later (``recognition``), not here.
 
@@ -32,6 +37,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.brand import Brand, or_configured
+from assistant.language import lexicon
 from assistant.rights.text import Sentence, words
 from assistant.tickets import RequestType
 
@@ -164,19 +170,73 @@ _NOT_ACTIONS = words(
     the a an and it this that be is are do"""
 )
 _MINE = re.compile(r"\b(?:my|me|mine|i)\b")
+# "if", "after", "as soon as" ... (templates/language.yaml), shared with ``recognition``.
+SUBORDINATORS = lexicon().subordinator_regex
 # A request verb inside a conditional or temporal clause is not performed: "even if I ask
 # you to delete it, could you keep some?", "after I request deletion, do you ...".
-_SUBORDINATE_END = re.compile(
-    r"\b(?:if|when|whenever|once|after|before|unless|until|in case|as soon as)\s*$"
+_SUBORDINATE_END = re.compile(rf"\b{SUBORDINATORS}\s*$")
+# A simple past reports what already happened ("after I unsubscribed"): a complaint beside
+# it stands.
+_PAST = (
+    r"(?!(?:need|proceed|exceed|succeed)\b)"
+    r"(?:\w+ed|did|had|was|were|went|got|sent|told|gave|made|took|withdrew|left|said|wrote|paid)\b"
 )
+# The user's own action, not yet done, in a conditional or temporal clause: "after I
+# unsubscribe", "once I have opted out", "before deleting my account". A question around it
+# asks what follows that action, not for anything to be done.
+_OWN_ACTION = re.compile(
+    rf"\b{SUBORDINATORS} (?:(?:i|we) (?:have|will have|(?:already |just )?(?!{_PAST})\w+)"
+    r"|(?!\w*thing\b)\w+ing)\b"
+)
+# Where the question after such a clause starts when no comma marks it ("once i unsubscribe
+# | will i still get emails").
+_QUESTION_AFTER_CONDITION = re.compile(
+    rf"^{SUBORDINATORS} (?:i|we) .+? (?=(?:will|would|do|does|did|can|could|is|are|am|should|"
+    r"might|may|shall) (?:i|you|we|they|it|my|your|our|the|there|this|that|any|anything|"
+    r"everything|all)\b|(?:what|how|why|where|who|which) )"
+)
+# Asking whether contact *will* go on asks about a possibility, not that it stop.
+_MODAL_QUESTION = re.compile(r"^(?:will|would|could|might|should|can|may|shall) ")
+# "why do I still get emails (after I unsubscribe)?" takes for granted that they keep coming.
+_WHY_STILL = re.compile(r"^(?:why|how come)\b(?! (?:would|will|should|could|might)\b)")
 # A tag asking to confirm the statement before it ("you only email me if I agreed,
 # correct?"): one word closing a question, or this idiom anywhere.
 _TAG_IDIOM = "correct me if i am wrong"
 # "I do not want to delete my account": the action is refused, so the clause asks nothing
 # and must not lend its words to the rest of the sentence either.
+# Not wanting a right's own outcome ("I do not want my account deleted", "... you to remove
+# my reviews") is the same refusal.
+_LOSSES = (
+    r"delete|deleted|deleting|erase|erased|remove|removed|close|closed|cancel|cancell?ed|lose|"
+    r"lost|wipe|wiped|deactivate|deactivated|suspend|suspended|terminate|terminated|ban|banned|"
+    r"lock|locked|freeze|frozen|block|blocked|restrict|restricted|unsubscribe|unsubscribed|gone"
+)
 NEGATED = re.compile(
     r"\b(?:do not|does not|never|no longer|not) (?:want|wish|need|plan|intend|mean) to "
     r"(?:delete|close|remove|cancel|lose|leave|unsubscribe|object|withdraw|erase|quit)\b"
+    r"|\b(?:do not|never|no longer) (?:want|wish) (?:(?!(?:and|so|but|just|then)\b)\w+ ){1,3}?"
+    rf"(?:to (?:be )?)?(?:{_LOSSES})\b"
+)
+# Not wanting something done with my data objects to it: "I do not want algorithms deciding
+# things about me", "... you to make automated decisions", "... my activity analysed". Which
+# right that is, the words around it say (``cues``). Who would do it must be the company
+# addressed or a machine (the policy's "automated decision-making"): another company named
+# ("I don't want upwork using my data") is not asked anything.
+_MACHINE = (
+    r"(?:(?:an?|the|any|some|your) )?(?:automated |automatic )?(?:algorithms?|computers?|"
+    r"machines?|software|ai|bots?|robots?|systems?|programs?)"
+)
+_AGENT = rf"(?:you|you guys|{COMPANY}|your company|anyone|anybody|{_MACHINE})"
+_PARTICIPLE = (
+    r"(?:(?!need\b)\w+ed|used|sold|shared|kept|held|fed|done|made|seen|shown|sent|read|taken|"
+    r"given|known|stored)"
+)
+_UNWANTED = (
+    r"\bi (?:really )?(?:do not|no longer|never|would not) (?:want|wish|like) "
+    rf"(?:{_AGENT} (?:to (?!be\b)\w+|(?!\w*thing\b)\w+ing)"
+    rf"|(?!to\b)(?:\w+ ){{1,3}}?(?:to be \w+|being \w+|{_PARTICIPLE}))\b"
+    rf"|\bi (?:would|had) rather (?:you did not \w+|you not \w+|not have (?:{_AGENT} \w+|"
+    rf"(?:\w+ ){{1,3}}?{_PARTICIPLE}))\b"
 )
 
 
@@ -188,6 +248,7 @@ class _Addressed:
     complaint_asked: re.Pattern[str]
     complaint: re.Pattern[str]
     cessation: re.Pattern[str]
+    unwanted: re.Pattern[str]
 
 
 @lru_cache(maxsize=8)
@@ -197,7 +258,11 @@ def _addressed(brand: Brand) -> _Addressed:
 
     names = frozenset(word for alias in brand.aliases for word in alias.split())
     return _Addressed(
-        _FILLERS | names, build(_COMPLAINT_ASKED), build(_COMPLAINT), build(_CESSATION)
+        _FILLERS | names,
+        build(_COMPLAINT_ASKED),
+        build(_COMPLAINT),
+        build(_CESSATION),
+        build(_UNWANTED),
     )
 
 
@@ -223,7 +288,16 @@ def _strip_fillers(clause: str, fillers: frozenset[str]) -> str:
     return " ".join(tokens)
 
 
-def _question_act(clause: str, addressed: _Addressed) -> Act | None:
+def _complains(question: str, *, after_own_action: bool) -> bool:
+    """Whether a question naming unwanted contact complains that it goes on, rather than
+    asking whether it will ("will I still get emails?") or what follows the user's own
+    action ("after I unsubscribe, do I still get emails?")."""
+    if _WHY_STILL.match(question):
+        return True
+    return not after_own_action and not _MODAL_QUESTION.match(question)
+
+
+def _question_act(clause: str, addressed: _Addressed, *, after_own_action: bool) -> Act | None:
     """Interrogative clauses: only polite requests and marketing complaints count."""
     polite = _POLITE_YOU.match(clause)
     if (
@@ -235,7 +309,9 @@ def _question_act(clause: str, addressed: _Addressed) -> Act | None:
         return Act("polite", 0.85)
     if _POLITE_MIND.match(clause) or (_POLITE_GET.match(clause) and " if " not in clause):
         return Act("polite", 0.8)
-    if addressed.complaint_asked.search(clause):
+    if addressed.complaint_asked.search(clause) and _complains(
+        clause, after_own_action=after_own_action
+    ):
         return Act("complaint", 0.7, MARKETING_ONLY)
     return None
 
@@ -256,6 +332,8 @@ def _statement_act(clause: str, *, about_me: bool, addressed: _Addressed) -> Act
         return Act("polite", 0.85)
     if _performed(addressed.cessation, clause):
         return Act("cessation", 0.85)
+    if _performed(addressed.unwanted, clause):
+        return Act("unwanted", 0.8)
     desire = _performed(_DESIRE, clause)
     if desire and not _COGNITIVE.match(desire.group(1) or ""):
         return Act("desire", 0.9)
@@ -268,17 +346,30 @@ def _statement_act(clause: str, *, about_me: bool, addressed: _Addressed) -> Act
     return None
 
 
-def clause_act(clause: str, *, about_me: bool = True, brand: Brand | None = None) -> Act | None:
+def clause_act(
+    clause: str,
+    *,
+    about_me: bool = True,
+    brand: Brand | None = None,
+    after_own_action: bool = False,
+) -> Act | None:
     """The request act a single normalised clause performs, if any. ``about_me`` says
     whether the sentence concerns the user ("my name ..., it should be John"); ``brand``
-    is the company addressed (the configured policy's if None)."""
+    is the company addressed (the configured policy's if None); ``after_own_action`` that
+    the sentence names the user's own action in a conditional or temporal clause."""
     addressed = _addressed(or_configured(brand))
     clause = _strip_fillers(clause.strip(), addressed.fillers)
+    if _OWN_ACTION.match(clause):
+        # "once i unsubscribe will i ...": the question after the condition is what asks;
+        # without one the clause states a fact ("when i log in i still get pop-ups").
+        condition = _QUESTION_AFTER_CONDITION.match(clause)
+        clause = clause[condition.end() :] if condition else clause
+        after_own_action = condition is not None
     if not clause:
         return None
     first = clause.split(" ", 1)[0]
     if first in _INTERROGATIVES and not clause.startswith("do not"):
-        return _question_act(clause, addressed)
+        return _question_act(clause, addressed, after_own_action=after_own_action)
     return _statement_act(clause, about_me=about_me, addressed=addressed)
 
 
@@ -290,10 +381,11 @@ def sentence_acts(sentence: Sentence, brand: Brand | None = None) -> list[tuple[
         return []
     found = []
     about_me = _MINE.search(sentence.text) is not None
+    own_action = _OWN_ACTION.search(sentence.text) is not None
     for clause in sentence.clauses:
         if _is_tag(clause, sentence):
             continue
-        act = clause_act(clause, about_me=about_me, brand=brand)
+        act = clause_act(clause, about_me=about_me, brand=brand, after_own_action=own_action)
         if act is not None:
             found.append((clause, act))
     return found

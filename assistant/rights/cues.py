@@ -193,11 +193,23 @@ _CUES: dict[T, tuple[tuple[str, float], ...]] = {
             r"|\bautomat\w*\b.{0,40}\bdecisions?\b|\balgorithm\w*",
             3,
         ),
+        # Automated decision-making in plain words: a machine deciding or judging.
+        (
+            r"\b(?:ai|artificial intelligence|machines?|computers?|software|bots?|robots?|"
+            r"automated systems?)\b (?:\w+ ){0,3}?(?:decid\w*|decisions?|judg\w*|rank\w*|scor\w*|"
+            r"assess\w*|evaluat\w*|screen\w*|reject\w*|filter\w*)\b"
+            r"|\bdecisions?\b.{0,40}\b(?:automat\w*|by (?:a |an )?"
+            r"(?:computer|machine|software|ai))\b",
+            3,
+        ),
+        (r"\b(?:build\w*|creat\w*|mak\w*|keep\w*) (?:a |any )?profiles? (?:of|on|about) me\b", 3),
         (r"\blegitimate interests?\b", 3),
         (r"\bpersonali[sz](?:ation|ed|e)\b", 1.5),
         (
             r"\b(?:analy[sz]\w*|track\w*|monitor\w*) (?:\w+ ){0,2}?(?:me|my (?:behaviour|behavior|"
-            r"activity|usage))\b",
+            r"activity|usage))\b"
+            r"|\bmy (?:behaviou?r|activity|usage|habits|browsing|clicks)\b (?:\w+ ){0,2}?"
+            r"(?:analy[sz]\w*|track\w*|monitor\w*)",
             2,
         ),
         (

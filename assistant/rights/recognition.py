@@ -29,6 +29,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from assistant.brand import Brand, or_configured
+from assistant.language import lexicon, phrase_regex
 from assistant.rights import slots as slot_readers
 from assistant.rights.acts import NEGATED, Act, clause_act, sentence_acts
 from assistant.rights.cues import mentions_child, parent_asks_deletion, topic_scores
@@ -182,8 +183,10 @@ def _minor_deletion(text: str, norm: str, brand: Brand) -> Detection:
 # The user's own action in a conditional or temporal clause, up to where the question
 # about it starts ("if I ask you to delete something | will it always be deleted").
 # "if I want to delete ..." prefaces a how-to question, so a wish is not such an action.
+# "unless" and "until" ask what happens while it is not done ("do you share my data unless
+# I object?"): the right stays on offer.
 _EXERCISED = re.compile(
-    r"\b(?:if|when|whenever|once|after|before|in case|as soon as) i "
+    rf"\b{phrase_regex(lexicon().subordinators - {'unless', 'until'})} i "
     r"(?!(?:\w+ )?(?:want|wish|would like|need|decide|choose|plan)\w*\b)"
     r"((?:(?!\b(?:will|would|is|are|do|does|did|can|could|might|may|should|what|how|who|why)"
     r"\b)[^,?.]){1,80})"

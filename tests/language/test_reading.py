@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from assistant.language import Lexicon, Reader, lexicon, read, stem, words
+from assistant.language import Lexicon, Reader, lexicon, phrase_regex, read, stem, words
 from assistant.language.tokens import MAX_SCAN_CHARS
 
 _ANY_CHAR = st.characters(codec=None, exclude_categories=())  # surrogates and controls too
@@ -129,3 +131,13 @@ def test_the_lexicon_rejects_unknown_keys_and_rewrites_that_do_not_settle() -> N
         Lexicon.model_validate({**data, "synonyms": {}})
     with pytest.raises(ValidationError):  # "u" -> "you", "you" -> "u" never settles
         Lexicon.model_validate({**data, "chat_speak": {"u": "you", "you": "u"}})
+
+
+def test_subordinators_are_one_list_matched_longest_first() -> None:
+    subordinators = lexicon().subordinators
+    assert {"if", "after", "once", "unless", "as soon as"} <= subordinators
+    opening = re.compile(rf"^{lexicon().subordinator_regex}\b")
+    for phrase in subordinators:
+        match = opening.match(f"{phrase} i unsubscribe")
+        assert match is not None and match.group(0) == phrase
+    assert re.search(phrase_regex([]), "anything") is None  # an empty list matches nothing

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.language import lexicon
 from assistant.rights import Detection, detect_request, mentions_other_person, suggest_request
 from assistant.tickets import RequestType
 
@@ -112,6 +113,87 @@ def test_questions_about_a_rights_limits_start_no_request(message: str) -> None:
     assert ticket_type(detect_request(message)) is None
 
 
+# A question about what follows the user's own action (after/once/when/as soon as ... I
+# do it) asks about consequences, not for anything to be done; nor does a yes/no question
+# asking whether contact *will* go on.
+@pytest.mark.parametrize(
+    "message",
+    [
+        "after I unsubscribe, will I still get emails?",
+        "will I still receive newsletters after I delete my account?",
+        "once I've unsubscribed, will I keep getting promotional emails?",
+        "when i unsubscribe do i still get the weekly digest?",
+        "will you keep emailing me once I opt out?",
+        "after unsubscribing, would I still receive offers?",
+        "do you keep texting me until I opt out?",
+        "what happens after I unsubscribe? will I still get emails about my gigs?",
+    ],
+)
+def test_questions_about_what_follows_my_action_start_no_request(message: str) -> None:
+    assert ticket_type(detect_request(message)) is None
+
+
+# The same words as a report of what already happened, a complaint, or a request beside
+# the temporal clause still start one.
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("unsubscribe me, I still get emails after I asked", RequestType.MARKETING_OPT_OUT),
+        ("why do I still get emails after I unsubscribed?", RequestType.MARKETING_OPT_OUT),
+        ("why do i keep getting promos after i opt out?", RequestType.MARKETING_OPT_OUT),
+        ("when I log in I still get marketing pop-ups", RequestType.MARKETING_OPT_OUT),
+        (
+            "before I delete my account, can you send me a copy of my data?",
+            RequestType.ACCESS,
+        ),
+        ("once I close my account, delete everything you hold on me", RequestType.ERASURE),
+    ],
+)
+def test_reports_and_requests_beside_a_temporal_clause_still_start(
+    message: str, expected: RequestType
+) -> None:
+    assert ticket_type(detect_request(message)) is expected
+
+
+# "I don't want X done with my data" objects to that processing, whoever or whatever does
+# it; the words around it name the right (the policy: "You can object to automated
+# decision-making or profiling").
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("i do not want algorithms deciding things about me", RequestType.OBJECTION),
+        (
+            "I don't want a computer making decisions about my job applications",
+            RequestType.OBJECTION,
+        ),
+        ("I don't want you to make automated decisions about me", RequestType.OBJECTION),
+        ("i dont want software ranking me against other freelancers", RequestType.OBJECTION),
+        ("I no longer want my activity analysed to build a profile of me", RequestType.OBJECTION),
+        ("I don't want my data used for targeted ads", RequestType.MARKETING_OPT_OUT),
+    ],
+)
+def test_not_wanting_something_done_with_my_data_objects_to_it(
+    message: str, expected: RequestType
+) -> None:
+    assert ticket_type(detect_request(message)) is expected
+
+
+# ... but asking about it, supposing it, or not wanting a right's own outcome is no request.
+@pytest.mark.parametrize(
+    "message",
+    [
+        "do you use algorithms to decide things about me?",
+        "what if I don't want algorithms deciding things about me?",
+        "Are decisions about my applications made by a computer?",
+        "I don't want my account deleted",
+        "I don't want you to remove my reviews when I close my profile, is that possible?",
+        "I don't want anything to change, I just have a question",
+    ],
+)
+def test_asking_about_or_refusing_processing_is_no_objection(message: str) -> None:
+    assert ticket_type(detect_request(message)) is None
+
+
 # Requests worded as questions still start one, whatever the question after them asks.
 @pytest.mark.parametrize(
     ("message", "expected"),
@@ -144,3 +226,13 @@ def test_a_question_about_what_follows_a_right_gets_no_offer() -> None:
     # Wanting to act is a how-to question's preface: the offer stays.
     assert suggest_request("if i want to delete my account, how do i do it?") is RequestType.ERASURE
     assert suggest_request("can i delete my account?") is RequestType.ERASURE
+
+
+# Every conditional or temporal subordinator of the lexicon keeps a request verb after it
+# from being performed, and keeps a question after the user's own action a question.
+@pytest.mark.parametrize("subordinator", sorted(lexicon().subordinators))
+def test_every_subordinator_suspends_the_request_after_it(subordinator: str) -> None:
+    supposed = f"{subordinator} i request erasure of my data, do you keep my invoices?"
+    assert ticket_type(detect_request(supposed)) is None
+    consequence = f"{subordinator} i unsubscribe will i still get emails?"
+    assert ticket_type(detect_request(consequence)) is None
