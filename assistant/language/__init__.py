@@ -33,6 +33,7 @@ from assistant.language.tokens import (
     question_sentences,
     stem,
     stems,
+    strip_label,
     words,
 )
 
@@ -64,5 +65,6 @@ __all__ = [
     "shared_reader",
     "stem",
     "stems",
+    "strip_label",
     "words",
 ]

@@ -70,6 +70,16 @@ def content_words(text: str) -> list[str]:
     return [w for w in words(text) if w not in skip and not w.isdigit()]
 
 
+# A short label before what a message says: "new q: will you ...", "question - can I ...".
+_LABEL_RE = re.compile(r"^\s*(?:[^\s:?!.-]+\s+){0,3}[^\s:?!.-]+\s*(?::|\s-+)\s+(?=\S)")
+
+
+def strip_label(text: str) -> str:
+    """The message without a short leading label ("new q:", "different question -"),
+    which hides that the rest opens like a question."""
+    return _LABEL_RE.sub("", text, count=1)
+
+
 def question_sentences(text: str) -> list[str]:
     """The sentences of a message with words in them: a follow-up read in context is the
     earlier question then the new one ("Where is my data stored? How is it protected?")."""

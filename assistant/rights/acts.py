@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.brand import Brand, or_configured
-from assistant.language import lexicon
+from assistant.language import lexicon, strip_label
 from assistant.rights.text import Sentence, words
 from assistant.tickets import RequestType
 
@@ -402,6 +402,7 @@ def _is_tag(clause: str, sentence: Sentence) -> bool:
 
 def is_question(norm: str, brand: Brand | None = None) -> bool:
     """A message that asks something (used by the flow to spot side questions)."""
-    text = _strip_fillers(norm.strip(), _addressed(or_configured(brand)).fillers)
+    fillers = _addressed(or_configured(brand)).fillers
+    text = _strip_fillers(strip_label(norm.strip()), fillers)
     first = text.split(" ", 1)[0] if text else ""
     return text.endswith("?") or (first in _INTERROGATIVES and not text.startswith("do not"))

@@ -9,7 +9,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from assistant.language import Lexicon, Reader, lexicon, phrase_regex, read, stem, words
+from assistant.language import (
+    Lexicon,
+    Reader,
+    lexicon,
+    phrase_regex,
+    read,
+    stem,
+    strip_label,
+    words,
+)
 from assistant.language.tokens import MAX_SCAN_CHARS
 
 _ANY_CHAR = st.characters(codec=None, exclude_categories=())  # surrogates and controls too
@@ -141,3 +150,28 @@ def test_subordinators_are_one_list_matched_longest_first() -> None:
         match = opening.match(f"{phrase} i unsubscribe")
         assert match is not None and match.group(0) == phrase
     assert re.search(phrase_regex([]), "anything") is None  # an empty list matches nothing
+
+
+@pytest.mark.parametrize(
+    ("message", "without"),
+    [
+        (
+            "new q: will you tell me when the policy changes",
+            "will you tell me when the policy changes",
+        ),
+        ("different question - whats the minimum age", "whats the minimum age"),
+        ("delete my data", "delete my data"),  # no label
+        ("can you delete it? my account: jdoe", "can you delete it? my account: jdoe"),
+        (
+            "a label of far too many words here: do you",
+            "a label of far too many words here: do you",
+        ),
+    ],
+)
+def test_a_short_leading_label_is_stripped(message: str, without: str) -> None:
+    assert strip_label(message) == without
+
+
+@given(st.text(max_size=200))
+def test_stripping_a_label_only_ever_drops_a_prefix(message: str) -> None:
+    assert message.endswith(strip_label(message))

@@ -121,7 +121,15 @@ def test_correction_at_confirmation_resummarises() -> None:
 
 
 @pytest.mark.parametrize(
-    "message", ["How long do you keep invoices?", "what does profiling mean?", "do you sell data"]
+    "message",
+    [
+        "How long do you keep invoices?",
+        "what does profiling mean?",
+        "do you sell data",
+        # a label before the question hid its shape (blind batch 9, a topic change)
+        "new q: will you tell me when the policy changes",
+        "different question - whats the minimum age",
+    ],
 )
 def test_unrelated_message_while_pending_is_not_for_me(message: str) -> None:
     for state in (begin("Please delete my account")[0], confirmed("unsubscribe me, a@b.co")):
