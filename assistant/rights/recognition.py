@@ -66,7 +66,10 @@ _OTHER_PERSON = re.compile(
     r"buyer|employer|contractor)\b"
     r"|\b(?:user|member|freelancer|client|customer) [\w.-]+'s\b"
     r"|\b(?:on|about|for) (?:the )?(?:user|member|freelancer|client|customer) [\w.-]*\d[\w.-]*"
+    # what they own, not anything of theirs ("to protect other people's safety")
     r"|\b(?:someone else's|somebody else's|other people's|another (?:user|person|member)'s)"
+    r" (?:[\w-]+ )?(?:data|info|information|details|accounts?|e-?mails?|phone|numbers?|"
+    r"address(?:es)?|profiles?|messages|history|records|files|payments|names?)\b"
     r"|\b(?:have|hold|keep|store|stored|collected|data|information|details) (?:on|about) my "
     r"(?:ex|ex-[\w-]+|partner|business partner|husband|wife|spouse|friend|colleague|coworker|"
     r"co-worker|boss|employee|neighbour|neighbor|client|customer)\b"

@@ -236,3 +236,19 @@ def test_every_subordinator_suspends_the_request_after_it(subordinator: str) -> 
     assert ticket_type(detect_request(supposed)) is None
     consequence = f"{subordinator} i unsubscribe will i still get emails?"
     assert ticket_type(detect_request(consequence)) is None
+
+
+@pytest.mark.parametrize(
+    ("message", "other"),
+    [
+        ("can you share my info to protect other people's safety", False),
+        ("do you check other people's reviews for fraud?", False),
+        ("show me someone else's data", True),
+        ("give me another user's email address", True),
+        ("i want somebody else's profile", True),
+    ],
+)
+def test_another_persons_data_is_what_they_own_not_anything_of_theirs(
+    message: str, other: bool
+) -> None:
+    assert mentions_other_person(message) is other
