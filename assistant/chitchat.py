@@ -2,8 +2,9 @@
 itself), acknowledgements, complaints.
 
 Recognised by a learned classifier (``assistant.learning.smalltalk``) whose threshold is
-calibrated so that no held-out question or request is taken for small talk; the replies
-are data in ``templates/chitchat.yaml``.
+calibrated so that no held-out question or request is taken for small talk; below it, a
+middle band is small talk only where the policy is silent (`possible_chitchat`). The
+replies are data in ``templates/chitchat.yaml``.
 """
 
 from __future__ import annotations
@@ -55,6 +56,21 @@ def classify_chitchat(message: str) -> ChitchatKind | None:
     if tokens and set(tokens) <= _question_words():
         return None
     kind = load_smalltalk_model().predict(message)
+    return None if kind == NOT_SMALL_TALK else ChitchatKind(kind)
+
+
+def possible_chitchat(message: str) -> ChitchatKind | None:
+    """The kind of small talk the message may be, in the classifier's middle band (below
+    the calibrated threshold, above ``possible_threshold``): small talk only where the
+    policy has nothing to say about it, which the session learns by answering first.
+    None above the band too: `classify_chitchat` has already said so."""
+    model = load_smalltalk_model()
+    if model.possible_threshold is None or not message.strip():
+        return None
+    tokens = words(message)
+    if tokens and set(tokens) <= _question_words():
+        return None
+    kind = model.predict(message, model.possible_threshold)
     return None if kind == NOT_SMALL_TALK else ChitchatKind(kind)
 
 

@@ -20,7 +20,7 @@ from assistant.answering.combine import combine_answers
 from assistant.answering.see_also import SeeAlso
 from assistant.answering.types import Cited
 from assistant.brand import Brand, brand_of
-from assistant.chitchat import chitchat_reply, classify_chitchat
+from assistant.chitchat import chitchat_reply, classify_chitchat, possible_chitchat
 from assistant.config import Settings
 from assistant.contract import Citation, ErrorInfo, Reply, RequestState, TicketSummary
 from assistant.conversation import (
@@ -241,6 +241,10 @@ class Assistant:
         # behind ("is a 16 year old allowed to use it?" read alone) does not come back.
         history = [Turn("user", state.last_question)] if state.last_question else []
         query, answer = self._answer_each(text, history, state.last_cited)
+        silent = answer.abstained and not answer.closest
+        if silent and state.pending_request is None and (kind := possible_chitchat(text)):
+            # "who are you?": maybe small talk, and the policy has nothing to say on it
+            return _TurnResult(self._reply(session_id, chitchat_reply(kind), "chitchat"))
         body = answer.text
         if state.pending_request is not None:
             body = f"{body}\n\n{rights.resume_prompt(rights.load_state(state.pending_request))}"

@@ -91,3 +91,28 @@ def test_a_request_the_user_started_is_the_context_of_their_next_question(
     assert state.last_question == message
     assert list(state.last_cited.clauses) == [c.clause_id for c in reply.citations]
     assert state.last_cited.opening == (reply.citations[0].start, reply.citations[0].end)
+
+
+@pytest.mark.parametrize(("generator_answers", "intent"), [(False, "chitchat"), (True, "question")])
+def test_maybe_small_talk_is_small_talk_only_where_the_policy_is_silent(
+    fast_assistant: Assistant,
+    monkeypatch: pytest.MonkeyPatch,
+    generator_answers: bool,
+    intent: str,
+) -> None:
+    message = "how are you today?"  # in the classifier's middle band
+    monkeypatch.setattr("assistant.session.classify_chitchat", lambda _text: None)
+    fake = _ConfidentAbout("how are you today" if generator_answers else "\0")
+    monkeypatch.setattr(fast_assistant, "generator", fake)
+    reply = fast_assistant.respond(f"band-{generator_answers}", message)
+    assert fake.asked, "the policy is asked first"
+    assert reply.intent == intent
+    assert reply.reply.startswith("An answer.") is generator_answers
+
+
+def test_a_message_below_the_band_is_never_small_talk(
+    fast_assistant: Assistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fast_assistant, "generator", _ConfidentAbout("\0"))
+    reply = fast_assistant.respond("below-band", "What is the capital of France?")
+    assert reply.intent != "chitchat"

@@ -105,6 +105,9 @@ class SmalltalkModel:
     bias: tuple[float, ...]
     threshold: float  # least probability of small talk (any kind) to answer as small talk
     domain: frozenset[str]  # words of privacy policies that are no stopwords
+    # From here up to ``threshold`` a message is small talk only when the policy has
+    # nothing to say about it (the session decides, after answering); the default: none.
+    possible_threshold: float | None = None
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> SmalltalkModel:
@@ -119,8 +122,9 @@ class SmalltalkModel:
             raise ValueError("small-talk model file: features, weights and classes disagree")
         if classes[0] != NOT_SMALL_TALK or len(bias) != len(classes):
             raise ValueError("small-talk model file: classes or bias malformed")
-        threshold = data["threshold"]
+        threshold, possible = data["threshold"], data.get("possible_threshold")
         assert isinstance(threshold, float | int)
+        assert possible is None or isinstance(possible, float | int)
         return cls(
             tuple(str(c) for c in classes),
             {str(n): i for i, n in enumerate(names)},
@@ -128,12 +132,18 @@ class SmalltalkModel:
             tuple(float(b) for b in bias),
             float(threshold),
             frozenset(str(w) for w in domain),
+            None if possible is None else float(possible),
         )
 
     def to_json(self) -> dict[str, object]:
         return {
             "classes": list(self.classes),
             "threshold": self.threshold,
+            **(
+                {}
+                if self.possible_threshold is None
+                else {"possible_threshold": self.possible_threshold}
+            ),
             "bias": [round(b, 4) for b in self.bias],
             "domain": sorted(self.domain),
             "features": list(self.features),
@@ -155,11 +165,11 @@ class SmalltalkModel:
         total = sum(exp)
         return {c: e / total for c, e in zip(self.classes, exp, strict=True)}
 
-    def predict(self, message: str) -> str:
+    def predict(self, message: str, threshold: float | None = None) -> str:
         """The kind of small talk, or NOT_SMALL_TALK when small talk of any kind is less
-        likely than the threshold."""
+        likely than ``threshold`` (the calibrated one by default)."""
         probs = self.probabilities(message)
-        if 1.0 - probs[NOT_SMALL_TALK] < self.threshold:
+        if 1.0 - probs[NOT_SMALL_TALK] < (self.threshold if threshold is None else threshold):
             return NOT_SMALL_TALK
         return max(self.classes[1:], key=lambda c: probs[c])
 

@@ -16,7 +16,7 @@ import json
 import random
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -50,6 +50,9 @@ L2 = 1e-4
 ITERATIONS = 600
 STEP = 5.0
 MIN_THRESHOLD = 0.5  # small talk must at least be the likelier reading
+# The middle band (`SmalltalkModel.possible_threshold`) may hold this share of the
+# out-of-fold questions and requests: each is small talk only if the policy is silent on it.
+POSSIBLE_SHARE = 0.0025
 ANY_SMALL_TALK = "*"  # label of a small-talk case whose kind nobody named
 
 
@@ -301,6 +304,36 @@ def calibrated_threshold(probs: Sequence[float], examples: Sequence[Labelled]) -
     return max(MIN_THRESHOLD, round(float(np.floor(highest * 100) + 1) / 100, 2))
 
 
+def possible_threshold(probs: Sequence[float], examples: Sequence[Labelled]) -> float:
+    """The lowest threshold (0.01 grid, at least MIN_THRESHOLD) with at most POSSIBLE_SHARE
+    of the held-out questions, requests and clauses (not our hard negatives) at or above it.
+    "who are you?" (0.72) read as a question got "the policy doesn't cover that": in the
+    band the session answers first and says small talk only where the policy is silent."""
+    asked = sorted(
+        (
+            p
+            for p, e in zip(probs, examples, strict=True)
+            if not e.small_talk and not written_by_us(e)
+        ),
+        reverse=True,
+    )
+    allowed = int(len(asked) * POSSIBLE_SHARE)
+    above = asked[allowed] if allowed < len(asked) else 0.0  # the first one not allowed
+    return max(MIN_THRESHOLD, round(float(np.floor(above * 100) + 1) / 100, 2))
+
+
+def _band(
+    probs: Sequence[float], examples: Sequence[Labelled], low: float, high: float
+) -> dict[str, Any]:
+    """What falls in the middle band out of fold: small talk it adds, questions it risks."""
+    inside = [(p, e) for p, e in zip(probs, examples, strict=True) if low <= p < high]
+    asked = sorted(e.text for _p, e in inside if not e.small_talk and not written_by_us(e))
+    return {
+        "small_talk": sum(e.small_talk and not written_by_us(e) for _p, e in inside),
+        "questions_and_requests": asked,
+    }
+
+
 # ---------------------------------------------------------------- metrics and card
 
 
@@ -344,7 +377,8 @@ def main() -> None:
     examples, domain = training_examples(), domain_words()
     probs = out_of_fold(examples, domain)
     threshold = calibrated_threshold(probs, examples)
-    model = fit(examples, domain, threshold)
+    possible = min(possible_threshold(probs, examples), threshold)
+    model = replace(fit(examples, domain, threshold), possible_threshold=possible)
     card = {
         **provenance(),
         "trained_on": f"{sum(e.small_talk for e in examples)} small-talk messages and "
@@ -352,7 +386,12 @@ def main() -> None:
         "threshold": threshold,
         "threshold_rule": "lowest above every out-of-fold question, request and policy clause "
         "of evals/, PolicyQA and the policies (grid 0.01); our hard negatives counted apart",
+        "possible_threshold": possible,
+        "possible_threshold_rule": f"lowest with at most {POSSIBLE_SHARE:.2%} of the out-of-fold "
+        "questions, requests and clauses at or above it; in the band a message is small talk "
+        "only where the answer says the policy is silent",
         "out_of_fold": _by_group(probs, examples, threshold),
+        "out_of_fold_band": _band(probs, examples, possible, threshold),
         "heldout": {name: metrics(model, rows) for name, rows in heldout_sets().items()},
     }
     SMALLTALK_PATH.write_text(

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assistant.answering.types import Answer
-from assistant.chitchat import ChitchatKind, chitchat_reply, classify_chitchat
+from assistant.chitchat import ChitchatKind, chitchat_reply, classify_chitchat, possible_chitchat
 from assistant.conversation import (
     Turn,
     answer_in_context,
@@ -40,7 +40,8 @@ from assistant.conversation import (
     ],
 )
 def test_small_talk_is_recognised(message: str, kind: ChitchatKind) -> None:
-    assert classify_chitchat(message) == kind
+    # for certain, or in the middle band (small talk where the policy is silent)
+    assert (classify_chitchat(message) or possible_chitchat(message)) == kind
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ from assistant.learning.smalltalk_training import (
     fit,
     heldout_sets,
     metrics,
+    possible_threshold,
     training_examples,
 )
 
@@ -103,3 +104,24 @@ def test_the_threshold_lies_above_every_question_of_the_data_and_no_lower_than_h
 def test_words_are_read_alike_whatever_the_case_and_apostrophes() -> None:
     expected = ["youre", "welcome"]
     assert message_words("You're WELCOME!!") == message_words("youre welcome") == expected
+
+
+def test_the_middle_band_allows_a_share_of_questions_and_lies_below_the_threshold(
+    card: dict[str, object],
+) -> None:
+    rows = [Labelled("hi", "greeting", "x")] + [
+        Labelled(f"q{i}", NOT_SMALL_TALK, "evals.yaml") for i in range(800)
+    ]
+    probs = [0.99] + [0.9, 0.8, 0.6] + [0.1] * 797  # 0.25 % of 800: two may lie in the band
+    assert possible_threshold(probs, rows) == 0.61
+    model = load_smalltalk_model()
+    assert model.possible_threshold == card["possible_threshold"]
+    assert (
+        model.possible_threshold is not None and 0.5 <= model.possible_threshold <= model.threshold
+    )
+
+
+def test_a_model_file_without_a_band_has_none() -> None:
+    data = json.loads(SMALLTALK_PATH.read_text(encoding="utf-8"))
+    data.pop("possible_threshold")
+    assert SmalltalkModel.from_json(data).possible_threshold is None
