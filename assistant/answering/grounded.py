@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from assistant.answering import compose
 from assistant.answering.abstention import AbstentionModel, Signals, unseen_names, word_flag
 from assistant.answering.citations import MARKER_RE, cite
-from assistant.answering.polarity import lead_for, yes_no_question
+from assistant.answering.polarity import lead_for, other_period, yes_no_question
 from assistant.answering.selection import (
     ANAPHORS,
     LABEL_RE,
@@ -338,7 +338,7 @@ class GroundedGenerator:
         """The rules' lead; failing that, the one a near paraphrase in the question bank
         had, if the same clause answered it (qualified when the sentence hedges)."""
         asked = yes_no_question(question, self.vocabulary)
-        if asked is None:
+        if asked is None or other_period(asked, first.primary.text):
             return None
         context = clause_context(self.policy, first.primary.clause)
         lead: str | None = lead_for(

@@ -73,6 +73,7 @@ class YesNoQuestion:
     predicate: tuple[str, ...]  # stems of the words the question asks about
     negated: bool  # "Do you not ...?" (a leading "Don't you ...?" is a plain question)
     contrastive: bool = False  # asks about something else ("other websites", "another")
+    periods: frozenset[tuple[int, str]] = frozenset()  # "3 months" -> (3, "month")
 
 
 def yes_no_question(question: str, vocabulary: Vocabulary) -> YesNoQuestion | None:
@@ -94,7 +95,8 @@ def yes_no_question(question: str, vocabulary: Vocabulary) -> YesNoQuestion | No
         terms = (*terms[1:], terms[0])
     if set(terms) <= INSTRUMENTAL:  # "... how and why you're using my data": "by using the link"
         return None
-    return YesNoQuestion(terms, negated, contrastive) if terms else None
+    periods = lexicon().periods(question)
+    return YesNoQuestion(terms, negated, contrastive, periods) if terms else None
 
 
 # "If I delete my portfolio, could copies still exist?": the question after the condition
@@ -166,6 +168,16 @@ def lead_for(
         return "no"
     hedged = bool(hedges & set(stems_))
     return "qualified_yes" if hedged else "yes"
+
+
+def other_period(question: YesNoQuestion, sentence: str) -> bool:
+    """The sentence counts a period in the question's unit, but not the question's: "can you
+    take 3 months to reply?" x "You have one month to receive a response" takes no lead,
+    from the rules or the question bank (blind batch 10, after its scoring). Which way it
+    goes would need arithmetic."""
+    said = lexicon().periods(sentence)
+    shared = {unit for _n, unit in question.periods} & {unit for _n, unit in said}
+    return bool(shared) and not question.periods & said
 
 
 def _most_of(covered: set[str], predicate: tuple[str, ...]) -> bool:

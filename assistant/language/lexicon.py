@@ -27,6 +27,8 @@ class Lexicon(BaseModel):
     contractions: dict[str, str] = Field(default_factory=dict)
     chat_speak: dict[str, str] = Field(default_factory=dict)
     number_units: dict[str, str] = Field(default_factory=dict)
+    number_words: dict[str, int] = Field(default_factory=dict)
+    time_units: frozenset[str] = frozenset()
     keywords: frozenset[str] = frozenset()
     not_typos: frozenset[str] = frozenset()
 
@@ -46,6 +48,17 @@ class Lexicon(BaseModel):
     def subordinator_regex(self) -> str:
         """A group matching any subordinator in normalised text."""
         return phrase_regex(self.subordinators)
+
+    def periods(self, text: str) -> frozenset[tuple[int, str]]:
+        """The periods of time a text names: "3 months" -> (3, "month")."""
+        if not self.time_units:
+            return frozenset()
+        numbers = phrase_regex(self.number_words)
+        units = phrase_regex(self.time_units)
+        found = re.findall(rf"\b(\d+|{numbers})[ -]({units})s?\b", text.lower())
+        return frozenset(
+            (int(n) if n.isdigit() else self.number_words[n], unit) for n, unit in found
+        )
 
     @property
     def all_stopwords(self) -> frozenset[str]:

@@ -27,6 +27,7 @@ IDENTITY = "your-data-protection-rights-7"  # "... confirm your identity ... bef
 ACCESS = "your-data-protection-rights-2"  # "You can request a copy ... how and why it's processed"
 OVERSEE = "external-links-5.3"  # "Workallies does not oversee these terms ..." (social network)
 LINKED = "external-links-2"  # "Data provided to ... these third-party sites is beyond ... control"
+RESPONSE = "your-data-protection-rights-8"  # "You have one month to receive a response ..."
 
 CASES = [
     # words that frame the question ("find out", "being") are not what it asks about
@@ -69,6 +70,9 @@ CASES = [
     ),
     # a negated question flips the answer
     ("Do you not use cookies?", COOKIES, "No."),
+    # the policy's own period, or none named ("a month"), still leads
+    ("Will I get a response to my request within one month?", RESPONSE, "Yes."),
+    ("Will I get a response to my request within a month?", RESPONSE, "Yes."),
 ]
 
 
@@ -99,6 +103,8 @@ def test_leads_follow_question_and_clause_polarity(
         ("do u personalise ads using my data", OPT_OUT),
         # about payment vendors, silent on advertising: "vendors" cannot stand for "advertise"
         ("Can payment vendors use my information to advertise to me?", CREDIT),
+        # another period than the policy's "one month": which way it goes needs arithmetic
+        ("is it true you can take 3 months to reply to my access request?", RESPONSE),
     ],
 )
 def test_no_lead_when_the_question_or_the_sentence_does_not_call_for_one(

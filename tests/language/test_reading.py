@@ -175,3 +175,10 @@ def test_a_short_leading_label_is_stripped(message: str, without: str) -> None:
 @given(st.text(max_size=200))
 def test_stripping_a_label_only_ever_drops_a_prefix(message: str) -> None:
     assert message.endswith(strip_label(message))
+
+
+def test_periods_are_counted_in_digits_or_words() -> None:
+    periods = lexicon().periods
+    assert periods("can you take 3 months? or two-weeks") == {(3, "month"), (2, "week")}
+    assert periods("You have one month to receive a response") == {(1, "month")}
+    assert periods("within a month, users aged 18") == frozenset()
