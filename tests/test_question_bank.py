@@ -9,7 +9,7 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from assistant.answering.abstention import AbstentionModel, Signals
+from assistant.answering.abstention import OWN_CLOSEST, AbstentionModel, Signals
 from assistant.config import Settings
 from assistant.embedding import HashingEmbedder
 from assistant.index import PolicyIndex, open_index
@@ -226,3 +226,14 @@ def test_a_lead_carries_over_only_between_questions_turned_the_same_way() -> Non
     assert matches.lead({"c-1"}, negative=False) is None
     assert negative_form("could you use it without asking me first?")
     assert negative_form("don't you sell it?") and not negative_form("will you ask me first?")
+
+
+def test_the_bank_alone_cannot_make_the_policy_silent_where_the_model_finds_it_close() -> None:
+    thresholds = {"answer": 0.2, "closest": 0.1, "answer_banked": 0.5, "closest_banked": 0.3}
+    learned = LinearModel((), (), (), (), 0.0, {**thresholds, "bank_lean_weight": 6.0})
+    model = AbstentionModel(learned=learned)
+    # moved under the closest threshold by the bank, but the model alone is confident
+    assert model.shows_closest(0.1, banked=True, own=OWN_CLOSEST)
+    assert not model.shows_closest(0.1, banked=True, own=OWN_CLOSEST - 0.01)
+    assert not model.shows_closest(0.05, banked=False, own=0.99)  # nothing moved it
+    assert not model.shows_closest(0.6, banked=True, own=0.99)  # answered, not closest

@@ -42,6 +42,14 @@ def _learned() -> LinearModel:
     return load_model(ANSWERABILITY_PATH)
 
 
+# The model's own probability above which the question bank alone cannot make the policy
+# silent (a closest passage, not a flat "not covered"). Dev, batches 8 / 9 / 10 (each left
+# out of the bank): uncovered questions told "not covered" flat 0.761 / 0.788 / 0.733 ->
+# 0.696 / 0.712 / 0.667 (the rest see the closest passage), answerable ones unchanged;
+# at 0.5, 0.583 on batch 10.
+OWN_CLOSEST = 0.65
+
+
 @dataclass(frozen=True)
 class AbstentionModel:
     """Answer when the learned probability reaches ``threshold`` (a negative threshold, the
@@ -79,10 +87,24 @@ class AbstentionModel:
     def answers(self, probability: float, banked: bool = False) -> bool:
         return probability >= self.thresholds(banked)[0]
 
-    def shows_closest(self, probability: float, banked: bool = False) -> bool:
-        """Not sure enough to answer, too close to say the policy is silent."""
+    def own_probability(self, signals: Signals) -> float:
+        """The model's probability before the question bank moved it."""
+        return self.learned.probability(signals.features)
+
+    def shows_closest(
+        self, probability: float, banked: bool = False, own: float | None = None
+    ) -> bool:
+        """Not sure enough to answer, too close to say the policy is silent. Where the bank
+        alone sank the question (``own``, the model's unmoved probability, reaches
+        OWN_CLOSEST), the policy is not called silent either: "do u use encryption" sat at
+        cosine 0.90 to a banked "do you use AES-256 encryption", which the policy does not
+        answer, and got a flat "not covered" (ninth session, batch 10 in the bank)."""
         answer, closest = self.thresholds(banked)
-        return closest <= probability < answer
+        if probability >= answer:
+            return False
+        if probability >= closest:
+            return True
+        return banked and own is not None and own >= OWN_CLOSEST
 
     def out_of_scope(self, signals: Signals) -> bool:
         if signals.privacy:  # "a poem about my privacy rights" is still about privacy

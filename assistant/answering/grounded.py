@@ -177,7 +177,8 @@ class GroundedGenerator:
         off_topic = bool(signals.off_topic) and not signals.privacy
         if not candidates or off_topic or not self.model.answers(confidence, banked):
             oos = self.model.out_of_scope(signals)
-            if candidates and not oos and self.model.shows_closest(confidence, banked):
+            own = self.model.own_probability(signals)
+            if candidates and not oos and self.model.shows_closest(confidence, banked, own):
                 return self._closest(question, candidates, confidence, signals)
             return self.abstain(oos, confidence, notes=(f"signals {signals}",))
         statements = self._plan(_fresh_first(candidates, just_read), frozenset(parsed.intent))

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.answering.abstention import OWN_CLOSEST
 from assistant.config import PROJECT_ROOT
 from assistant.learning.collect import (
     OUR_POLICY,
@@ -164,17 +165,24 @@ def auc(probs: Sequence[float], labels: Sequence[float]) -> float:
 
 
 def abstention_metrics(
-    probs: Sequence[float], answerable: Sequence[bool], thresholds: dict[str, float]
+    probs: Sequence[float],
+    answerable: Sequence[bool],
+    thresholds: dict[str, float],
+    own: tuple[Sequence[float], float] | None = None,
 ) -> dict[str, float]:
+    """``own``: the unmoved probabilities and OWN_CLOSEST; a flat "not covered" needs the
+    moved one under the closest threshold and the unmoved one under OWN_CLOSEST
+    (`AbstentionModel.shows_closest`)."""
     p, a = np.array(probs), np.array(answerable)
     answer, closest = thresholds["answer"], thresholds["closest"]
+    flat = p < closest
+    if own is not None:
+        flat &= np.array(own[0]) < own[1]
     return {
         "answerable": int(a.sum()),
         "unanswerable": int((~a).sum()),
         "wrong_abstention": round(float(np.mean(p[a] < answer)), 3) if a.any() else 0.0,
-        "flat_not_covered_on_answerable": round(float(np.mean(p[a] < closest)), 3)
-        if a.any()
-        else 0.0,
+        "flat_not_covered_on_answerable": round(float(np.mean(flat[a])), 3) if a.any() else 0.0,
         "abstention_recall": round(float(np.mean(p[~a] < answer)), 3) if (~a).any() else 0.0,
     }
 
@@ -427,7 +435,8 @@ def fit_and_report(rows: Sequence[Row], held: Sequence[str]) -> dict[str, Any]:
         n = len(labels)
         result.pop("probs")
         chunk = moved[offset : offset + n].tolist()
-        result["abstention"] = abstention_metrics(chunk, labels, banked)
+        own = (p[offset : offset + n].tolist(), OWN_CLOSEST)
+        result["abstention"] = abstention_metrics(chunk, labels, banked, own)
         offset += n
     selector, answerability = fit_pair(pqa_train + ours)
     answerability = LinearModel(**{**asdict(answerability), "thresholds": thresholds})
@@ -440,7 +449,9 @@ def fit_and_report(rows: Sequence[Row], held: Sequence[str]) -> dict[str, Any]:
         "answerability": answerability,
         "ours_by_file_rotation": rotation,
         "ours_pooled_rotation": {
-            **abstention_metrics(moved.tolist(), [bool(v) for v in y], banked),
+            **abstention_metrics(
+                moved.tolist(), [bool(v) for v in y], banked, (p.tolist(), OWN_CLOSEST)
+            ),
             "auc": auc(moved.tolist(), y.tolist()),
         },
         "ours_pooled_rotation_without_bank_lean": {
