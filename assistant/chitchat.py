@@ -50,27 +50,28 @@ def classify_chitchat(message: str) -> ChitchatKind | None:
     message of question words alone ("how", "how come") asks the
     previous question again: the classifier took a bare "how" for small talk (blind batch
     9, after its scoring)."""
-    if not message.strip():
-        return None
-    tokens = words(message)
-    if tokens and set(tokens) <= _question_words():
-        return None
-    kind = load_smalltalk_model().predict(message)
-    return None if kind == NOT_SMALL_TALK else ChitchatKind(kind)
+    return _kind(message, load_smalltalk_model().threshold)
 
 
 def possible_chitchat(message: str) -> ChitchatKind | None:
     """The kind of small talk the message may be, in the classifier's middle band (below
     the calibrated threshold, above ``possible_threshold``): small talk only where the
-    policy has nothing to say about it, which the session learns by answering first.
-    None above the band too: `classify_chitchat` has already said so."""
-    model = load_smalltalk_model()
-    if model.possible_threshold is None or not message.strip():
+    policy has nothing to say about it, which the session learns by answering first. A
+    message above the band gets its kind too; the session asks only after
+    `classify_chitchat` said no."""
+    threshold = load_smalltalk_model().possible_threshold
+    return None if threshold is None else _kind(message, threshold)
+
+
+def _kind(message: str, threshold: float) -> ChitchatKind | None:
+    """The kind of small talk at ``threshold``; never for an empty message or one of
+    question words alone."""
+    if not message.strip():
         return None
     tokens = words(message)
     if tokens and set(tokens) <= _question_words():
         return None
-    kind = model.predict(message, model.possible_threshold)
+    kind = load_smalltalk_model().predict(message, threshold)
     return None if kind == NOT_SMALL_TALK else ChitchatKind(kind)
 
 
