@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, cached_property
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -49,13 +49,16 @@ class Lexicon(BaseModel):
         """A group matching any subordinator in normalised text."""
         return phrase_regex(self.subordinators)
 
+    @cached_property
+    def _period_re(self) -> re.Pattern[str]:
+        numbers = phrase_regex(self.number_words)
+        return re.compile(rf"\b(\d+|{numbers})[ -]({phrase_regex(self.time_units)})s?\b")
+
     def periods(self, text: str) -> frozenset[tuple[int, str]]:
         """The periods of time a text names: "3 months" -> (3, "month")."""
         if not self.time_units:
             return frozenset()
-        numbers = phrase_regex(self.number_words)
-        units = phrase_regex(self.time_units)
-        found = re.findall(rf"\b(\d+|{numbers})[ -]({units})s?\b", text.lower())
+        found = self._period_re.findall(text.lower())
         return frozenset(
             (int(n) if n.isdigit() else self.number_words[n], unit) for n, unit in found
         )
