@@ -93,6 +93,21 @@ def _chat_to_restore(
     return chat if started is None else None
 
 
+def _restorer(
+    controller: ChatController, not_restored: str, controls: int
+) -> Callable[[str, ChatSession | None], tuple[Any, ...]]:
+    """The load event's step: the chat a reloaded tab's token finds, its request controls,
+    and whether it brought one back; else nothing changes on the page."""
+
+    def restore(token: str, started: ChatSession | None) -> tuple[Any, ...]:
+        state = _chat_to_restore(controller, not_restored, token, started)
+        if state is None:
+            return (gr.skip(),) * (3 + controls)  # "restored" stays False
+        return state, state.chat_value(), *_request_controls(state.last_reply), True
+
+    return restore
+
+
 def build_chat(controller: ChatController, texts: WebTexts) -> gr.Blocks:
     words = texts.chat
     policy = controller.assistant.policy
@@ -193,19 +208,24 @@ def build_chat(controller: ChatController, texts: WebTexts) -> gr.Blocks:
             restart, None, answer_outputs, concurrency_limit=None, api_visibility="private"
         ).then(None, None, None, js=_FORGET_TOKEN_JS, api_visibility="private")
 
-        def restore(token: str, started: ChatSession | None) -> tuple[Any, ...]:
-            state = _chat_to_restore(controller, words.not_restored, token, started)
-            if state is None:
-                return (gr.skip(),) * (2 + len(controls))
-            return state, state.chat_value(), *_request_controls(state.last_reply)
+        # Whether the load event brought a chat back: only then does it answer what that
+        # chat left pending. On a fresh page the first message's own event answers it; when
+        # the load event answered it too, the two raced for it and the page could end
+        # without the reply (the suspected cause of a flaky browser test, tenth session).
+        restored = gr.State(False)
+
+        def answer_restored(
+            state: ChatSession | None, brought_back: bool, request: gr.Request
+        ) -> tuple[Any, ...]:
+            return answer(state, request) if brought_back else (gr.skip(),) * len(answer_outputs)
 
         demo.load(
-            restore,
+            _restorer(controller, words.not_restored, len(controls)),
             [resume, session],
-            [session, chatbot, *controls],
+            [session, chatbot, *controls, restored],
             js=_READ_TOKEN_JS,
             api_visibility="private",
-        ).then(answer, [session], answer_outputs, api_visibility="private")
+        ).then(answer_restored, [session, restored], answer_outputs, api_visibility="private")
 
         def api_chat(text: str, state: ChatSession | None, request: gr.Request) -> tuple[Any, ...]:
             state, reply = controller.turn(state, text, _address(request))

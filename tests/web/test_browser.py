@@ -52,6 +52,10 @@ def open_page(browser: Browser, web_app: RunningApp, **context: object) -> Page:
         ),
     )
     page.outside_requests = outside  # type: ignore[attr-defined]
+    console: list[str] = []
+    page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+    page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+    page.console_lines = console  # type: ignore[attr-defined]
     return page
 
 
@@ -81,7 +85,19 @@ def send(page: Page, text: str) -> None:
     box = page.get_by_label("Your message")
     box.fill(text)
     box.press("Enter")
-    expect(bot_messages(page)).to_have_count(before + 1)  # type: ignore[arg-type]
+    try:
+        expect(bot_messages(page)).to_have_count(before + 1)  # type: ignore[arg-type]
+    except AssertionError as error:
+        raise AssertionError(f"{error}\n{screen_state(page)}") from None
+
+
+def screen_state(page: Page) -> str:
+    """What was on screen when an answer did not come: for a failure message."""
+    users = page.locator('#wa-chatbot [data-testid="user"]').all_inner_texts()
+    box = page.get_by_label("Your message").input_value()
+    toasts = page.locator(".toast-body").all_inner_texts()
+    console = page.console_lines[-20:]  # type: ignore[attr-defined]
+    return f"user messages: {users!r}; box: {box!r}; toasts: {toasts!r}; console: {console!r}"
 
 
 def last_answer(page: Page) -> object:

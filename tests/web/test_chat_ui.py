@@ -63,13 +63,19 @@ def skipped(value: Any) -> bool:
     return isinstance(value, dict) and value.get("__type__") == "update" and len(value) == 1
 
 
+def shown_outputs(load_outputs: list[Any]) -> list[Any]:
+    """The load event's outputs on the page: its first and last are server-side state."""
+    return load_outputs[1:-1]
+
+
 def texts_of(chat: list[dict[str, Any]]) -> list[str]:
     """The chat's messages as text, the answers cut to their first words."""
     return [part["text"][:40] for message in chat for part in message["content"]]
 
 
 def chat_events(url: str) -> dict[str, int]:
-    """fn_index of the typed message's show step, its answer step and the page's load."""
+    """fn_index of the typed message's show step, its answer step, the page's load and
+    the load's answer step."""
     config = httpx.get(f"{url}/config").json()
     ids = {c.get("props", {}).get("elem_id"): c["id"] for c in config["components"]}
     events: dict[str, int] = {}
@@ -82,6 +88,8 @@ def chat_events(url: str) -> dict[str, int]:
     for dep in config["dependencies"]:
         if dep.get("trigger_after") == events["submit"] and dep.get("backend_fn"):
             events["answer"] = dep["id"]
+        if dep.get("trigger_after") == events["load"] and dep.get("backend_fn"):
+            events["load_answer"] = dep["id"]
     return events
 
 
@@ -123,7 +131,7 @@ def test_a_message_sent_before_the_restore_joins_the_earlier_chat_in_order(
     assert answered[:3] == shown and len(answered) == 4
     assert kept == token  # the same chat carries on
     late = reloaded.reload(token)  # the load event, back after the message
-    assert all(skipped(output) for output in late[1:])
+    assert all(skipped(output) for output in shown_outputs(late))
     assert reloaded.logs == []
 
 
@@ -145,7 +153,7 @@ def test_a_token_that_finds_no_chat_starts_a_new_one_and_says_so(
     unknown = secrets.token_urlsafe(24)
     reloaded = tabs()
     outputs = reloaded.reload(unknown)
-    assert all(skipped(output) for output in outputs[1:])
+    assert all(skipped(output) for output in shown_outputs(outputs))
     assert [(log["level"], log["log"]) for log in reloaded.logs] == [
         ("warning", texts.chat.not_restored)
     ]
@@ -157,5 +165,20 @@ def test_a_token_that_finds_no_chat_starts_a_new_one_and_says_so(
 def test_nothing_to_restore_leaves_the_page_alone(tabs: Any) -> None:
     fresh = tabs()
     outputs = fresh.reload("")
-    assert all(skipped(output) for output in outputs[1:])
+    assert all(skipped(output) for output in shown_outputs(outputs))
     assert fresh.logs == []
+
+
+def test_on_a_fresh_page_only_the_message_answers_itself(tabs: Any) -> None:
+    """A fresh page's load event finishing after the first message was shown leaves that
+    message to its own answer step: when both answered, they raced for it and the page
+    could end without the reply."""
+    fresh = tabs()
+    shown = fresh.run("submit", [QUESTION, None, ""])
+    assert texts_of(shown[2]) == [QUESTION]
+    loaded = fresh.reload("")
+    assert all(skipped(output) for output in shown_outputs(loaded))
+    late = fresh.run("load_answer", [None, None])
+    assert all(skipped(output) for output in late[1:])
+    answered = fresh.run("answer", [None])
+    assert texts_of(answered[1])[0] == QUESTION and len(answered[1]) == 2
