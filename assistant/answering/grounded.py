@@ -207,7 +207,7 @@ class GroundedGenerator:
                 break
             adds = candidate.own_matched - covered - intent
             if (candidate.clause.id, candidate.start) in used or not (
-                adds or self._second_reading(best, candidate, statements)
+                adds or self._second_reading(best, statements)
             ):
                 continue
             statement = self._statement(candidate, candidates)
@@ -222,14 +222,15 @@ class GroundedGenerator:
         return statements
 
     @staticmethod
-    def _second_reading(best: Candidate, candidate: Candidate, planned: list[Statement]) -> bool:
-        """When the ranker is unsure of its best sentence, the runner-up from another
-        clause is shown too: it may be the one that answers. Unsure is implied: a
-        runner-up within RELATIVE_SCORE of the best leaves the best at most 2/3 of the
-        shares (a cut-off at 0.7 on top of it never changed a reply)."""
-        if best.learned is None or len(planned) > 1:
-            return False
-        return all(candidate.clause.id != s.clause.id for st in planned for s in st.spans())
+    def _second_reading(best: Candidate, planned: list[Statement]) -> bool:
+        """When the ranker is unsure of its best sentence, the runner-up is shown too: it
+        may be the one that answers. Unsure is implied: a runner-up within RELATIVE_SCORE
+        of the best leaves the best at most 2/3 of the shares (a cut-off at 0.7 on top of
+        it never changed a reply). From the same clause too (tenth session): dev batches
+        5-10, each out of the bank, gold in the top 3 826 -> 831 of 895, none lost, 0.2
+        more words a reply ("in what situations would you keep my stuff longer": the
+        clause's first sentence, then the one that answers)."""
+        return best.learned is not None and len(planned) == 1
 
     def _statement(self, best: Candidate, candidates: list[Candidate]) -> Statement:
         span = Span(best.clause, best.start, best.end)

@@ -473,3 +473,18 @@ def test_off_topic_words_decline_even_when_the_model_is_confident(
     answer = generator.answer("Can you fix the bug in my javascript code?", hits)
     assert answer.abstained and answer.out_of_scope
     assert not generator.answer("Can you fix the wrong email in my profile?", hits).abstained
+
+
+def test_an_unsure_ranking_shows_a_second_reading_from_the_same_clause(
+    policy: Policy, make_hits: MakeHits
+) -> None:
+    """One clause retrieved, the ranker unsure between its sentences: the runner-up
+    sentence is quoted too (it may be the one that answers); a sure ranking quotes one."""
+    clause = next(c for c in policy.clauses if c.id == "how-long-do-we-keep-personal-information-1")
+    hits = make_hits(clause.id)
+    question = "In what situations would you keep my stuff longer?"
+    unsure = GroundedGenerator(policy, selector=_selector(0.0)).answer(question, hits)  # type: ignore[arg-type]
+    sure = GroundedGenerator(policy, selector=_selector(50.0)).answer(question, hits)  # type: ignore[arg-type]
+    quoted = [c.quote for c in unsure.citations if c.clause_id == clause.id]
+    assert len(set(quoted)) >= 2, unsure.text
+    assert len(sure.citations) < len(unsure.citations), sure.text
