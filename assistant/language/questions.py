@@ -61,8 +61,6 @@ def _skip_re(skip: frozenset[str]) -> re.Pattern[str]:
 @lru_cache(maxsize=8)
 def _subject_re(subjects: str, without: frozenset[str]) -> re.Pattern[str]:
     table = lexicon()
-    wh, auxiliary = (
-        phrase_regex(table.wh_words - without),
-        phrase_regex(table.auxiliaries - without),
-    )
+    wh = phrase_regex(table.wh_words - without)
+    auxiliary = phrase_regex(table.auxiliaries - without)
     return re.compile(rf"^(?:{wh}|{auxiliary} {subjects}\b)", re.IGNORECASE)
