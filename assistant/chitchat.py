@@ -14,7 +14,7 @@ from functools import cache
 
 from pydantic import BaseModel, ConfigDict
 
-from assistant.language import followup_words, words
+from assistant.language import followup_words, lexicon, words
 from assistant.learning.smalltalk import NOT_SMALL_TALK, load_smalltalk_model
 from assistant.templates import load_template
 
@@ -40,9 +40,10 @@ def _chitchat() -> _Chitchat:
 
 @cache
 def _question_words() -> frozenset[str]:
-    """Words that only ask ("how", "why", "how come"): the conversation's follow-up words."""
-    followup = followup_words()
-    return frozenset(w for phrase in followup.wh_words | followup.bare_wh for w in words(phrase))
+    """Words that only ask ("how", "why", "how come"): the wh-words and the conversation's
+    bare follow-ups."""
+    asking = lexicon().wh_words | followup_words().bare_wh
+    return frozenset(w for phrase in asking for w in words(phrase))
 
 
 def classify_chitchat(message: str) -> ChitchatKind | None:

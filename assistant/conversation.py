@@ -19,6 +19,7 @@ from assistant.language import (
     content_words,
     followup_words,
     lexicon,
+    opens_like_question,
     question_sentences,
     read,
     words,
@@ -28,6 +29,7 @@ from assistant.retrieval import Hit
 
 Role = Literal["user", "assistant"]
 AUXILIARIES = lexicon().auxiliaries
+WH_WORDS = lexicon().wh_words
 STOPWORDS = lexicon().stopwords
 
 
@@ -73,9 +75,7 @@ def _unmarked_question(sentence: str) -> bool:
     chat messages often end so. A statement ending in "." or "!" is a statement."""
     if sentence.endswith((".", "!")):
         return False
-    body, _ = _strip_connector(sentence)
-    first = words(body)[:1]
-    return bool(first) and (first[0] in AUXILIARIES or first[0] in _WORDS.wh_words)
+    return opens_like_question(_strip_connector(sentence)[0])
 
 
 # ---------------------------------------------------------------- follow-ups
@@ -153,7 +153,7 @@ def _full_question(tokens: list[str]) -> bool:
     if tokens[0] in AUXILIARIES:
         return True
     following = tokens[1 : 1 + WH_VERB_WINDOW]
-    return tokens[0] in _WORDS.wh_words and any(t in AUXILIARIES for t in following)
+    return tokens[0] in WH_WORDS and any(t in AUXILIARIES for t in following)
 
 
 def answer_in_context(

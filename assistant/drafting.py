@@ -31,6 +31,7 @@ from assistant.answering.types import Answer
 from assistant.brand import Brand, brand_of, or_configured
 from assistant.contract import Citation
 from assistant.inputs import clean_message
+from assistant.language import followup_words, opens_like_question
 from assistant.redaction import redact
 from assistant.rights import slots as slot_names
 from assistant.templates import load_template
@@ -42,13 +43,12 @@ if TYPE_CHECKING:
 MAX_QUESTIONS = 5
 
 _SENTENCE_RE = re.compile(r"(?<=[?.!])\s+|\n+")
-# "<company>" is the brand's name ("does acme sell my data"), filled in once per brand.
-_QUESTION_START = (
-    r"^(?:(?:and|also|so|but|plus|then|oh|ok|okay)[, ]+)*"
-    r"(?:what|how|why|when|where|who|whom|whose|which|"
-    r"(?:do|does|did|are|is|was|were|can|could|will|would|should|may|have|has)"
-    r" (?:you|i|we|they|it|my|your|there|<company>|the|this|that|anyone|someone)\b)"
-)
+# How an email's sentence opens a question without its "?" (`language.opens_like_question`):
+# after the chat's one-word connectors and "oh", "ok", any number of them ("ok, so what
+# ..."), a wh-word, or an auxiliary but "might" before someone it asks about ("does acme
+# sell ..."; "<company>" is the brand's name, filled in once per brand).
+_SKIPPED = frozenset(c for c in followup_words().connectors if " " not in c) | {"oh", "ok", "okay"}
+_SUBJECTS = r"(?:you|i|we|they|it|my|your|there|<company>|the|this|that|anyone|someone)"
 # A question that points back ("how do I make them stop?") is read with the sentence before
 # ("this" and "that" mostly point at the email itself: "how long will this take?").
 _POINTS_BACK = re.compile(
@@ -132,13 +132,13 @@ def _embedded_question(sentence: str) -> str | None:
     return f"{asked[:1].upper()}{asked[1:]}?"
 
 
-@cache
-def _question_start(brand: Brand) -> re.Pattern[str]:
-    return re.compile(_QUESTION_START.replace("<company>", brand.alias_regex), re.IGNORECASE)
-
-
 def _is_question(sentence: str, brand: Brand) -> bool:
-    starts = _question_start(brand).match(sentence) is not None
+    starts = opens_like_question(
+        sentence,
+        skip=_SKIPPED,
+        subjects=_SUBJECTS.replace("<company>", brand.alias_regex),
+        without=frozenset({"might"}),
+    )
     return sentence.rstrip(" .!)").endswith("?") or starts
 
 

@@ -26,9 +26,8 @@ from assistant.language import lexicon
 
 Lead = Literal["yes", "no", "qualified_yes"]
 
-# Plus "Shall I ...?" and "Am I ...?". Follow-up reading (conversation.py) keeps the
-# shorter list: adding these there would change which follow-ups stand alone.
-AUXILIARIES = BASE_AUXILIARIES | {"shall", "am"}
+# Plus the rarer "Shall I ...?" and "Am I ...?" (templates/language.yaml).
+AUXILIARIES = BASE_AUXILIARIES | lexicon().rare_auxiliaries
 NEGATORS = lexicon().negators
 PROHIBITIONS = frozenset(
     ["prohibit", "prohibits", "prohibited", "forbid", "forbids", "forbidden", "barred"]
@@ -38,15 +37,15 @@ RESTRICTIVE = frozenset(["solely", "exclusively"])
 # A predicate inside an adverbial clause is a condition or a time, not a statement: "...
 # to confirm your identity before fulfilling your request" does not say requests are
 # fulfilled ("Will you fulfil a request that exposes another user's data?" got "In some
-# cases, yes." from it, in blind batch 2).
-SUBORDINATORS = frozenset(["before", "after", "until", "unless", "without", "once", "upon"])
-# A negation in a clause that opens with a condition denies nothing: "if you'd rather not
-# receive marketing messages" does not answer "Do you personalise ads?" with "No.".
+# cases, yes." from it, in blind batch 2). A negation in a clause that opens with a
+# condition denies nothing: "if you'd rather not receive marketing messages" does not
+# answer "Do you personalise ads?" with "No.". The lexicon's subordinators (a phrase such as
+# "in case" never equals a token) and "without", "upon", "whether", "where".
+CONDITIONS = lexicon().subordinators | {"without", "upon", "whether", "where"}
 # How far before the head word a subordinator still governs it: "without adequate data
 # protection" does not say data is protected (it read as "Yes." to "Is my data safe
 # there?").
 SUBORDINATOR_REACH = 3
-CONDITIONS = SUBORDINATORS | {"if", "when", "whenever", "whether", "where"}
 # "Is it possible to ...", "Am I able to ...", "Is it true that ...": the modality of the
 # question, not what it asks about.
 MODALITY = frozenset(stem(["possible", "able", "allowed", "permitted", "true", "ok", "okay"]))

@@ -19,6 +19,7 @@ from assistant.language.lexicon import (
     lexicon,
     phrase_regex,
 )
+from assistant.language.questions import opens_like_question
 from assistant.language.reading import Reader, Reading, default_reader, read, shared_reader
 from assistant.language.spelling import Speller
 from assistant.language.tokens import (
@@ -58,6 +59,7 @@ __all__ = [
     "lexicon",
     "load_expansion",
     "negative_form",
+    "opens_like_question",
     "phrase_in",
     "phrase_regex",
     "question_sentences",

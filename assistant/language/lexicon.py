@@ -20,6 +20,10 @@ class Lexicon(BaseModel):
     stopwords: frozenset[str] = Field(min_length=1)
     scaffolding: frozenset[str] = frozenset()
     auxiliaries: frozenset[str] = Field(min_length=1)
+    wh_words: frozenset[str] = Field(min_length=1)
+    rare_auxiliaries: frozenset[str] = frozenset()
+    rights_question_openers: frozenset[str] = frozenset()
+    modals: frozenset[str] = frozenset()
     negators: frozenset[str] = frozenset()
     exceptions: frozenset[str] = frozenset()
     subordinators: frozenset[str] = frozenset()
@@ -90,7 +94,6 @@ class FollowupWords(BaseModel):
     connectors: tuple[str, ...] = Field(min_length=1)
     anaphors: frozenset[str] = Field(min_length=1)
     bare_wh: frozenset[str] = Field(min_length=1)
-    wh_words: frozenset[str] = Field(min_length=1)
     wh_equivalents: dict[str, str] = Field(default_factory=dict)
 
 

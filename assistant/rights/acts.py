@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.brand import Brand, or_configured
-from assistant.language import lexicon, strip_label
+from assistant.language import lexicon, opens_like_question, phrase_regex, strip_label
 from assistant.rights.text import Sentence, words
 from assistant.tickets import RequestType
 
@@ -76,11 +76,10 @@ _ACTIONS = words(
 )
 # -ly words that are verbs, not adverbs to skip ("apply the change" is not "simply ...").
 _LY_VERBS = words("apply reply supply rely comply multiply imply ally rally tally bully")
-_INTERROGATIVES = words(
-    """what what's whats how how's why when where which who whom whose is are am was were
-    do does did can could may might will would shall should have has had isn't aren't
-    any"""
-)
+_LEXICON = lexicon()
+# A clause asks when its first word, as written, is an auxiliary (the rarer "am", "shall"
+# too), a wh-word or another opener of the rights rules ("had", "any", "isn't" ...).
+_QUESTION_OPENERS = _LEXICON.rare_auxiliaries | _LEXICON.rights_question_openers
 _OBJECT = r"\b(?:me|my|mine|his|her|their|it|our|everything|all|this|them)\b"
 
 _HYPOTHETICAL = re.compile(
@@ -171,7 +170,7 @@ _NOT_ACTIONS = words(
 )
 _MINE = re.compile(r"\b(?:my|me|mine|i)\b")
 # "if", "after", "as soon as" ... (templates/language.yaml), shared with ``recognition``.
-SUBORDINATORS = lexicon().subordinator_regex
+SUBORDINATORS = _LEXICON.subordinator_regex
 # A request verb inside a conditional or temporal clause is not performed: "even if I ask
 # you to delete it, could you keep some?", "after I request deletion, do you ...".
 _SUBORDINATE_END = re.compile(rf"\b{SUBORDINATORS}\s*$")
@@ -189,16 +188,22 @@ _OWN_ACTION = re.compile(
     r"|(?!\w*thing\b)\w+ing)\b"
 )
 # Where the question after such a clause starts when no comma marks it ("once i unsubscribe
-# | will i still get emails").
+# | will i still get emails"): at an auxiliary or a wh-word, but not a past or perfect one,
+# nor "when" (another condition), "whom", "whose".
+_NOT_AFTER_CONDITION = {"was", "were", "have", "has", "when", "whom", "whose"}
+_ASKS_AFTER_CONDITION = (_LEXICON.auxiliaries | _LEXICON.rare_auxiliaries) - _NOT_AFTER_CONDITION
 _QUESTION_AFTER_CONDITION = re.compile(
-    rf"^{SUBORDINATORS} (?:i|we) .+? (?=(?:will|would|do|does|did|can|could|is|are|am|should|"
-    r"might|may|shall) (?:i|you|we|they|it|my|your|our|the|there|this|that|any|anything|"
-    r"everything|all)\b|(?:what|how|why|where|who|which) )"
+    rf"^{SUBORDINATORS} (?:i|we) .+? (?={phrase_regex(_ASKS_AFTER_CONDITION)} (?:i|you|we|they|"
+    r"it|my|your|our|the|there|this|that|any|anything|everything|all)\b"
+    rf"|{phrase_regex(_LEXICON.wh_words - _NOT_AFTER_CONDITION)} )"
 )
 # Asking whether contact *will* go on asks about a possibility, not that it stop.
-_MODAL_QUESTION = re.compile(r"^(?:will|would|could|might|should|can|may|shall) ")
-# "why do I still get emails (after I unsubscribe)?" takes for granted that they keep coming.
-_WHY_STILL = re.compile(r"^(?:why|how come)\b(?! (?:would|will|should|could|might)\b)")
+_MODAL_QUESTION = re.compile(rf"^{phrase_regex(_LEXICON.modals)} ")
+# "why do I still get emails (after I unsubscribe)?" takes for granted that they keep coming;
+# "why would I still get emails?" does not ("why can I still ..." does).
+_WHY_STILL = re.compile(
+    rf"^(?:why|how come)\b(?! {phrase_regex(_LEXICON.modals - {'can', 'may', 'shall'})}\b)"
+)
 # A tag asking to confirm the statement before it ("you only email me if I agreed,
 # correct?"): one word closing a question, or this idiom anywhere.
 _TAG_IDIOM = "correct me if i am wrong"
@@ -367,8 +372,7 @@ def clause_act(
         after_own_action = condition is not None
     if not clause:
         return None
-    first = clause.split(" ", 1)[0]
-    if first in _INTERROGATIVES and not clause.startswith("do not"):
+    if _opens_question(clause):
         return _question_act(clause, addressed, after_own_action=after_own_action)
     return _statement_act(clause, about_me=about_me, addressed=addressed)
 
@@ -400,9 +404,13 @@ def _is_tag(clause: str, sentence: Sentence) -> bool:
     return sentence.asks and closing and " " not in text
 
 
+def _opens_question(clause: str) -> bool:
+    """The clause's first word, as written, opens a question; "do not ..." is an order."""
+    return opens_like_question(clause, as_written=True, also=_QUESTION_OPENERS, do_not_orders=True)
+
+
 def is_question(norm: str, brand: Brand | None = None) -> bool:
     """A message that asks something (used by the flow to spot side questions)."""
     fillers = _addressed(or_configured(brand)).fillers
     text = _strip_fillers(strip_label(norm.strip()), fillers)
-    first = text.split(" ", 1)[0] if text else ""
-    return text.endswith("?") or (first in _INTERROGATIVES and not text.startswith("do not"))
+    return text.endswith("?") or _opens_question(text)
