@@ -62,8 +62,10 @@ _ADULT_RELATIONS = (
 _OTHER_PERSON = re.compile(
     r"\b(?:email|phone|number|address|data|details|information|contact|profile|account|name|"
     r"identity)(?: address| number| details)? (?:of|for|belonging to) (?:the |a |this |that )?"
-    r"(?:user|member|freelancer|client|customer|someone|somebody|person|another|other|seller|"
-    r"buyer|employer|contractor)\b"
+    r"(?:user|member|freelancer|client|customer|someone|somebody|person|seller|buyer|employer|"
+    # "other" only with a person after it: "my info for other purposes" is mine (blind 11)
+    r"contractor|(?:another|other) (?:users?|members?|people|persons?|freelancers?|clients?|"
+    r"customers?|sellers?|buyers?))\b"
     r"|\b(?:user|member|freelancer|client|customer) [\w.-]+'s\b"
     r"|\b(?:on|about|for) (?:the )?(?:user|member|freelancer|client|customer) [\w.-]*\d[\w.-]*"
     # what they own, not anything of theirs ("to protect other people's safety")

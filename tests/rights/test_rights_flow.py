@@ -15,6 +15,7 @@ from assistant.rights import (
     dump_state,
     filed_message,
     load_state,
+    mentions_other_person,
     opening_step,
     policy_query,
     resume_prompt,
@@ -298,6 +299,21 @@ def test_start_refuses_another_persons_data() -> None:
     assert detection is not None and detection.other_person
     with pytest.raises(ValueError):
         start(detection)
+
+
+@pytest.mark.parametrize(
+    ("message", "someone_else"),
+    [
+        ("will you ask before using my info for other purposes than the ones listed?", False),
+        ("is my data for other services kept apart?", False),
+        ("give me the data of other users on my team", True),
+        ("what information for another person do you hold", True),
+    ],
+)
+def test_other_only_means_someone_else_with_a_person_after_it(
+    message: str, someone_else: bool
+) -> None:
+    assert mentions_other_person(message) is someone_else
 
 
 def test_every_type_has_a_policy_query() -> None:
