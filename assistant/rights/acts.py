@@ -42,6 +42,9 @@ from assistant.rights.text import Sentence, words
 from assistant.tickets import RequestType
 
 MARKETING_ONLY = frozenset({RequestType.MARKETING_OPT_OUT})
+# Asking to be sent something is never asking for less marketing: "can you send me promo
+# text messages" is not an opt-out (blind batch 9, after its scoring).
+NOT_MARKETING = frozenset(RequestType) - MARKETING_ONLY
 RECTIFICATION_ONLY = frozenset({RequestType.RECTIFICATION})
 
 
@@ -74,6 +77,8 @@ _ACTIONS = words(
     ditch kill shut clear unregister deregister obliterate package compile prepare share
     return view lock make hold"""
 )
+_SENDING = words("send give provide email mail")
+_LESS = re.compile(r"\b(?:no more|nothing|fewer|less|stop|unsubscribe|opt (?:me )?out)\b")
 # -ly words that are verbs, not adverbs to skip ("apply the change" is not "simply ...").
 _LY_VERBS = words("apply reply supply rely comply multiply imply ally rally tally bully")
 _LEXICON = lexicon()
@@ -311,7 +316,8 @@ def _question_act(clause: str, addressed: _Addressed, *, after_own_action: bool)
         and " if " not in f" {clause} "
         and re.search(_OBJECT, polite.group(2) or "")
     ):
-        return Act("polite", 0.85)
+        sending = polite.group(1) in _SENDING and not _LESS.search(clause)
+        return Act("polite", 0.85, NOT_MARKETING if sending else None)
     if _POLITE_MIND.match(clause) or (_POLITE_GET.match(clause) and " if " not in clause):
         return Act("polite", 0.8)
     if addressed.complaint_asked.search(clause) and _complains(
@@ -329,7 +335,8 @@ def _statement_act(clause: str, *, about_me: bool, addressed: _Addressed) -> Act
         return Act("performative", 0.95)
     first = clause.split(" ", 1)[0]
     if first in _ACTIONS or (first in {"do", "never"} and clause.startswith(("do not", "never"))):
-        return Act("imperative", 0.9)
+        sending = first in _SENDING and not _LESS.search(clause)
+        return Act("imperative", 0.9, NOT_MARKETING if sending else None)
     please = _PLEASE_VERB.search(clause)  # "i am 14 please delete everything"
     if please and please.group(1) not in _NOT_ACTIONS:
         return Act("imperative", 0.85)

@@ -316,6 +316,21 @@ def test_other_only_means_someone_else_with_a_person_after_it(
     assert mentions_other_person(message) is someone_else
 
 
+@pytest.mark.parametrize(
+    ("message", "opt_out"),
+    [
+        ("can you send me promo text messages", False),
+        ("send me your newsletter", False),
+        ("please send me no more marketing emails", True),
+        ("can you stop sending me promo texts", True),
+    ],
+)
+def test_asking_to_be_sent_marketing_is_no_opt_out(message: str, opt_out: bool) -> None:
+    detection = detect_request(message)
+    found = detection is not None and detection.request_type is RequestType.MARKETING_OPT_OUT
+    assert found is opt_out
+
+
 def test_every_type_has_a_policy_query() -> None:
     for kind in RequestType:
         assert policy_query(RequestInProgress(kind)).strip()
