@@ -94,9 +94,10 @@ class GroundedGenerator:
         try:
             # "do u sell my data": "u" is not a word the policy could cover
             return self._answer(self.expander.rewrite_chat_speak(question), hits, just_read)
-        except Exception:  # an answer must never take the chat down; abstaining is honest
+        except Exception:  # an answer must never take the chat down
             log.warning("grounded answer failed; abstaining", exc_info=True)
-            return self.abstain(out_of_scope=False, confidence=0.0, notes=("internal error",))
+            # not "the policy doesn't cover that": nobody read the policy
+            return Answer(self.wording.failed, (), True, False, 0.0, ("internal error",))
 
     def signals(self, question: str, hits: Sequence[Hit]) -> tuple[Signals, list[Candidate]]:
         signals, candidates, _ = self._read_signals(question, hits)

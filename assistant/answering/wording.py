@@ -63,6 +63,7 @@ class Wording(_Strict):
     partial: Partial
     abstention: str
     abstention_no_contact: str
+    failed: str
     closest: str
     closest_no_contact: str
     contact_cues: list[str]
@@ -89,6 +90,7 @@ class Wording(_Strict):
             self.partial.no_period,
             self.abstention,
             self.abstention_no_contact,
+            self.failed,
             self.closest,
             self.closest_no_contact,
         ]

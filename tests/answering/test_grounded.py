@@ -488,3 +488,18 @@ def test_an_unsure_ranking_shows_a_second_reading_from_the_same_clause(
     quoted = [c.quote for c in unsure.citations if c.clause_id == clause.id]
     assert len(set(quoted)) >= 2, unsure.text
     assert len(sure.citations) < len(unsure.citations), sure.text
+
+
+def test_a_failed_answer_says_so_and_never_that_the_policy_is_silent(
+    grounded: GroundedGenerator, make_hits: MakeHits, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_args: object) -> None:
+        raise RuntimeError("a bug in the answer path")
+
+    monkeypatch.setattr(grounded, "_answer", broken)
+    hits = make_hits("how-do-we-use-the-collected-information-4.11.3")
+    answer = grounded.answer("do you sell my data?", hits)
+    assert answer.abstained and not answer.citations
+    assert answer.text == grounded.wording.failed
+    assert "cover" not in answer.text and "wrong" in answer.text
+    assert verify(answer, hits, grounded.policy, grounded.wording.is_meta) == []
