@@ -158,6 +158,8 @@ def lead_for(
     negated = _negated_at(tokens, at)
     if negated and tokens[_segment(tokens, at)[0]] in CONDITIONS:
         return None  # a negated condition denies nothing
+    if _split_polarity(question, wanted, stems_, tokens, negated):
+        return None
     holds = not negated
     if question.contrastive and RESTRICTIVE & set(tokens):
         holds = not holds  # "Does it apply to other websites?" x "applies solely to our Site"
@@ -167,6 +169,33 @@ def lead_for(
         return "no"
     hedged = bool(hedges & set(stems_))
     return "qualified_yes" if hedged else "yes"
+
+
+def _split_polarity(
+    question: YesNoQuestion,
+    wanted: dict[str, set[str]],
+    stems_: list[str],
+    tokens: list[str],
+    negated: bool,
+) -> bool:
+    """Another word of the question stands in the sentence with the other polarity: "Are
+    other websites you link to covered by your policy?" x "Data provided to ... these
+    third-party sites is beyond WorkAllies' control and is not governed by this Policy"
+    affirms the sites and denies the coverage (blind batch 11, a wrong "Yes.")."""
+    for term in question.predicate[1:]:
+        found = [
+            i for i, s in enumerate(stems_) if s in wanted[term] and not _in_condition(tokens, i)
+        ]
+        if found and all(_negated_at(tokens, i) != negated for i in found):
+            return True
+    return False
+
+
+def _in_condition(tokens: list[str], index: int) -> bool:
+    """In a clause that states a condition ("if you'd rather not receive marketing"),
+    where a negation denies nothing."""
+    before = tokens[max(0, index - SUBORDINATOR_REACH) : index]
+    return bool(CONDITIONS & set(before)) or tokens[_segment(tokens, index)[0]] in CONDITIONS
 
 
 def other_period(question: YesNoQuestion, sentence: str) -> bool:

@@ -99,6 +99,12 @@ def test_leads_follow_question_and_clause_polarity(
         ("Will you fulfil a request that would expose another user's data?", IDENTITY),
         # the sentence never says whether WorkAllies is responsible: no "Yes."
         ("Are you responsible for third-party websites linked from your site?", LINKED),
+        # the sites are named, their coverage denied ("not governed"): split, no lead
+        ("are linked sites covered by this privacy policy?", LINKED),
+        ("are other websites linked from workallies covered by the policy", LINKED),
+        # "beyond WorkAllies' control" denies control
+        ("Do you have control over the third-party sites you link to?", LINKED),
+        ("do you control the websites linked from workallies", LINKED),
         # "if you'd rather not receive marketing": a negated condition denies nothing
         ("do u personalise ads using my data", OPT_OUT),
         # about payment vendors, silent on advertising: "vendors" cannot stand for "advertise"
