@@ -237,3 +237,14 @@ def test_the_bank_alone_cannot_make_the_policy_silent_where_the_model_finds_it_c
     assert not model.shows_closest(0.1, banked=True, own=OWN_CLOSEST - 0.01)
     assert not model.shows_closest(0.05, banked=False, own=0.99)  # nothing moved it
     assert not model.shows_closest(0.6, banked=True, own=0.99)  # answered, not closest
+
+
+def test_small_talk_is_banked_with_the_questions_the_policy_does_not_answer() -> None:
+    from assistant.answering.evaluation import load_answer_dataset
+    from assistant.learning.collect import EVALS
+
+    banked = {(q.source, q.question): q.gold for q in build_bank().questions}
+    files = sorted((EVALS / "blind").glob("answers-*.yaml"))
+    small_talk = [(p.name, s.question) for p in files for s in load_answer_dataset(p).smalltalk]
+    assert small_talk  # the blind batches carry small talk
+    assert all(banked.get(key) == () for key in small_talk)

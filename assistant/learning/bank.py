@@ -2,7 +2,8 @@
 
 All of them, the untrained blind batches too: the bank is not a model fitted to them,
 and whoever scores a file leaves that file out of the bank. Follow-ups stay out: their
-standalone wording is ours, not a user's.
+standalone wording is ours, not a user's. Small talk goes in with the questions the policy
+does not answer.
 """
 
 from __future__ import annotations
@@ -33,6 +34,12 @@ def bank_questions() -> list[BankQuestion]:
         ]
         questions += [
             BankQuestion(source=path.name, question=g.question, gold=()) for g in data.unanswerable
+        ]
+        # Small talk is something the policy does not answer either: without it "are you a
+        # bot or a real person?" leaned to "what are you doing with my personal info"
+        # (0.67) and was answered with the marketing clause (blind batches 5, 8, 9).
+        questions += [
+            BankQuestion(source=path.name, question=s.question, gold=()) for s in data.smalltalk
         ]
     questions += [
         BankQuestion(source=e.source, question=e.question, gold=e.gold)
