@@ -128,8 +128,10 @@ def with_marker(text: str, markers: str) -> str:
 def render_sentence(sentence: str, markers: str, wording: Wording) -> str:
     match = LABEL_RE.match(sentence)
     body = sentence[match.end("label") + 1 :].strip() if match else ""
-    # "Erasure: Under certain ..." reads as its body; "Last Updated: Jun 7, 2024" does not
-    if len(body.split()) >= MIN_LABELLED_WORDS:
+    # "Erasure: Under certain ..." reads as its body; "Last Updated: Jun 7, 2024" does not,
+    # nor does a sentence that runs on after its colon ("This data serves multiple
+    # purposes: enhancing ..." was shown from "enhancing", blind batch 11 after its scoring)
+    if len(body.split()) >= MIN_LABELLED_WORDS and body[:1].isupper():
         sentence = body
     if connective := CONNECTIVE_RE.match(sentence):
         rest = sentence[connective.end() :]

@@ -6,7 +6,7 @@ import pytest
 
 from assistant.answering import GroundedGenerator, build_generator
 from assistant.answering.abstention import AbstentionModel
-from assistant.answering.compose import lower_first, reported_speech
+from assistant.answering.compose import lower_first, render_sentence, reported_speech
 from assistant.answering.wording import load_wording
 from assistant.config import Settings
 from assistant.policy import Policy
@@ -77,3 +77,17 @@ def test_the_generator_built_from_settings_uses_the_company_name_setting(
     assert isinstance(generator, GroundedGenerator)
     assert generator.wording.company == "Acme Marketplaces Ltd"
     assert GroundedGenerator(acme_policy).wording.company == "Acme"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "shown"),
+    [
+        # a labelled paragraph reads as its body, a sentence of its own
+        ("Erasure: Under certain conditions, you can request the deletion.", "Under certain"),
+        # a sentence that runs on after its colon keeps its start
+        ("This data serves multiple purposes: enhancing user experience and more.", "This data"),
+    ],
+)
+def test_a_label_is_dropped_only_before_a_sentence_of_its_own(sentence: str, shown: str) -> None:
+    rendered = render_sentence(sentence, "[1]", load_wording().for_company("WorkAllies"))
+    assert rendered.startswith(shown), rendered
