@@ -351,7 +351,8 @@ class GroundedGenerator:
             clause_ids = {s.clause.id for s in first.spans()}
             lead = matches.lead(clause_ids, negative_form(question))
             hedged = set(stem(words(first.primary.text))) & self.hedges
-            lead = "qualified_yes" if lead == "yes" and hedged else lead
+            if lead == "yes" and hedged:  # "always ...?" x "under certain conditions"
+                lead = None if asked.universal else "qualified_yes"
         return getattr(self.wording.leads, lead) if lead else None
 
     def _partial(self, question: str, parts: list[str]) -> list[str]:

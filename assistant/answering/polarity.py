@@ -34,6 +34,15 @@ PROHIBITIONS = frozenset(
 )
 CONTRASTIVE = frozenset(["other", "another", "else", "different"])
 RESTRICTIVE = frozenset(["solely", "exclusively"])
+# "Is my consent the only reason you can use my data?" x "... legitimate business
+# interests, contractual obligations, legal compliance, and/or with your consent" read
+# "Yes." (blind batch 12, after its scoring): whether the others exclude it is not
+# something the rules can tell, so "the only ..." takes no lead. A bare "only" does not
+# ("do you get info from other companies, or only what i type?": five right leads on dev).
+RESTRICTING_RE = re.compile(r"\bthe (?:only|sole)\b", re.I)
+# "Will you always delete my data whenever I ask?" x "Under certain conditions, you can
+# request the deletion" is not "In some cases, yes." (blind batch 6, after a retrain).
+UNIVERSAL = frozenset(["always", "whenever", "every", "everytime"])
 # A predicate inside an adverbial clause is a condition or a time, not a statement: "...
 # to confirm your identity before fulfilling your request" does not say requests are
 # fulfilled ("Will you fulfil a request that exposes another user's data?" got "In some
@@ -73,6 +82,7 @@ class YesNoQuestion:
     negated: bool  # "Do you not ...?" (a leading "Don't you ...?" is a plain question)
     contrastive: bool = False  # asks about something else ("other websites", "another")
     periods: frozenset[tuple[int, str]] = frozenset()  # "3 months" -> (3, "month")
+    universal: bool = False  # "always", "whenever": a hedged answer is no "yes"
 
 
 def yes_no_question(question: str, vocabulary: Vocabulary) -> YesNoQuestion | None:
@@ -81,6 +91,8 @@ def yes_no_question(question: str, vocabulary: Vocabulary) -> YesNoQuestion | No
     question = _main_clause(expand_abbreviations(focus_sentence(question)))
     tokens = words(question)
     if len(tokens) < 2 or tokens[0] not in AUXILIARIES or EXCEPTIONS & set(tokens):
+        return None
+    if RESTRICTING_RE.search(question):
         return None
     # "Don't you sell ...?" asks the same as "Do you sell ...?"; "Do you not ...?" is negated.
     negated = len(tokens) > 2 and tokens[1] != "not" and tokens[2] == "not"
@@ -95,7 +107,8 @@ def yes_no_question(question: str, vocabulary: Vocabulary) -> YesNoQuestion | No
     if set(terms) <= INSTRUMENTAL:  # "... how and why you're using my data": "by using the link"
         return None
     periods = lexicon().periods(question)
-    return YesNoQuestion(terms, negated, contrastive, periods) if terms else None
+    universal = bool(UNIVERSAL & set(tokens))
+    return YesNoQuestion(terms, negated, contrastive, periods, universal) if terms else None
 
 
 # "If I delete my portfolio, could copies still exist?": the question after the condition
@@ -168,6 +181,8 @@ def lead_for(
     if not holds:
         return "no"
     hedged = bool(hedges & set(stems_))
+    if hedged and question.universal:
+        return None
     return "qualified_yes" if hedged else "yes"
 
 

@@ -27,6 +27,7 @@ IDENTITY = "your-data-protection-rights-7"  # "... confirm your identity ... bef
 ACCESS = "your-data-protection-rights-2"  # "You can request a copy ... how and why it's processed"
 OVERSEE = "external-links-5.3"  # "Workallies does not oversee these terms ..." (social network)
 LINKED = "external-links-2"  # "Data provided to ... these third-party sites is beyond ... control"
+BASES = "how-do-we-use-the-collected-information-1"  # "... and/or with your consent"
 RESPONSE = "your-data-protection-rights-8"  # "You have one month to receive a response ..."
 
 CASES = [
@@ -102,6 +103,11 @@ def test_leads_follow_question_and_clause_polarity(
         # the sites are named, their coverage denied ("not governed"): split, no lead
         ("are linked sites covered by this privacy policy?", LINKED),
         ("are other websites linked from workallies covered by the policy", LINKED),
+        # a question that restricts ("only") is not answered by a sentence naming one of many
+        ("is consent the only reason you may use my information?", BASES),
+        ("is legal compliance the only purpose you use my personal information for?", BASES),
+        # "always" is not answered by "under certain conditions" with "In some cases, yes."
+        ("will you always erase my personal information whenever i ask?", ERASURE),
         # "beyond WorkAllies' control" denies control
         ("Do you have control over the third-party sites you link to?", LINKED),
         ("do you control the websites linked from workallies", LINKED),
