@@ -55,6 +55,7 @@ L2 = 1.0
 RULE_WEIGHTS = (0.0, 1.0, 2.0, 4.0, 8.0, 16.0)
 BANK_WEIGHTS = (0.0, 4.0, 8.0, 16.0, 32.0, 64.0)
 LEAN_WEIGHTS = (0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 15.0, 20.0)
+PLATEAU = 0.001  # share of held-out questions within which blend weights count as tied
 
 
 def heldout(example: Example, companies: Sequence[str]) -> bool:
@@ -364,7 +365,19 @@ def choose_weights(rotation: dict[str, tuple[list[Row], LinearModel]]) -> tuple[
         )
 
     grid = [(rule, bank) for rule in RULE_WEIGHTS for bank in BANK_WEIGHTS]
-    return max(grid, key=lambda w: (right(w), -w[0], -w[1]))
+    counts = {w: right(w) for w in grid}
+    questions = sum(
+        1
+        for rows, _ in rotation.values()
+        for r in rows
+        if r.example.answerable and any(r.sentence_y)
+    )
+    near = [w for w in grid if counts[w] >= max(counts.values()) - int(PLATEAU * questions)]
+    # On a plateau (rule weights 1 / 2 / 4 / 8 at 1338 / 1337 / 1337 / 1337 of ~1,480,
+    # eleventh session) prefer the rule weight that picks best where the bank is silent,
+    # as for a clause new in a policy update: at 1 "Do you sell my notes to advertisers?"
+    # quoted the access right first on a policy with no bank.
+    return max(near, key=lambda w: (right((w[0], 0.0)), counts[w], -w[0], -w[1]))
 
 
 def choose_lean_weight(

@@ -135,6 +135,18 @@ def test_the_blend_weights_are_chosen_on_held_out_rows() -> None:
     assert bank > 0.0
 
 
+def test_on_a_plateau_the_rule_weight_that_holds_without_the_bank_wins() -> None:
+    """The bank or the rules alone each pick gold here; where the bank is silent (a clause
+    new in a policy update) only the rules do, so tied weights keep the rules."""
+    from assistant.learning.models import LinearModel
+    from assistant.learning.training import choose_weights
+
+    model = LinearModel(("signal",), (0.0,), (1.0,), (1.0,), 0.0, {})
+    rows = [_row([0, 1], [0.0, 1.0], [1.0, -1.0], bank=[0.0, 0.9]) for _ in range(3)]
+    rule, _ = choose_weights({"f.yaml": (rows, model)})  # type: ignore[dict-item]
+    assert rule > 0.0
+
+
 def test_ranking_orders_by_blended_log_odds_and_shares_sum_to_one(policy_clause: object) -> None:
     from assistant.learning.decisions import SentenceSelector
     from assistant.learning.models import LinearModel
