@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from assistant.answering import compose
 from assistant.answering.abstention import AbstentionModel, Signals, unseen_names, word_flag
 from assistant.answering.citations import MARKER_RE, cite
-from assistant.answering.polarity import lead_for, other_period, yes_no_question
+from assistant.answering.polarity import affirmed, lead_for, other_period, yes_no_question
 from assistant.answering.selection import (
     ANAPHORS,
     LABEL_RE,
@@ -350,9 +350,9 @@ class GroundedGenerator:
         if lead is None:
             clause_ids = {s.clause.id for s in first.spans()}
             lead = matches.lead(clause_ids, negative_form(question))
-            hedged = set(stem(words(first.primary.text))) & self.hedges
-            if lead == "yes" and hedged:  # "always ...?" x "under certain conditions"
-                lead = None if asked.universal else "qualified_yes"
+            if lead == "yes":
+                hedged = bool(set(stem(words(first.primary.text))) & self.hedges)
+                lead = affirmed(asked, hedged=hedged)
         return getattr(self.wording.leads, lead) if lead else None
 
     def _partial(self, question: str, parts: list[str]) -> list[str]:

@@ -163,7 +163,7 @@ def lead_for(
     at = exact[0] if exact else next(i for i, s in enumerate(stems_) if s in wanted[head])
     # an "if" or "when" clause states a condition, not a fact: "If you delete your UGC,
     # copies may still be accessible" says nothing about posts being gone
-    if CONDITIONS & set(tokens[max(0, at - SUBORDINATOR_REACH) : at]):
+    if _after_condition(tokens, at):
         return None
     # Polarity is judged where the sentence speaks of the question's head word, in that
     # clause only: "If you'd rather not receive marketing ..., you can opt-out" affirms
@@ -180,10 +180,15 @@ def lead_for(
         holds = not holds
     if not holds:
         return "no"
-    hedged = bool(hedges & set(stems_))
-    if hedged and question.universal:
-        return None
-    return "qualified_yes" if hedged else "yes"
+    return affirmed(question, hedged=bool(hedges & set(stems_)))
+
+
+def affirmed(question: YesNoQuestion, *, hedged: bool) -> Lead | None:
+    """The yes the evidence gives: qualified when the sentence hedges, and none when it
+    hedges an "always ...?" question (the rules' lead and the question bank's alike)."""
+    if not hedged:
+        return "yes"
+    return None if question.universal else "qualified_yes"
 
 
 def _split_polarity(
@@ -209,8 +214,12 @@ def _split_polarity(
 def _in_condition(tokens: list[str], index: int) -> bool:
     """In a clause that states a condition ("if you'd rather not receive marketing"),
     where a negation denies nothing."""
-    before = tokens[max(0, index - SUBORDINATOR_REACH) : index]
-    return bool(CONDITIONS & set(before)) or tokens[_segment(tokens, index)[0]] in CONDITIONS
+    return _after_condition(tokens, index) or tokens[_segment(tokens, index)[0]] in CONDITIONS
+
+
+def _after_condition(tokens: list[str], index: int) -> bool:
+    """A subordinator governs the word: it stands at most SUBORDINATOR_REACH before it."""
+    return bool(CONDITIONS & set(tokens[max(0, index - SUBORDINATOR_REACH) : index]))
 
 
 def other_period(question: YesNoQuestion, sentence: str) -> bool:

@@ -356,28 +356,25 @@ def choose_weights(rotation: dict[str, tuple[list[Row], LinearModel]]) -> tuple[
     our files (each file's questions left out of the bank): the rules were tuned on half
     of them and the selector wins on the other half (see the card)."""
 
+    scored = [
+        (row, model)
+        for rows, model in rotation.values()
+        for row in rows
+        if row.example.answerable and any(row.sentence_y)
+    ]
+
     def right(weights: tuple[float, float]) -> int:
-        return sum(
-            row.sentence_y[_learned(model, *weights)(row)]
-            for rows, model in rotation.values()
-            for row in rows
-            if row.example.answerable and any(row.sentence_y)
-        )
+        return sum(row.sentence_y[_learned(model, *weights)(row)] for row, model in scored)
 
     grid = [(rule, bank) for rule in RULE_WEIGHTS for bank in BANK_WEIGHTS]
     counts = {w: right(w) for w in grid}
-    questions = sum(
-        1
-        for rows, _ in rotation.values()
-        for r in rows
-        if r.example.answerable and any(r.sentence_y)
-    )
-    near = [w for w in grid if counts[w] >= max(counts.values()) - int(PLATEAU * questions)]
+    near = [w for w in grid if counts[w] >= max(counts.values()) - int(PLATEAU * len(scored))]
     # On a plateau (rule weights 1 / 2 / 4 / 8 at 1338 / 1337 / 1337 / 1337 of ~1,480,
-    # eleventh session) prefer the rule weight that picks best where the bank is silent,
-    # as for a clause new in a policy update: at 1 "Do you sell my notes to advertisers?"
-    # quoted the access right first on a policy with no bank.
-    return max(near, key=lambda w: (right((w[0], 0.0)), counts[w], -w[0], -w[1]))
+    # eleventh session) prefer the rule weight that picks best where the bank is silent
+    # (its bank weight 0 is on the grid), as for a clause new in a policy update: at 1 "Do
+    # you sell my notes to advertisers?" quoted the access right first on a policy with no
+    # bank.
+    return max(near, key=lambda w: (counts[(w[0], 0.0)], counts[w], -w[0], -w[1]))
 
 
 def choose_lean_weight(

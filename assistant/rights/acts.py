@@ -307,6 +307,12 @@ def _complains(question: str, *, after_own_action: bool) -> bool:
     return not after_own_action and not _MODAL_QUESTION.match(question)
 
 
+def _types_for(verb: str, clause: str) -> frozenset[RequestType] | None:
+    """What a request with ``verb`` can be: asking to be sent something ("send me promo
+    texts") is any request but an opt-out, unless it asks for less."""
+    return NOT_MARKETING if verb in _SENDING and not _LESS.search(clause) else None
+
+
 def _question_act(clause: str, addressed: _Addressed, *, after_own_action: bool) -> Act | None:
     """Interrogative clauses: only polite requests and marketing complaints count."""
     polite = _POLITE_YOU.match(clause)
@@ -316,8 +322,7 @@ def _question_act(clause: str, addressed: _Addressed, *, after_own_action: bool)
         and " if " not in f" {clause} "
         and re.search(_OBJECT, polite.group(2) or "")
     ):
-        sending = polite.group(1) in _SENDING and not _LESS.search(clause)
-        return Act("polite", 0.85, NOT_MARKETING if sending else None)
+        return Act("polite", 0.85, _types_for(polite.group(1), clause))
     if _POLITE_MIND.match(clause) or (_POLITE_GET.match(clause) and " if " not in clause):
         return Act("polite", 0.8)
     if addressed.complaint_asked.search(clause) and _complains(
@@ -335,8 +340,7 @@ def _statement_act(clause: str, *, about_me: bool, addressed: _Addressed) -> Act
         return Act("performative", 0.95)
     first = clause.split(" ", 1)[0]
     if first in _ACTIONS or (first in {"do", "never"} and clause.startswith(("do not", "never"))):
-        sending = first in _SENDING and not _LESS.search(clause)
-        return Act("imperative", 0.9, NOT_MARKETING if sending else None)
+        return Act("imperative", 0.9, _types_for(first, clause))
     please = _PLEASE_VERB.search(clause)  # "i am 14 please delete everything"
     if please and please.group(1) not in _NOT_ACTIONS:
         return Act("imperative", 0.85)
