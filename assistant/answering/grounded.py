@@ -347,6 +347,8 @@ class GroundedGenerator:
         lead: str | None = lead_for(
             asked, first.primary.text, self.vocabulary, self.hedges, context
         )
+        if lead == "mixed":
+            return None
         if lead is None:
             clause_ids = {s.clause.id for s in first.spans()}
             lead = matches.lead(clause_ids, negative_form(question))

@@ -25,6 +25,9 @@ from assistant.answering.text import (
 from assistant.language import lexicon
 
 Lead = Literal["yes", "no", "qualified_yes"]
+# What the rules make of a sentence: a lead, "mixed" (it says both: no lead from anywhere,
+# the question bank's included) or None (it does not speak to the question).
+Verdict = Lead | Literal["mixed"]
 
 # Plus the rarer "Shall I ...?" and "Am I ...?" (templates/language.yaml).
 AUXILIARIES = BASE_AUXILIARIES | lexicon().rare_auxiliaries
@@ -130,7 +133,7 @@ def lead_for(
     vocabulary: Vocabulary,
     hedges: frozenset[str],
     context: str = "",
-) -> Lead | None:
+) -> Verdict | None:
     """``context`` (the clause's lead-in and section title) may cover the question's other
     words, never its head: "Workallies does not oversee these terms of use" under "If you
     ... tag the Site [on] a social network:" answers "Does WorkAllies oversee the privacy
@@ -171,6 +174,8 @@ def lead_for(
     negated = _negated_at(tokens, at)
     if negated and tokens[_segment(tokens, at)[0]] in CONDITIONS:
         return None  # a negated condition denies nothing
+    if _said_both_ways(question, wanted, stems_, tokens, at=at, negated=negated):
+        return "mixed"
     if _split_polarity(question, wanted, stems_, tokens, negated):
         return None
     holds = not negated
@@ -189,6 +194,27 @@ def affirmed(question: YesNoQuestion, *, hedged: bool) -> Lead | None:
     if not hedged:
         return "yes"
     return None if question.universal else "qualified_yes"
+
+
+def _said_both_ways(
+    question: YesNoQuestion,
+    wanted: dict[str, set[str]],
+    stems_: list[str],
+    tokens: list[str],
+    *,
+    at: int,
+    negated: bool,
+) -> bool:
+    """Another word for the head, said the other way: "Is that safe though?" x "while we
+    strive to safeguard your personal information, ... internet data transmission is not
+    entirely secure" (blind batch 9, a follow-up answered "Yes."). The head word itself
+    said twice contrasts subjects instead: "While we don't collect credit information,
+    payment vendors may collect ..." still answers "Do you collect ...?" with no."""
+    others = wanted[question.predicate[0]] - {stems_[at]}
+    return any(
+        word in others and not _in_condition(tokens, i) and _negated_at(tokens, i) != negated
+        for i, word in enumerate(stems_)
+    )
 
 
 def _split_polarity(

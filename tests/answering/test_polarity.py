@@ -6,6 +6,8 @@ the lead is judged on the policy's own words, not on a fixture written to match.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from assistant.answering import GroundedGenerator
@@ -21,6 +23,7 @@ PROVIDERS = "sharing-personal-information-with-third-3.1.3"  # "Contracts ... pr
 CREDIT = "sharing-personal-information-with-third-3.3.2"  # "While we don't collect credit ..."
 ERASURE = "your-data-protection-rights-4"  # "Under certain conditions, you can request ..."
 COOKIES = "cookies-1"  # "We use various cookies ..."
+STRIVE = "security-1.5"  # "we strive to safeguard ..., ... not entirely secure"
 GUARANTEE = "security-1.6"  # "Despite our efforts, we cannot guarantee the security ..."
 COURTS = "sharing-personal-information-with-third-3.2.1"  # "... may be disclosed in response to"
 IDENTITY = "your-data-protection-rights-7"  # "... confirm your identity ... before fulfilling"
@@ -115,6 +118,9 @@ def test_leads_follow_question_and_clause_polarity(
         ("do u personalise ads using my data", OPT_OUT),
         # about payment vendors, silent on advertising: "vendors" cannot stand for "advertise"
         ("Can payment vendors use my information to advertise to me?", CREDIT),
+        # the head word said both ways: "strive to safeguard" and "not entirely secure"
+        ("Is my data safe?", STRIVE),
+        ("is my data transferred abroad? is that safe though", STRIVE),
         # another period than the policy's "one month": which way it goes needs arithmetic
         ("is it true you can take 3 months to reply to my access request?", RESPONSE),
     ],
@@ -205,3 +211,16 @@ def test_a_question_with_its_own_exception_gets_no_lead(grounded: GroundedGenera
         "Do you share my data unless I object?",
     ):
         assert yes_no_question(question, grounded.vocabulary) is None
+
+
+def test_a_sentence_that_says_both_takes_no_lead_from_the_question_bank_either(
+    grounded: GroundedGenerator, make_hits: MakeHits
+) -> None:
+    from assistant.question_bank import BankMatch, BankMatches
+
+    # a banked "can you guarantee ...?" answered "no" from the same clause
+    lent = BankMatches((BankMatch(0.95, ((0, 5),), frozenset({STRIVE}), lead="no"),), None)
+    hits = [replace(hit, bank_matches=lent) for hit in make_hits(STRIVE)]
+    answer = grounded.answer("is my data secure with you?", hits)
+    assert not answer.abstained, answer.notes
+    assert not answer.text.startswith(("Yes", "No", "In some cases")), answer.text
