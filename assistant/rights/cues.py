@@ -33,6 +33,23 @@ FIELD = (
     r"country|city|postcode|post code|zip code|tax id|vat number|spelling|name|details|"
     r"records?|information|data)"
 )
+
+_UNSUBSCRIBE = r"\bunsubscrib\w*"
+_MARKETING_WORDS = (
+    r"\b(?:newsletters?|mailing list|marketing|promos?|promotional|promotions?|offers|spam|"
+    r"spamming|adverts?|ads|advertising|advertisements|deals|discounts|coupons|"
+    r"junk mail|sales calls|cold calls)\b"
+)
+_MARKETING_NAMED = re.compile(f"{_UNSUBSCRIBE}|{_MARKETING_WORDS}")
+# Contact the policy keeps apart from marketing ("Administrative communication: Sending
+# administrative information about the Service"): complaining of it asks for no opt-out,
+# nor earns an offer of one ("why do i keep getting these admin emails about the service,
+# what are they for", blind batch 11, started the marketing opt-out flow).
+_SERVICE_CONTACT = re.compile(
+    r"\b(?:admin|administrative|account|security|service|transactional|billing|order)"
+    r" (?:e-?mails?|messages?|notifications?|notices?|texts?|updates?)\b"
+)
+
 _WRONG = (
     r"(?:wrong|incorrect|inaccurate|misspel\w*|mistyped|out of date|outdated|"
     r"not (?:correct|right|accurate|up to date))"
@@ -223,13 +240,8 @@ _CUES: dict[T, tuple[tuple[str, float], ...]] = {
         ),
     ),
     T.MARKETING_OPT_OUT: (
-        (r"\bunsubscrib\w*", 4),
-        (
-            r"\b(?:newsletters?|mailing list|marketing|promos?|promotional|promotions?|offers|spam|"
-            r"spamming|adverts?|ads|advertising|advertisements|deals|discounts|coupons|"
-            r"junk mail|sales calls|cold calls)\b",
-            2.5,
-        ),
+        (_UNSUBSCRIBE, 4),
+        (_MARKETING_WORDS, 2.5),
         (r"\btake me off\b|\bremove me from\b|\bmailing list\b", 3),
         (
             r"\b(?:stop|quit|cease|no more|do not|never) (?:\w+ )?(?:emailing|texting|calling|"
@@ -304,6 +316,8 @@ def topic_scores(norm: str, brand: Brand | None = None) -> dict[T, float]:
         for pattern, weight in cues:
             if pattern.search(norm):
                 scores[kind] += weight
+    if _SERVICE_CONTACT.search(norm) and not _MARKETING_NAMED.search(norm):
+        scores.pop(T.MARKETING_OPT_OUT, None)
     return scores
 
 

@@ -133,6 +133,26 @@ def test_questions_about_what_follows_my_action_start_no_request(message: str) -
     assert ticket_type(detect_request(message)) is None
 
 
+# Contact the policy keeps apart from marketing ("Administrative communication"): a
+# complaint about it is no opt-out and earns no offer of one; marketing named beside it is.
+@pytest.mark.parametrize(
+    "message",
+    [
+        "why do i keep getting these admin emails about the service, what are they for",
+        "why do you keep sending me account notifications?",
+        "i still get security emails every time i log in",
+    ],
+)
+def test_complaints_about_service_contact_ask_no_marketing_opt_out(message: str) -> None:
+    assert ticket_type(detect_request(message)) is None
+    assert suggest_request(message) is None
+
+
+def test_marketing_named_beside_service_contact_still_opts_out() -> None:
+    message = "i keep getting account emails and newsletters, unsubscribe me"
+    assert ticket_type(detect_request(message)) is RequestType.MARKETING_OPT_OUT
+
+
 # The same words as a report of what already happened, a complaint, or a request beside
 # the temporal clause still start one.
 @pytest.mark.parametrize(
