@@ -24,7 +24,7 @@ from assistant.language import (
     read,
     words,
 )
-from assistant.question_bank import NO_MATCHES
+from assistant.question_bank import NO_MATCHES, BankMatches
 from assistant.retrieval import Hit
 
 Role = Literal["user", "assistant"]
@@ -191,6 +191,8 @@ FOLLOWUP_WEIGHT = 0.5  # weight of the follow-up's own words against the merged 
 # The user has just read the clauses the previous answer quoted: quoting them first again
 # answers the question before, not the follow-up.
 REPEAT_PENALTY = 0.1
+# Weight of the banked follow-ups' cosine, as retrieval weighs the question bank's.
+FOLLOWUP_BANK_WEIGHT = 1.0
 
 
 def rank_in_context(
@@ -199,30 +201,35 @@ def rank_in_context(
     sections: tuple[str, ...],
     k: int,
     quoted: tuple[str, ...] = (),
+    *,
+    banked: BankMatches = NO_MATCHES,
 ) -> list[Hit]:
     """The merged question's hits re-ranked for a follow-up: by the evidence of the merged
     question and of the follow-up's own words together, with a prior for the sections the
     previous answer cited ("how long does that take?" after a rights answer: the rights
-    section's response time, not how long data is kept)."""
+    section's response time, not how long data is kept), and the evidence of the banked
+    follow-ups nearest it (``banked``, `HybridRetriever.followup_matches`)."""
     own = {h.clause.id: h.score for h in followup}
     floor = min(own.values(), default=0.0)
     pool = {h.clause.id: h for h in [*followup, *merged]}  # the merged question's hit wins
     base = {h.clause.id: h.score for h in merged}
     base_floor = min(base.values(), default=0.0)
     cited, seen = set(sections), set(quoted)
+    support = banked.clause_support()
 
     def score(hit: Hit) -> float:
         prior = SECTION_PRIOR if hit.clause.section in cited else 0.0
         cid = hit.clause.id
         prior -= REPEAT_PENALTY if cid in seen else 0.0
+        prior += FOLLOWUP_BANK_WEIGHT * support.get(cid, 0.0)
         return base.get(cid, base_floor) + FOLLOWUP_WEIGHT * own.get(cid, floor) + prior
 
     ranked = sorted(pool.values(), key=lambda h: -score(h))[:k]
     # The question bank's evidence for the merged question is the previous question's (it
     # is most of the text): it would pull the answer back to what was just quoted ("how
     # would I do it?" after "Can I opt out of marketing emails?" repeated the right to opt
-    # out). A follow-up is decided without it, as before the bank.
-    return [replace(h, bank=0.0, bank_matches=NO_MATCHES) for h in ranked]
+    # out). A follow-up is decided on the banked follow-ups' evidence instead.
+    return [replace(h, bank=support.get(h.clause.id, 0.0), bank_matches=banked) for h in ranked]
 
 
 def _more_confident(candidate: Answer, best: Answer) -> bool:

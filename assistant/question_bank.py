@@ -46,6 +46,12 @@ class BankQuestion(BaseModel):
     lead: Literal["yes", "no"] | None = Field(
         default=None, description="the yes/no answer, for a yes/no question that has one"
     )
+    history: tuple[str, ...] | None = Field(
+        default=None, description="a follow-up's earlier messages, oldest first"
+    )
+    reading: str | None = Field(
+        default=None, description="a follow-up as the conversation reads it with its history"
+    )
 
 
 class BankFile(BaseModel):
@@ -168,19 +174,25 @@ class BankIndex:
         embedder: Embedder,
         query_text: Callable[[str], str],
         cache_dir: Path | None = None,
+        *,
+        followups: bool = False,
     ) -> BankIndex:
         """``query_text`` is how retrieval writes a question before embedding it, so a
         user's question and a banked one are compared in the same form. The vectors are
-        kept in ``cache_dir`` (and in memory): a thousand questions take MiniLM ~7 s."""
-        resolved = [(q, _answer(policy, q)) for q in bank.questions if q.gold]
+        kept in ``cache_dir`` (and in memory): a thousand questions take MiniLM ~7 s.
+        ``followups``: the follow-ups' index (`followup_vector`) instead of the questions'."""
+        kept = [q for q in bank.questions if bool(q.history) == followups]
+        resolved = [(q, _answer(policy, q)) for q in kept if q.gold]
         answered = [(q, a) for q, a in resolved if a.clause_ids]
         same_text = bank.policy_sha256 == policy.content_hash
-        unanswered = [q for q in bank.questions if not q.gold] if same_text else []
+        unanswered = [q for q in kept if not q.gold] if same_text else []
         questions = [q for q, _ in answered] + unanswered
         if not answered:
             return cls(np.zeros((0, 1)), (), np.array([], dtype=object))
-        texts = [query_text(q.question) for q in questions]
-        vectors = _embedded(texts, embedder, cache_dir)
+        vectors = _embedded([query_text(q.question) for q in questions], embedder, cache_dir)
+        if followups:
+            readings = [query_text(q.reading or q.question) for q in questions]
+            vectors = followup_vector(vectors, _embedded(readings, embedder, cache_dir))
         sources = np.array([q.source for q in questions], dtype=object)
         return cls(vectors, tuple(a for _, a in answered), sources)
 
@@ -201,6 +213,18 @@ class BankIndex:
             tuple(replace(self.answers[r], cosine=float(cosines[r])) for r in order),
             float(cosines[open_rows].max()) if open_rows.any() else None,
         )
+
+
+def followup_vector(own: np.ndarray, reading: np.ndarray) -> np.ndarray:
+    """A follow-up for the follow-ups' index: its own words and its reading in context,
+    summed (unit rows). Its own words say what it asks ("why tho"), the reading what about:
+    on the labelled elliptical follow-ups of batches 5-12, the nearest one from another
+    file (raw MiniLM vectors) shared the gold answer 76 times in 108 by the words, 82 by
+    the reading, 88 by both. Through the chat, each batch out of the bank: elliptical
+    follow-ups with gold first 61 -> 82 of 108, top 3 91 -> 100."""
+    summed = np.asarray(own, dtype=np.float32) + np.asarray(reading, dtype=np.float32)
+    norms = np.maximum(np.linalg.norm(summed, axis=-1, keepdims=True), 1e-12)
+    return summed / norms
 
 
 _MEMORY: dict[str, np.ndarray] = {}

@@ -28,7 +28,9 @@ import copy
 import threading
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
+
+import numpy as np
 
 from assistant.config import Settings
 from assistant.embedding import Embedder
@@ -53,11 +55,9 @@ from assistant.question_bank import (
     BankFile,
     BankIndex,
     BankMatches,
+    followup_vector,
     load_bank,
 )
-
-if TYPE_CHECKING:
-    import numpy as np
 
 __all__ = [  # the query-understanding names are the language layer's, re-exported
     "EXPANSION_PATH",
@@ -277,23 +277,36 @@ class _VersionFollower:
         self._lock = threading.Lock()
         self._lexical: LexicalIndex | None = None
         self._bank_index: BankIndex | None = None
+        self._followup_index: BankIndex | None = None
 
     def state(self) -> tuple[LexicalIndex, BankIndex | None]:
+        return self._state()[:2]
+
+    def followup_state(self) -> tuple[LexicalIndex, BankIndex | None]:
+        """The follow-ups' bank index (`BankIndex.build(followups=True)`)."""
+        lexical, _, followups = self._state()
+        return lexical, followups
+
+    def _state(self) -> tuple[LexicalIndex, BankIndex | None, BankIndex | None]:
         version = self.pinned or self.index.active_version()
         with self._lock:
             if self._lexical is None or self._lexical.policy.version != version:
                 lexical = LexicalIndex(self.index.ready(version))
-                self._bank_index = None
+                self._bank_index = self._followup_index = None
                 if self.bank is not None and self.embedder is not None:
-                    self._bank_index = BankIndex.build(
-                        self.bank,
-                        lexical.policy,
-                        self.embedder,
-                        lambda q: dense_query(lexical.expander.expand(q)),
-                        self.index.data_dir / "question_bank",
+                    self._bank_index, self._followup_index = (
+                        BankIndex.build(
+                            self.bank,
+                            lexical.policy,
+                            self.embedder,
+                            lambda q: dense_query(lexical.expander.expand(q)),
+                            self.index.data_dir / "question_bank",
+                            followups=followups,
+                        )
+                        for followups in (False, True)
                     )
                 self._lexical = lexical
-            return self._lexical, self._bank_index
+            return self._lexical, self._bank_index, self._followup_index
 
     def lexical(self) -> LexicalIndex:
         return self.state()[0]
@@ -386,6 +399,19 @@ class HybridRetriever:
     def policy(self) -> Policy:
         """The policy version searches currently run against."""
         return self._follower.lexical().policy
+
+    def followup_matches(self, message: str, reading: str) -> BankMatches:
+        """The banked follow-ups nearest a follow-up: by its own words (``message``) and
+        its reading in context, as the follow-ups' index holds them."""
+        lexical, followups = self._follower.followup_state()
+        if followups is None:
+            return NO_MATCHES
+        own, merged = (
+            self.embedder.embed_query(dense_query(lexical.expander.expand(text)))
+            for text in (message, reading)
+        )
+        vector = followup_vector(np.asarray(own), np.asarray(merged))
+        return followups.nearest(vector.tolist(), self._bank_excluded)
 
     def search(self, query: str, k: int = 5) -> list[Hit]:
         cfg = self.config

@@ -35,6 +35,7 @@ from assistant.feedback import FeedbackStore
 from assistant.inputs import check_session_id, clean_message
 from assistant.language import EMAIL_RE
 from assistant.policy import Policy
+from assistant.question_bank import NO_MATCHES
 from assistant.redaction import redact
 from assistant.retrieval import Hit, Retriever
 from assistant.sessions import (
@@ -307,7 +308,10 @@ class Assistant:
         wide = k * CONTEXT_SEARCH_WIDTH
         merged = self.retriever.search(query, k=wide)
         own = self.retriever.search(message, k=wide)
-        hits = rank_in_context(merged, own, previous.sections, k, previous.clauses)
+        # only the hybrid retriever holds the question bank
+        followups = getattr(self.retriever, "followup_matches", None)
+        banked = followups(message, query) if followups else NO_MATCHES
+        hits = rank_in_context(merged, own, previous.sections, k, previous.clauses, banked=banked)
         answer = self.generator.answer(query, hits, just_read=previous.opening)
         return self._with_see_also(answer, hits)
 

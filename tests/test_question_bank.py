@@ -248,3 +248,26 @@ def test_small_talk_is_banked_with_the_questions_the_policy_does_not_answer() ->
     small_talk = [(p.name, s.question) for p in files for s in load_answer_dataset(p).smalltalk]
     assert small_talk  # the blind batches carry small talk
     assert all(banked.get(key) == () for key in small_talk)
+
+
+def test_follow_ups_are_banked_with_their_reading_and_indexed_apart(policy: Policy) -> None:
+    banked = [q for q in build_bank().questions if q.history]
+    assert banked and all(q.gold and q.reading for q in banked)
+    # the reading is the conversation's: the elliptical ones carry their history's words
+    assert any(q.history[-1].rstrip("?") in (q.reading or "") for q in banked)
+    follow = BankQuestion(
+        source="a.yaml", question="which ones?", gold=(SELL,), history=("do you sell it",)
+    )
+    bank = _bank(policy, _q("a.yaml", "do you sell my data", RETENTION), follow)
+    embedder = HashingEmbedder()
+    standalone = BankIndex.build(bank, policy, embedder, _plain)
+    followups = BankIndex.build(bank, policy, embedder, _plain, followups=True)
+    assert len(standalone.answers) == len(followups.answers) == 1
+    sell = phrase_spans_of(policy, SELL)
+    assert followups.answers[0].spans == sell and standalone.answers[0].spans != sell
+
+
+def phrase_spans_of(policy: Policy, phrase: str) -> tuple[tuple[int, int], ...]:
+    from assistant.policy import phrase_spans
+
+    return tuple(phrase_spans(policy.text, [phrase]))

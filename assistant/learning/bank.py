@@ -1,9 +1,9 @@
 """Build the question bank (`assistant.question_bank`) from every labelled file.
 
 All of them, the untrained blind batches too: the bank is not a model fitted to them,
-and whoever scores a file leaves that file out of the bank. Follow-ups stay out: their
-standalone wording is ours, not a user's. Small talk goes in with the questions the policy
-does not answer.
+and whoever scores a file leaves that file out of the bank. Small talk goes in with the
+questions the policy does not answer. Follow-ups go in with their history and their
+reading in context, for the follow-ups' own index (`BankIndex.build(followups=True)`).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import sys
 
 from assistant.answering.evaluation import load_answer_dataset
 from assistant.config import DEFAULT_POLICY_PATH
+from assistant.conversation import Turn, contextualise
 from assistant.learning.collect import EVALS, retrieval_examples
 from assistant.policy import load_policy
 from assistant.question_bank import BANK_PATH, BankFile, BankQuestion, write_bank
@@ -41,15 +42,23 @@ def bank_questions() -> list[BankQuestion]:
         questions += [
             BankQuestion(source=path.name, question=s.question, gold=()) for s in data.smalltalk
         ]
+        questions += [_followup(path.name, f.question, f.history, f.gold) for f in data.followups]
     questions += [
         BankQuestion(source=e.source, question=e.question, gold=e.gold)
         for path in retrieval
         for e in retrieval_examples(path)
     ]
-    unique: dict[tuple[str, str], BankQuestion] = {}
+    unique: dict[tuple[str, str, tuple[str, ...] | None], BankQuestion] = {}
     for question in questions:  # a question asked twice in one file is banked once
-        unique.setdefault((question.source, question.question), question)
+        unique.setdefault((question.source, question.question, question.history), question)
     return list(unique.values())
+
+
+def _followup(source: str, question: str, history: list[str], gold: list[str]) -> BankQuestion:
+    reading = contextualise(question, [Turn("user", h) for h in history]).query
+    return BankQuestion(
+        source=source, question=question, gold=tuple(gold), history=tuple(history), reading=reading
+    )
 
 
 def main() -> None:

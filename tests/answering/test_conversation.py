@@ -418,6 +418,21 @@ def test_a_follow_up_is_decided_without_the_question_banks_evidence(make_hits) -
     assert all(h.bank == 0.0 and h.bank_matches is NO_MATCHES for h in ranked)
 
 
+def test_a_follow_up_is_decided_on_the_banked_follow_ups_nearest_it(make_hits) -> None:
+    """ "how long does that take?" after a rights question: follow-ups worded like it in
+    other labelled files were answered by the response-time clause."""
+    from assistant.question_bank import BankMatch, BankMatches
+
+    keep, rights = "how-long-do-we-keep-personal-information-1", "your-data-protection-rights-8"
+    banked = BankMatches((BankMatch(0.8, ((0, 1),), frozenset({rights})),))
+    merged = [replace(h, score=s) for h, s in zip(make_hits(keep, rights), (1.2, 0.8), strict=True)]
+    assert rank_in_context(merged, [], (), k=2)[0].clause.id == keep
+    ranked = rank_in_context(merged, [], (), k=2, banked=banked)
+    assert [h.clause.id for h in ranked] == [rights, keep]
+    assert ranked[0].bank == 0.8 and ranked[1].bank == 0.0
+    assert all(h.bank_matches is banked for h in ranked)
+
+
 @pytest.mark.parametrize("message", ["how", "why", "how come", "what?", "Why?"])
 def test_question_words_alone_are_a_follow_up_not_small_talk(message: str) -> None:
     assert classify_chitchat(message) is None
