@@ -22,7 +22,7 @@ from assistant.answering.text import (
     stem,
     words,
 )
-from assistant.language import lexicon
+from assistant.language import lexicon, phrase_regex
 
 Lead = Literal["yes", "no", "qualified_yes"]
 # What the rules make of a sentence: a lead, "mixed" (it says both: no lead from anywhere,
@@ -32,50 +32,31 @@ Verdict = Lead | Literal["mixed"]
 # Plus the rarer "Shall I ...?" and "Am I ...?" (templates/language.yaml).
 AUXILIARIES = BASE_AUXILIARIES | lexicon().rare_auxiliaries
 NEGATORS = lexicon().negators
-PROHIBITIONS = frozenset(
-    ["prohibit", "prohibits", "prohibited", "forbid", "forbids", "forbidden", "barred"]
-)
-CONTRASTIVE = frozenset(["other", "another", "else", "different"])
-RESTRICTIVE = frozenset(["solely", "exclusively"])
-# "Is my consent the only reason you can use my data?" x "... legitimate business
-# interests, contractual obligations, legal compliance, and/or with your consent" read
-# "Yes." (blind batch 12, after its scoring): whether the others exclude it is not
-# something the rules can tell, so "the only ..." takes no lead. A bare "only" does not
-# ("do you get info from other companies, or only what i type?": five right leads on dev).
-RESTRICTING_RE = re.compile(r"\bthe (?:only|sole)\b", re.I)
-# "Will you always delete my data whenever I ask?" x "Under certain conditions, you can
-# request the deletion" is not "In some cases, yes." (blind batch 6, after a retrain).
-UNIVERSAL = frozenset(["always", "whenever", "every", "everytime"])
+# The word lists and why each is there: templates/language.yaml, under "polarity".
+_WORDS = lexicon().polarity
+PROHIBITIONS = _WORDS.prohibitions
+CONTRASTIVE = _WORDS.contrastive
+RESTRICTIVE = _WORDS.restrictive
+RESTRICTING_RE = re.compile(rf"\b{phrase_regex(_WORDS.restricting)}\b", re.I)
+UNIVERSAL = _WORDS.universal
 # A predicate inside an adverbial clause is a condition or a time, not a statement: "...
 # to confirm your identity before fulfilling your request" does not say requests are
 # fulfilled ("Will you fulfil a request that exposes another user's data?" got "In some
 # cases, yes." from it, in blind batch 2). A negation in a clause that opens with a
 # condition denies nothing: "if you'd rather not receive marketing messages" does not
-# answer "Do you personalise ads?" with "No.". The lexicon's subordinators (a phrase such as
-# "in case" never equals a token) and "without", "upon", "whether", "where".
-CONDITIONS = lexicon().subordinators | {"without", "upon", "whether", "where"}
+# answer "Do you personalise ads?" with "No.". (A phrase such as "in case" never equals a
+# token.)
+CONDITIONS = lexicon().subordinators | _WORDS.conditions
 # How far before the head word a subordinator still governs it: "without adequate data
 # protection" does not say data is protected (it read as "Yes." to "Is my data safe
 # there?").
 SUBORDINATOR_REACH = 3
-# "Is it possible to ...", "Am I able to ...", "Is it true that ...": the modality of the
-# question, not what it asks about.
-MODALITY = frozenset(stem(["possible", "able", "allowed", "permitted", "true", "ok", "okay"]))
-# Light verbs and particles that frame the question rather than name what it asks about:
-# "Do you make sure ... protect", "Can I find out why ... processed", "Do you try to keep".
-# As the head word they demanded a sentence that repeats them (blind batch 2: 14 of 23
-# yes/no leads withheld, no wrong one).
-FRAMING = frozenset(
-    stem(["make", "sure", "find", "out", "try", "get", "let", "help", "really", "ever", "based"])
-    + stem(["be", "being", "been", *AUXILIARIES])
-)
+MODALITY = frozenset(stem(sorted(_WORDS.modality)))
+FRAMING = frozenset(stem(sorted(_WORDS.framing | AUXILIARIES)))
 # "Will you use my data for other purposes without asking me?": yes and no both mislead
 # about a question that carries its own exception.
 EXCEPTIONS = lexicon().exceptions
-# "Do you use my data to publish content tailored to me?" asks about publishing: a verb
-# that only says something is used for what follows is not the question's head word
-# (it still counts among the words the sentence should cover).
-INSTRUMENTAL = frozenset(stem(["use", "using", "utilize"]))
+INSTRUMENTAL = frozenset(stem(sorted(_WORDS.instrumental)))
 CLAUSE_BREAKS = frozenset({",", ";", ":"})
 
 

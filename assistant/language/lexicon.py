@@ -12,6 +12,22 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from assistant.templates import load_template
 
 
+class PolarityWords(BaseModel):
+    """``polarity:`` in language.yaml: the words yes/no leads are decided on."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    prohibitions: frozenset[str] = Field(min_length=1)
+    contrastive: frozenset[str] = Field(min_length=1)
+    restrictive: frozenset[str] = Field(min_length=1)
+    restricting: frozenset[str] = Field(min_length=1)  # phrases
+    universal: frozenset[str] = Field(min_length=1)
+    modality: frozenset[str] = Field(min_length=1)
+    framing: frozenset[str] = Field(min_length=1)
+    instrumental: frozenset[str] = Field(min_length=1)
+    conditions: frozenset[str] = Field(min_length=1)
+
+
 class Lexicon(BaseModel):
     """Every word list the layer reads; validated once (unknown keys fail)."""
 
@@ -35,6 +51,7 @@ class Lexicon(BaseModel):
     time_units: frozenset[str] = frozenset()
     keywords: frozenset[str] = frozenset()
     not_typos: frozenset[str] = frozenset()
+    polarity: PolarityWords
 
     @model_validator(mode="after")
     def _rewrites_settle(self) -> Lexicon:

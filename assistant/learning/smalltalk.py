@@ -21,13 +21,15 @@ from functools import cache
 from itertools import pairwise
 from pathlib import Path
 
+from assistant.language import lexicon
+
 SMALLTALK_PATH = Path(__file__).parent / "models" / "smalltalk.json"
 NOT_SMALL_TALK = "none"
 CHAR_NGRAMS = (2, 3, 4)
 _TOKENS = re.compile(r"\w+|\S")  # words, and every other visible character on its own
 WEIGHT_SCALE = 10_000  # weights are stored to four decimals
 _LENGTH_BUCKETS = (1, 2, 3, 4, 6, 9, 14)  # words; the last bucket is open-ended
-WH_WORDS = frozenset({"what", "which", "who", "whom", "whose", "where", "when", "why", "how"})
+WH_WORDS = lexicon().wh_words
 
 
 def _normalised(message: str) -> str:
