@@ -271,3 +271,28 @@ def phrase_spans_of(policy: Policy, phrase: str) -> tuple[tuple[int, int], ...]:
     from assistant.policy import phrase_spans
 
     return tuple(phrase_spans(policy.text, [phrase]))
+
+
+def test_a_banked_follow_up_must_ask_the_same_about_the_same(policy: Policy) -> None:
+    """ "why?" after "Do you use cookies?" is not "why?" after "what is impression
+    reporting?": a follow-up is as near as the lesser of its words' and its reading's
+    cosines."""
+    banked = BankQuestion(
+        source="a.yaml",
+        question="why?",
+        gold=(SELL,),
+        history=("what is impression reporting?",),
+        reading="What is impression reporting? Why?",
+    )
+    embedder = HashingEmbedder()
+    index = BankIndex.build(_bank(policy, banked), policy, embedder, _plain, followups=True)
+    own = embedder.embed_query("why?")
+
+    def cosine(reading: str) -> float:
+        return index.nearest(own, reading=embedder.embed_query(reading)).rows[0].cosine
+
+    same = cosine("What is impression reporting? Why?")
+    other = cosine("Why do you use cookies?")
+    assert same == pytest.approx(1.0, abs=1e-5)
+    assert other < 0.8
+    assert index.nearest(own).rows[0].cosine == pytest.approx(1.0, abs=1e-5)  # words alone
