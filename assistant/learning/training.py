@@ -55,7 +55,14 @@ L2 = 1.0
 RULE_WEIGHTS = (0.0, 1.0, 2.0, 4.0, 8.0, 16.0)
 BANK_WEIGHTS = (0.0, 4.0, 8.0, 16.0, 32.0, 64.0)
 LEAN_WEIGHTS = (0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 15.0, 20.0)
-PLATEAU = 0.001  # share of held-out questions within which blend weights count as tied
+# Share of held-out questions within which blend weights count as tied. 0.1 % (one
+# question of ~1,730) left the twelfth session's retrain a plateau of rule weights 1 and 2
+# (1478 / 1479 with bank weight 64; 4 at 1476), where only the bank's silence tells them
+# apart: the fixture policy, which has no bank, then answered "Do you sell my notes to
+# advertisers?" with the access right. Three questions are well inside the noise of
+# ~1,730 paired picks; the rule weight that picks best with the bank silent (4: 1298,
+# 2: 1297) wins among them.
+PLATEAU = 0.002
 
 
 def heldout(example: Example, companies: Sequence[str]) -> bool:
