@@ -181,7 +181,7 @@ class BankIndex:
         """``query_text`` is how retrieval writes a question before embedding it, so a
         user's question and a banked one are compared in the same form. The vectors are
         kept in ``cache_dir`` (and in memory): a thousand questions take MiniLM ~7 s.
-        ``followups``: the follow-ups' index (`followup_vector`) instead of the questions'."""
+        ``followups``: the follow-ups' index (their words and their readings; `nearest`)."""
         kept = [q for q in bank.questions if bool(q.history) == followups]
         resolved = [(q, _answer(policy, q)) for q in kept if q.gold]
         answered = [(q, a) for q, a in resolved if a.clause_ids]

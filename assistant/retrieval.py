@@ -377,6 +377,7 @@ class LexicalRetriever:
 # labelled follow-ups (each file's nearest from another file, raw MiniLM vectors), below
 # 0.55 the nearest had another answer 38 times in 68; from 0.55 up 19 times in 202.
 FOLLOWUP_FLOOR = 0.55
+QUERY_VECTORS_KEPT = 32
 
 
 class HybridRetriever:
@@ -393,6 +394,10 @@ class HybridRetriever:
         self.config = config or FusionConfig()
         self._follower = _VersionFollower(index, version, self.embedder, bank)
         self._bank_excluded: frozenset[str] = frozenset()
+        # The last few query vectors: a follow-up's two searches and its banked follow-ups
+        # embed the same two texts (in memory only, like the session's own history).
+        self._vectors: dict[tuple[int, str], list[float]] = {}
+        self._vectors_lock = threading.Lock()
 
     def excluding(self, sources: Collection[str]) -> HybridRetriever:
         """This retriever with the bank's questions from ``sources`` left out (sharing its
@@ -406,6 +411,19 @@ class HybridRetriever:
         """The policy version searches currently run against."""
         return self._follower.lexical().policy
 
+    def _query_vector(self, text: str) -> list[float]:
+        key = (id(self.embedder), text)
+        with self._vectors_lock:
+            known = self._vectors.get(key)
+        if known is not None:
+            return known
+        vector = self.embedder.embed_query(text)
+        with self._vectors_lock:
+            self._vectors[key] = vector
+            while len(self._vectors) > QUERY_VECTORS_KEPT:
+                self._vectors.pop(next(iter(self._vectors)))
+        return vector
+
     def followup_matches(self, message: str, reading: str) -> BankMatches:
         """The banked follow-ups nearest a follow-up: by its own words (``message``) and
         its reading in context, as the follow-ups' index holds them."""
@@ -413,7 +431,7 @@ class HybridRetriever:
         if followups is None:
             return NO_MATCHES
         own, merged = (
-            self.embedder.embed_query(dense_query(lexical.expander.expand(text)))
+            self._query_vector(dense_query(lexical.expander.expand(text)))
             for text in (message, reading)
         )
         matches = followups.nearest(own, self._bank_excluded, reading=merged)
@@ -425,7 +443,7 @@ class HybridRetriever:
         lexical, bank = self._follower.state()
         policy = lexical.policy
         expanded = lexical.expander.expand(query)
-        vector = self.embedder.embed_query(dense_query(expanded))
+        vector = self._query_vector(dense_query(expanded))
         dense, view = self.index.dense_view(vector, k=cfg.dense_k, version=policy.version)
         bm25 = lexical.ranking(expanded, cfg.expansion_weight)[: cfg.lexical_k]
         matches = bank.nearest(vector, self._bank_excluded) if bank else NO_MATCHES

@@ -296,3 +296,19 @@ def test_a_banked_follow_up_must_ask_the_same_about_the_same(policy: Policy) -> 
     assert same == pytest.approx(1.0, abs=1e-5)
     assert other < 0.8
     assert index.nearest(own).rows[0].cosine == pytest.approx(1.0, abs=1e-5)  # words alone
+
+
+def test_a_follow_up_embeds_each_text_once(tmp_path: Path) -> None:
+    """Its two searches and its banked follow-ups read the same two query vectors."""
+    from assistant.retrieval import load_retriever
+
+    embedder = HashingEmbedder()
+    retriever = load_retriever(Settings(data_dir=tmp_path), embedder)
+    retriever.search("how do i do that", 3)
+    retriever.search("Can I opt out of marketing? How do I do that?", 3)
+    before = embedder.queries_embedded
+    retriever.followup_matches("how do i do that", "Can I opt out of marketing? How do I do that?")
+    retriever.search("how do i do that", 3)
+    assert embedder.queries_embedded == before
+    retriever.search("something else entirely", 3)
+    assert embedder.queries_embedded == before + 1
