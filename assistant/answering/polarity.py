@@ -192,10 +192,7 @@ def _said_both_ways(
     said twice contrasts subjects instead: "While we don't collect credit information,
     payment vendors may collect ..." still answers "Do you collect ...?" with no."""
     others = wanted[question.predicate[0]] - {stems_[at]}
-    return any(
-        word in others and not _in_condition(tokens, i) and _negated_at(tokens, i) != negated
-        for i, word in enumerate(stems_)
-    )
+    return any(said != negated for said in _stances(others, stems_, tokens))
 
 
 def _split_polarity(
@@ -210,12 +207,20 @@ def _split_polarity(
     third-party sites is beyond WorkAllies' control and is not governed by this Policy"
     affirms the sites and denies the coverage (blind batch 11, a wrong "Yes.")."""
     for term in question.predicate[1:]:
-        found = [
-            i for i, s in enumerate(stems_) if s in wanted[term] and not _in_condition(tokens, i)
-        ]
-        if found and all(_negated_at(tokens, i) != negated for i in found):
+        found = _stances(wanted[term], stems_, tokens)
+        if found and all(said != negated for said in found):
             return True
     return False
+
+
+def _stances(group: set[str], stems_: list[str], tokens: list[str]) -> list[bool]:
+    """For each word of ``group`` in the sentence outside a condition, whether it is
+    negated there."""
+    return [
+        _negated_at(tokens, i)
+        for i, word in enumerate(stems_)
+        if word in group and not _in_condition(tokens, i)
+    ]
 
 
 def _in_condition(tokens: list[str], index: int) -> bool:
