@@ -22,7 +22,6 @@ from assistant.language import (
     opens_like_question,
     question_sentences,
     read,
-    words,
 )
 from assistant.question_bank import NO_MATCHES, BankMatches
 from assistant.retrieval import Hit
@@ -84,13 +83,6 @@ def _unmarked_question(sentence: str) -> bool:
 _WORDS = followup_words()
 CONNECTORS = tuple(sorted(_WORDS.connectors, key=len, reverse=True))  # "and what about" first
 ANAPHORS = _WORDS.anaphors
-BARE_WH = _WORDS.bare_wh
-# "how do I do that?", "why is that?": a bare wh-word with the previous question's verb.
-PRO_WH_RE = re.compile(
-    r"^(?P<wh>how|why|when|where|who)"
-    r"(?: (?:do|does|did|can|could|would|should|will|is|was|are) (?:i|you|we|they|it|that|this))?"
-    r"(?: (?:do|doing|done|go about|go about doing) (?:that|it|this|so))?$"
-)
 SHORT_FOLLOWUP_WORDS = 3  # "cookies?", "for how long?": too short to stand alone
 SELF_CONTAINED_TERMS = 2  # this many topic words without an anaphor stand alone
 
@@ -120,10 +112,6 @@ def contextualise(message: str, history: list[Turn]) -> Contextualised:
     tokens = list(reading.tokens)
     topic = list(reading.content)
     anaphoric = bool(ANAPHORS & set(tokens))
-    if " ".join(tokens) in BARE_WH:
-        return Contextualised(_ask_wh(" ".join(tokens), previous), True, previous)
-    if pro_wh := PRO_WH_RE.match(" ".join(tokens)):
-        return Contextualised(_ask_wh(pro_wh["wh"], previous), True, previous)
     # After a connector only a full question stands alone ("and do you sell it?" does
     # not, "and do you sell my data?" does); a fragment never does.
     full_question = not connector or _full_question(tokens)
@@ -263,18 +251,6 @@ def _strip_connector(text: str) -> tuple[str, str | None]:
             if rest.strip(" ?.!"):
                 return rest, connector
     return text, None
-
-
-WH_EQUIVALENTS = _WORDS.wh_equivalents
-
-
-def _ask_wh(wh: str, previous: str) -> str:
-    """'why?' after 'Do you use cookies?' -> 'Why do you use cookies?'"""
-    wh = WH_EQUIVALENTS.get(wh, wh)
-    first = words(previous)[:1]
-    if first and first[0] in AUXILIARIES:
-        return f"{wh.capitalize()} {previous[0].lower()}{previous[1:]}"
-    return f"{_sentence(previous)} {wh.capitalize()}?"
 
 
 def _sentence(text: str) -> str:

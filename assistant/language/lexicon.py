@@ -111,7 +111,6 @@ class FollowupWords(BaseModel):
     connectors: tuple[str, ...] = Field(min_length=1)
     anaphors: frozenset[str] = Field(min_length=1)
     bare_wh: frozenset[str] = Field(min_length=1)
-    wh_equivalents: dict[str, str] = Field(default_factory=dict)
 
 
 @cache

@@ -82,14 +82,14 @@ def _history(*questions: str) -> list[Turn]:
          ["keep my data", "account is closed"]),
         (["What information do you collect when I register?"], "what about cookies?",
          ["collect", "cookies"]),
-        (["Do you use cookies?"], "why?", ["Why do you use cookies"]),
+        (["Do you use cookies?"], "why?", ["Do you use cookies? Why?"]),
         (["Do you collect my payment information?"], "who do you share it with?",
          ["payment information", "share it with"]),
         (["Can I delete my data?"], "what if I have trouble with that?", ["delete", "trouble"]),
         (["Where is my data stored?"], "how is it protected?", ["stored", "protected"]),
         (["How long do you keep my data?", "and after my account is closed?"], "why?",
          ["keep my data", "closed", "Why"]),
-        (["Do you use cookies?", "thanks!"], "why?", ["Why do you use cookies"]),
+        (["Do you use cookies?", "thanks!"], "why?", ["Do you use cookies? Why?"]),
         (["Do my messages stay private?"], "who can read them?", ["messages", "read them?"]),
     ],
 )  # fmt: skip
@@ -142,18 +142,20 @@ def test_a_wh_question_after_a_connector_stands_alone_when_its_verb_follows(
 
 def test_assistant_turns_are_not_taken_for_questions() -> None:
     turns = [Turn("user", "Do you use cookies?"), Turn("assistant", "Why would we not?")]
-    assert standalone_question("why?", turns) == "Why do you use cookies?"
+    assert standalone_question("why?", turns) == "Do you use cookies? Why?"
 
 
 @pytest.mark.parametrize(
     ("previous", "message", "expected"),
     [
-        ("Can I stop direct marketing?", "how do I do that?", "How can I stop direct marketing?"),
-        ("Do you use cookies?", "why is that?", "Why do you use cookies?"),
-        ("Can I delete my data?", "how would I do it?", "How can I delete my data?"),
+        ("Can I stop direct marketing?", "how do I do that?",
+         "Can I stop direct marketing? How do I do that?"),
+        ("Do you use cookies?", "why is that?", "Do you use cookies? Why is that?"),
+        ("Can I delete my data?", "how would I do it?", "Can I delete my data? How would I do it?"),
+        ("Do you use cookies?", "what for?", "Do you use cookies? What for?"),
     ],
-)
-def test_a_wh_word_with_a_pro_verb_asks_the_previous_question_again(
+)  # fmt: skip
+def test_a_wh_word_with_a_pro_verb_is_read_after_the_previous_question(
     previous: str, message: str, expected: str
 ) -> None:
     assert standalone_question(message, [Turn("user", previous)]) == expected
@@ -162,12 +164,6 @@ def test_a_wh_word_with_a_pro_verb_asks_the_previous_question_again(
 def test_a_follow_up_with_a_pronoun_is_read_after_the_previous_question_as_it_is() -> None:
     query = standalone_question("is it shared with them?", [Turn("user", "Do you log my IP?")])
     assert query == "Do you log my IP? Is it shared with them?"
-
-
-def test_what_for_asks_why() -> None:
-    assert standalone_question("what for?", [Turn("user", "Do you use cookies?")]) == (
-        "Why do you use cookies?"
-    )
 
 
 @pytest.mark.parametrize(
