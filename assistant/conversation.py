@@ -22,6 +22,7 @@ from assistant.language import (
     opens_like_question,
     question_sentences,
     read,
+    words,
 )
 from assistant.question_bank import NO_MATCHES, BankMatches
 from assistant.retrieval import Hit
@@ -56,17 +57,40 @@ def separate_questions(message: str) -> Questions:
     sentences = question_sentences(message)
     parts: list[str] = []
     pending: list[str] = []
+    elaborated = False
     for i, sentence in enumerate(sentences):
-        pending.append(sentence)
         asks = sentence.endswith("?") or (i == len(sentences) - 1 and _unmarked_question(sentence))
+        if asks and parts and not pending and _elaborates(sentence):
+            # one sentence, so the question's words stay its focus, not "azure"'s
+            parts[-1] = f"{parts[-1].rstrip('?!. ')}, {sentence}"
+            elaborated = True
+            continue
+        pending.append(sentence)
         if asks and content_words(sentence):
             parts.append(" ".join(pending))
             pending = []
     if len(parts) < 2:
-        return Questions([message])
+        return Questions([" ".join([*parts, *pending]) if elaborated else message])
     if pending:  # statements after the last question belong to it
         parts[-1] = " ".join([parts[-1], *pending])
     return Questions(parts[:MAX_QUESTIONS], max(len(parts) - MAX_QUESTIONS, 0))
+
+
+ELABORATION_WORDS = 4
+
+
+def _elaborates(sentence: str) -> bool:
+    """A few words that only spell out the question before ("which cloud hosts it? aws?
+    azure?", "how will you market to me? sms? calls?"): no question of their own, no
+    connector and nothing pointing back. Answered apart, "azure?" got a passage of its own."""
+    body, connector = _strip_connector(sentence)
+    tokens = words(body)
+    return (
+        connector is None
+        and len(tokens) <= ELABORATION_WORDS
+        and not opens_like_question(body)
+        and not ANAPHORS & set(tokens)
+    )
 
 
 def _unmarked_question(sentence: str) -> bool:

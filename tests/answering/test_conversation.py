@@ -186,6 +186,18 @@ def test_a_follow_up_with_a_pronoun_is_read_after_the_previous_question_as_it_is
         ("Do you sell my data? I hope not.", ["Do you sell my data? I hope not."], 0),
         ("do you sell my data? like to advertisers",
          ["do you sell my data? like to advertisers"], 0),
+        # a few words that only spell out the question before join it, as one sentence
+        # (blind batches 12-13: "aws? azure?" and "meta?" were each answered apart)
+        ("what cloud provider hosts your servers, aws? azure?",
+         ["what cloud provider hosts your servers, aws, azure?"], 0),
+        ("how will you send me marketing? email? sms?",
+         ["how will you send me marketing, email, sms?"], 0),
+        # ... but not a question of its own, a connector or a pronoun
+        ("Do you sell my data? and my messages?", ["Do you sell my data?", "and my messages?"], 0),
+        ("Why do you ask so much at sign-up? It is for security?",
+         ["Why do you ask so much at sign-up?", "It is for security?"], 0),
+        ("Do you sell my data? Is my email kept?",
+         ["Do you sell my data?", "Is my email kept?"], 0),
     ],
 )  # fmt: skip
 def test_a_message_asking_several_questions_is_separated(
