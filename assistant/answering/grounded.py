@@ -61,7 +61,7 @@ MAX_WORDS = 90
 # more words on average (0.3 gave 0.598 for 12 more: a wall of quotes).
 RELATIVE_SCORE = 0.5
 CRYPTIC_WORDS = 8  # a list item this short needs its lead-in to make sense
-CONTINUE_BELOW_WORDS = 25
+CONTINUE_BELOW_WORDS = 25  # a shorter list item is continued by the next one
 CONDITIONAL_RE = re.compile(r"(?:If|When|Where|Unless|In case)\b")
 
 
@@ -301,10 +301,12 @@ class GroundedGenerator:
 
     @staticmethod
     def _continuation(span: Span) -> Span | None:
-        """The next sentence when a short answer sentence is continued by one that refers
-        back to it ("... introduced impression reporting. This involves collecting ...")."""
-        if len(span.text.split()) >= CONTINUE_BELOW_WORDS:
-            return None
+        """The next sentence when the answer sentence is continued by one that refers back
+        to it ("... introduced impression reporting. This involves collecting ..."), at
+        any length: "we track … web logs … . This data serves multiple purposes: …" answers
+        both what is tracked and why (thirteenth session, dev batches 5-13: three "why do
+        you track …" questions got the reason, and 39 other replies one more sentence;
+        a limit of 25 words held it back)."""
         for start, end in iter_sentences(span.clause.text):
             if start >= span.end:
                 first = span.clause.text[start:end].split(" ", 1)[0]

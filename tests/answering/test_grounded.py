@@ -365,6 +365,19 @@ def test_an_item_continuing_another_is_said_after_it_as_sentences(
     assert verify(answer, hits, policy, grounded.wording.is_meta) == []
 
 
+def test_a_long_sentence_is_quoted_with_the_one_that_continues_it(
+    grounded: GroundedGenerator, make_hits: MakeHits, policy: Policy
+) -> None:
+    # "We track … web logs …" (35 words) then "This data serves multiple purposes: …":
+    # the second says why, so a "why" question asked in other words still gets it
+    hits = make_hits("information-we-collect-2")
+    answer = grounded.answer("What do you track when I use the site?", hits)
+    quotes = [c.quote for c in answer.citations]
+    tracked = next(i for i, q in enumerate(quotes) if q.startswith("This means"))
+    assert quotes[tracked + 1].startswith("This data serves multiple purposes"), answer.text
+    assert verify(answer, hits, policy, grounded.wording.is_meta) == []
+
+
 def test_capitalised_sentence_starts_are_not_taken_for_names(
     policy: Policy, make_hits: MakeHits
 ) -> None:
