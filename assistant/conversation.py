@@ -42,6 +42,7 @@ class Turn:
 # ---------------------------------------------------------------- several questions
 
 MAX_QUESTIONS = 3  # answered in one reply; a longer list gets the first ones and a note
+ELABORATION_WORDS = 4  # "aws? azure?" after a question: at most this many words a piece
 
 
 @dataclass(frozen=True)
@@ -74,9 +75,6 @@ def separate_questions(message: str) -> Questions:
     if pending:  # statements after the last question belong to it
         parts[-1] = " ".join([parts[-1], *pending])
     return Questions(parts[:MAX_QUESTIONS], max(len(parts) - MAX_QUESTIONS, 0))
-
-
-ELABORATION_WORDS = 4
 
 
 def _elaborates(sentence: str) -> bool:
