@@ -330,7 +330,10 @@ class Assistant:
         hits = self._clauses_for(request)
         request.cited_clause_ids = [h.clause.id for h in hits]
         turn.state.pending_request = rights.dump_state(request)
-        result = self._after_step(turn, request, rights.opening_step(request), hits)
+        named = rights.names_the_right(request.request_type, self.policy.text)
+        closest = hits[0].clause.text if hits and not named else None
+        step = rights.opening_step(request, closest=closest)
+        result = self._after_step(turn, request, step, hits)
         if message is None or not hits:
             return result
         cited = Cited.quoting(result.reply.citations)

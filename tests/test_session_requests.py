@@ -70,3 +70,21 @@ def test_a_password_stated_in_words_is_never_stored(
     assert secret not in ticket.model_dump_json()  # what the webhook and Fides send
     assert secret not in _everything_stored(assistant)  # tickets, outbox, audit, sessions
     assert secret not in repr(assistant.sessions.load("s3").to_json())
+
+
+def test_a_right_the_policy_never_names_is_said_so_quoting_the_nearest(
+    assistant: Assistant,
+) -> None:
+    """Blind batches 9-12 and 14 asked for a CSV/JSON export: the policy names no
+    portability right, so the reply says it does not mention one before offering to file."""
+    reply = assistant.respond("p1", "please send me my data in a machine-readable format")
+    assert reply.request is not None and reply.request.request_type == "portability"
+    assert reply.reply.startswith("The privacy policy doesn't mention a portable copy")
+    first = reply.citations[0].quote
+    assert f'"{first}" [1]' in reply.reply and first.startswith("Access:")
+
+
+def test_a_right_the_policy_names_opens_without_that_note(assistant: Assistant) -> None:
+    reply = assistant.respond("p2", "please send me a copy of my data")
+    assert reply.request is not None and reply.request.request_type == "access"
+    assert "doesn't mention" not in reply.reply

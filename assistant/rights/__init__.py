@@ -9,6 +9,7 @@ The session layer calls, per turn::
     draft = to_draft(request, session_id, channel, cited_clause_ids)  # on filed_ready
     filed_message(request, ticket) / resume_prompt(request) / policy_query(request)
     request_citations(kind, search)             # the clauses a request cites
+    names_the_right(kind, policy_text)          # False: the opening says the policy doesn't
     dump_state(request) -> dict / load_state(dict) -> request   # between turns
 """
 
@@ -24,7 +25,7 @@ from assistant.rights.flow import (
     start,
     to_draft,
 )
-from assistant.rights.grounds import request_citations
+from assistant.rights.grounds import names_the_right, request_citations
 from assistant.rights.recognition import (
     Detection,
     detect_all,
@@ -54,6 +55,7 @@ __all__ = [
     "filed_message",
     "load_state",
     "mentions_other_person",
+    "names_the_right",
     "opening_step",
     "policy_query",
     "read_offer",

@@ -109,10 +109,15 @@ def _next_step(state: RequestInProgress, prefix: str = "") -> FlowStep:
     return FlowStep("confirm", f"{prefix}\n\n{summary(state.request_type, state.slots)}".strip())
 
 
-def opening_step(state: RequestInProgress) -> FlowStep:
-    """The first reply to a new request: the first question, or straight to the summary."""
+def opening_step(state: RequestInProgress, *, closest: str | None = None) -> FlowStep:
+    """The first reply to a new request: the first question, or straight to the summary.
+    ``closest``: the text of the nearest right the policy grants, when it never names this
+    one (`names_the_right`); the reply then says so, quoting it, before offering to file."""
     label = wording().labels[state.request_type]
     opening = fill(wording().opening, {"label": label})
+    if closest is not None:
+        unnamed = fill(wording().unnamed_right, {"label": label, "quote": closest})
+        opening = f"{unnamed} {opening}"
     return _next_step(
         state, "\n\n".join(p for p in (opening, self_service(state.request_type)) if p)
     )

@@ -42,6 +42,15 @@ def label_of(text: str) -> str | None:
     return match.group(1).casefold() if match else None
 
 
+def names_the_right(kind: RequestType, policy_text: str) -> bool:
+    """Whether the policy names the right at all: one of its ``grants`` names, as words.
+    Where it does not (this policy never says "portability"), the request cites the
+    nearest right it grants and the chat says the policy does not name this one."""
+    text = policy_text.casefold()
+    names = wording().grants[kind].names
+    return any(re.search(rf"\b{re.escape(name.casefold())}\b", text) for name in names)
+
+
 def request_citations(kind: RequestType, search: Callable[[str, int], Sequence[H]]) -> list[H]:
     """The clauses a request of ``kind`` cites, the one granting the right first;
     ``search(query, k)`` is the retriever."""

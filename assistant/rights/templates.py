@@ -91,6 +91,7 @@ class RightsTemplates(_Model):
     guardian_questions: dict[str, str]
     self_service: dict[RequestType, str]
     opening: str
+    unnamed_right: str
     problems: Problems
     filed: str
     cancelled: str
@@ -129,6 +130,7 @@ class RightsTemplates(_Model):
         for text in (*self.labels.values(), *self.roles.values(), self.confirm_footer):
             _check(text, (), "labels/roles/confirm_footer")
         _check(self.opening, {"label"}, "opening")
+        _check(self.unnamed_right, {"label", "quote"}, "unnamed_right")
         _check(self.problems.invalid_email, {"reason"}, "problems.invalid_email")
         _check(self.problems.not_an_email, (), "problems.not_an_email")
         _check(self.problems.wrong_kind, {"field"}, "problems.wrong_kind")

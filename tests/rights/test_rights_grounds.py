@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 
 from assistant.policy import Clause, Policy
-from assistant.rights import request_citations
+from assistant.rights import names_the_right, request_citations
 from assistant.rights.grounds import CITED, label_of
 from assistant.tickets import RequestType as T
 
@@ -99,3 +99,10 @@ def real_assistant(tmp_path_factory: pytest.TempPathFactory):
 @pytest.mark.parametrize("kind", list(T))
 def test_with_the_real_model_each_type_cites_the_grant_first(real_assistant, kind: T) -> None:
     _assert_grant_first(real_assistant, kind)
+
+
+def test_the_policy_names_every_right_but_portability(fast_assistant) -> None:
+    text = fast_assistant.policy.text
+    unnamed = {kind for kind in T if not names_the_right(kind, text)}
+    assert unnamed == {T.PORTABILITY}
+    assert names_the_right(T.PORTABILITY, text + "\nPortability: you can take your data.")
