@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 if TYPE_CHECKING:
     from assistant.answering.types import Citation as VerifiedCitation
+    from assistant.policy import Clause
 
 CONTRACT_VERSION = "1"
 
@@ -39,6 +40,17 @@ class Citation(_Model):
             quote=verified.quote,
             start=verified.start,
             end=verified.end,
+        )
+
+    @classmethod
+    def of_clause(cls, clause: Clause) -> Citation:
+        """A whole clause cited, as a rights request cites the clause granting the right."""
+        return cls(
+            clause_id=clause.id,
+            section=clause.section,
+            quote=clause.text,
+            start=clause.start,
+            end=clause.end,
         )
 
 

@@ -206,7 +206,11 @@ def _details(kind: RequestType, slots: dict[str, str]) -> str | None:
 # ------------------------------------------------------------------ writing the reply
 
 
-def _request_paragraphs(requests: Sequence[TicketPreview]) -> list[str]:
+def _request_paragraphs(
+    requests: Sequence[TicketPreview], unnamed: dict[str, Citation]
+) -> list[str]:
+    """``unnamed``: the nearest right the policy grants, by request type, for rights it
+    never names."""
     if not requests:
         return []
     text = _wording()
@@ -216,6 +220,12 @@ def _request_paragraphs(requests: Sequence[TicketPreview]) -> list[str]:
         joined = ", ".join(actions[:-1]) + f" {text['and']} {actions[-1]}"
     key = "requests_one" if len(requests) == 1 else "requests_many"
     paragraphs = [text[key].format(actions=joined)]
+    paragraphs += [
+        text["unnamed_right"].format(
+            label=rights.request_label(RequestType(kind)), quote=" ".join(cited.quote.split())
+        )
+        for kind, cited in unnamed.items()
+    ]
     paragraphs += [
         text["self_service"][r.request_type]
         for r in requests
@@ -294,8 +304,22 @@ def _references(citations: Sequence[Citation], last_updated: str | None) -> str:
     return "\n".join([heading, *lines])
 
 
-def _unique_citations(answered: Sequence[_Answered]) -> list[Citation]:
-    citations: dict[tuple[int, int], Citation] = {}
+def _unnamed_rights(assistant: Assistant, requests: Sequence[TicketPreview]) -> dict[str, Citation]:
+    """For each request whose right the policy never names (a portable copy, here), the
+    clause of the nearest right it grants: the draft says so, as the chat does, so the
+    customer does not take the reply for a promise the policy makes."""
+    unnamed = {}
+    for kind in dict.fromkeys(RequestType(r.request_type) for r in requests):
+        if rights.names_the_right(kind, assistant.policy.text):
+            continue
+        if hits := rights.request_citations(kind, assistant.retriever.search):
+            unnamed[str(kind)] = Citation.of_clause(hits[0].clause)
+    return unnamed
+
+
+def _unique_citations(answered: Sequence[_Answered], first: Sequence[Citation]) -> list[Citation]:
+    """``first``: cited before the answers (the request paragraphs come first)."""
+    citations: dict[tuple[int, int], Citation] = {(c.start, c.end): c for c in first}
     for item in answered:
         if item.answer.abstained and not item.answer.closest:
             continue
@@ -317,9 +341,10 @@ def draft_reply(assistant: Assistant, customer_message: str) -> Draft:
     if not questions and not requests:
         questions = [Question(message, message)]  # no "?" and no request: the email asks
     answered = [_Answered(q.asked, _answer(assistant, q.query)) for q in questions]
-    citations = _unique_citations(answered)
+    unnamed = _unnamed_rights(assistant, requests)
+    citations = _unique_citations(answered, list(unnamed.values()))
     said = _SaidOnce()
-    body = [said(p) for p in [text[tone(message)], *_request_paragraphs(requests)]]
+    body = [said(p) for p in [text[tone(message)], *_request_paragraphs(requests, unnamed)]]
     paragraphs = [text["greeting"], *body, *_answer_paragraphs(answered, said)]
     if citations:
         updated = assistant.policy.last_updated

@@ -404,7 +404,7 @@ class Assistant:
             session_id,
             text,
             "rights_request",
-            citations=[_hit_citation(h) for h in hits],
+            citations=[Citation.of_clause(h.clause) for h in hits],
             request=_request_snapshot(request),
             ticket=_ticket_summary(ticket) if ticket else None,
         )
@@ -488,11 +488,6 @@ class Assistant:
 
 def _citations(answer: Answer) -> list[Citation]:
     return [Citation.of(c) for c in answer.citations]
-
-
-def _hit_citation(hit: Hit) -> Citation:
-    c = hit.clause
-    return Citation(clause_id=c.id, section=c.section, quote=c.text, start=c.start, end=c.end)
 
 
 def _request_snapshot(request: rights.RequestInProgress) -> RequestState:

@@ -197,3 +197,21 @@ def test_a_parent_is_asked_for_their_own_email_and_the_childs_username(
     assert [r.request_type for r in result.requests] == ["minor_data_deletion"]
     assert "your own email address" in result.reply_text
     assert "child's WorkAllies username" in result.reply_text
+
+
+def test_a_right_the_policy_never_names_is_said_so_with_the_nearest(fast_assistant: Any) -> None:
+    """As in the chat: the policy names no portability right, so the draft says so and
+    cites the nearest right it grants first, before filing the request anyway."""
+    result = draft_reply(fast_assistant, "Please send me my data in a machine-readable format.")
+    assert [r.request_type for r in result.requests] == ["portability"]
+    assert "does not mention a portable copy of your personal data" in result.reply_text
+    first = result.citations[0]
+    assert first.quote.startswith("Access:")
+    assert fast_assistant.policy.text[first.start : first.end] == first.quote
+    assert f"1. {first.section}: “{' '.join(first.quote.split())}”" in result.reply_text
+
+
+def test_a_right_the_policy_names_gets_no_such_note(fast_assistant: Any) -> None:
+    result = draft_reply(fast_assistant, "Please send me a copy of my data.")
+    assert [r.request_type for r in result.requests] == ["access"]
+    assert "does not mention" not in result.reply_text
