@@ -139,7 +139,11 @@ def contextualise(message: str, history: list[Turn]) -> Contextualised:
     full_question = not connector or _full_question(tokens)
     if full_question and len(topic) >= SELF_CONTAINED_TERMS and not anaphoric:
         return Contextualised(body if connector else text, False)
-    if connector or anaphoric or len(tokens) <= SHORT_FOLLOWUP_WORDS or not topic:
+    # A fragment naming one topic word leans on the question before: read alone, "in what
+    # cases exactly?" and "like who exactly tho" got "not covered" (dev batches 7 and 10).
+    # Reading it alone too lost as much as it gained (dev follow-ups, fourteenth session).
+    fragment = not _full_question(tokens)
+    if connector or anaphoric or fragment or len(tokens) <= SHORT_FOLLOWUP_WORDS or not topic:
         # The previous question stays in the reading, so a pronoun needs no resolving:
         # substituting "it" -> "my payment information" changed none of 60 dev follow-ups.
         merged = f"{_sentence(previous)} {_sentence(body)}"

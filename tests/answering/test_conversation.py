@@ -91,6 +91,9 @@ def _history(*questions: str) -> list[Turn]:
          ["keep my data", "closed", "Why"]),
         (["Do you use cookies?", "thanks!"], "why?", ["Do you use cookies? Why?"]),
         (["Do my messages stay private?"], "who can read them?", ["messages", "read them?"]),
+        # fragments of one topic word (dev batches 7 and 10: "not covered" read alone)
+        (["Do you share my data with courts?"], "in what cases exactly?", ["courts", "cases"]),
+        (["Do you share my data with anyone?"], "like who exactly tho", ["anyone", "who"]),
     ],
 )  # fmt: skip
 def test_follow_ups_are_merged_with_the_previous_question(
@@ -109,6 +112,7 @@ def test_follow_ups_are_merged_with_the_previous_question(
         (["Do you use cookies?"], "Do you sell my personal data to advertisers?"),
         (["Do you use cookies?"], "What if I tag WorkAllies in a social media post?"),
         (["How long do you keep my data?"], "How can I update my personal information?"),
+        (["Do you sell my data?"], "What is a cookie?"),  # one topic word, a full question
         ([], "why?"),
         ([], "and after my account is closed?"),
     ],
