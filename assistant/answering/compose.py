@@ -54,6 +54,10 @@ WE_CLAUSE_RE = re.compile(
 CONNECTIVE_RE = re.compile(
     r"^(?:Additionally|Furthermore|Moreover|Alternatively|Also|In addition|Further),\s+"
 )
+# A contrast is kept, but ahead of the reporting verb: "WorkAllies says however, there are
+# circumstances ..." (blind batch 15's "do you keep my data forever?") is no sentence;
+# "However, WorkAllies says there are circumstances ..." is.
+CONTRAST_RE = re.compile(r"^(?P<word>However|Nevertheless|Nonetheless),\s+")
 CONTRACTIONS = {"ve": "has", "ll": "will", "re": "is", "d": "would"}
 
 
@@ -136,9 +140,14 @@ def render_sentence(sentence: str, markers: str, wording: Wording) -> str:
     if connective := CONNECTIVE_RE.match(sentence):
         rest = sentence[connective.end() :]
         sentence = rest[:1].upper() + rest[1:]
-    reported = reported_speech(sentence, wording.company)
+    contrast = CONTRAST_RE.match(sentence)
+    rest = sentence[contrast.end() :] if contrast else sentence
+    reported = reported_speech(rest[:1].upper() + rest[1:], wording.company)
     if reported is not None:
-        return with_marker(_reported(wording, reported), markers)
+        shown = _reported(wording, reported)
+        if contrast:
+            shown = f"{contrast['word']}, {lower_first(shown, wording.company)}"
+        return with_marker(shown, markers)
     if FIRST_PERSON_RE.search(sentence):
         return wording.quoted.format(sentence=sentence.strip()) + f" {markers}"
     return with_marker(sentence, markers)

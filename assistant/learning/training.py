@@ -375,7 +375,8 @@ def choose_weights(rotation: dict[str, tuple[list[Row], LinearModel]]) -> tuple[
 
     grid = [(rule, bank) for rule in RULE_WEIGHTS for bank in BANK_WEIGHTS]
     counts = {w: right(w) for w in grid}
-    near = [w for w in grid if counts[w] >= max(counts.values()) - int(PLATEAU * len(scored))]
+    tolerance = int(PLATEAU * len(scored))
+    near = [w for w in grid if counts[w] >= max(counts.values()) - tolerance]
     # On a plateau (rule weights 1 / 2 / 4 / 8 at 1338 / 1337 / 1337 / 1337 of ~1,480,
     # eleventh session) prefer the rule weight that picks best where the bank is silent
     # (its bank weight 0 is on the grid), as for a clause new in a policy update: at 1 "Do
@@ -385,7 +386,6 @@ def choose_weights(rotation: dict[str, tuple[list[Row], LinearModel]]) -> tuple[
     # and the most right picks in all decides (fourteenth session: rule weight 2 beat 4 by
     # one bank-silent pick, 1605 / 1604, and lost one in all; on the bank-less fixture
     # policy "Do you sell my data?" then quoted the sell clause second).
-    tolerance = int(PLATEAU * len(scored))
     silent = max(counts[(w[0], 0.0)] for w in near)
     return max(
         near,

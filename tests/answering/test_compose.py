@@ -91,3 +91,20 @@ def test_the_generator_built_from_settings_uses_the_company_name_setting(
 def test_a_label_is_dropped_only_before_a_sentence_of_its_own(sentence: str, shown: str) -> None:
     rendered = render_sentence(sentence, "[1]", load_wording().for_company("WorkAllies"))
     assert rendered.startswith(shown), rendered
+
+
+@pytest.mark.parametrize(
+    ("sentence", "shown"),
+    [
+        (
+            "However, there are circumstances where we may need to retain your data.",
+            "However, WorkAllies says there are circumstances where it may need to retain",
+        ),
+        ("Nevertheless, we keep it.", "Nevertheless, WorkAllies says it keeps it"),
+        # without a first person the sentence is shown as it stands, contrast and all
+        ("However, copies may remain.", "However, copies may remain"),
+    ],
+)
+def test_a_contrast_stays_ahead_of_the_reporting_verb(sentence: str, shown: str) -> None:
+    rendered = render_sentence(sentence, "[1]", load_wording().for_company("WorkAllies"))
+    assert rendered.startswith(shown), rendered
