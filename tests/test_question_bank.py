@@ -3,6 +3,7 @@ left out file by file, and the lean it gives the answerability decision."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from assistant.policy import Policy, load_policy, parse_policy
 from assistant.question_bank import (
     BANK_PATH,
     LEAN_FLOOR,
+    SUPPORT_SOFTNESS,
     BankFile,
     BankIndex,
     BankMatch,
@@ -312,3 +314,17 @@ def test_a_follow_up_embeds_each_text_once(tmp_path: Path) -> None:
     assert embedder.queries_embedded == before
     retriever.search("something else entirely", 3)
     assert embedder.queries_embedded == before + 1
+
+
+def test_support_counts_the_best_cosine_and_a_little_for_each_near_agreeing_question() -> None:
+    def match(cosine: float, span: tuple[int, int]) -> BankMatch:
+        return BankMatch(cosine, (span,), frozenset({"c"}))
+
+    alone = BankMatches((match(0.8, (0, 10)), match(0.5, (20, 30))))
+    agreed = BankMatches((match(0.8, (0, 10)), match(0.78, (0, 10)), match(0.77, (5, 9))))
+    assert alone.support(0, 10) == pytest.approx(0.8, abs=1e-3)  # a far one adds ~nothing
+    assert alone.support(20, 30) == pytest.approx(0.5)
+    # three users' wordings led here: more than one look-alike at a slightly better cosine
+    assert agreed.support(0, 10) > BankMatches((match(0.82, (0, 10)),)).support(0, 10)
+    assert agreed.support(0, 10) <= 0.8 + SUPPORT_SOFTNESS * math.log(3) + 1e-9
+    assert agreed.support(40, 50) == 0.0

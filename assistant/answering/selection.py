@@ -51,7 +51,7 @@ class Candidate:
     own_matched: frozenset[str]  # question terms its own words cover
     pointer: bool = False  # only says where to read more ("... can be found in this Policy")
     sentence_similarity: float = 0.0  # the question's cosine to this sentence's own vector
-    # The best cosine of a banked question this sentence answered (`Hit.bank_matches`).
+    # How strongly banked questions point to this sentence (`BankMatches.support`).
     bank: float = 0.0
     # The learned ranker's share of belief that this candidate answers (softmax over the
     # question's candidates); None when no ranker is loaded and the rule score orders.
