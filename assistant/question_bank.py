@@ -93,11 +93,12 @@ LEAD_COSINE = 0.85
 # abstention 0.888 / 0.030 without a floor, 0.884 / 0.027 at 0.4, 0.884 / 0.030 at 0.5,
 # 0.873 / 0.030 at 0.6.
 LEAN_FLOOR = 0.4
-# The temperature of the bank's soft maxima (`soft_maximum`), in cosine units: a
-# sentence's support and the lean. Chosen on our files' held-out sentence picks (each file
-# ranked with a bank and models that leave it out, 2,101 questions; fifteenth session):
-# the best alone (a hard maximum) 1,827 right, 0.03 1,842, 0.05 1,853, 0.07 1,845; the
-# selector's blend weights refitted for each.
+# The temperature of a sentence's support (`BankMatches.support`), in cosine units: the
+# support is the log-sum-exp of the cosines of the banked questions it answered, so the
+# best one counts fully and each further one by how near it comes to the best. Chosen on
+# our files' held-out sentence picks (each file ranked with a bank and models that leave
+# it out, 2,101 questions; fifteenth session): the best alone (a hard maximum) 1,827 right,
+# 0.03 1,842, 0.05 1,853, 0.07 1,845; the selector's blend weights refitted for each.
 SUPPORT_SOFTNESS = 0.05
 
 
@@ -117,21 +118,16 @@ class BankMatches:
     the policy does not answer."""
 
     rows: tuple[BankMatch, ...] = ()
-    # The nearest banked questions the policy does not answer: their cosines, best first;
-    # None: no such questions for this text.
-    unanswered: tuple[float, ...] | None = None
+    unanswered: float | None = None  # its cosine; None: no such questions for this text
 
     @property
     def lean(self) -> float | None:
-        """How much nearer the question is to ones the policy answers than to ones it does
-        not: the difference of the two kinds' soft maxima (`soft_maximum`; each at least
-        LEAN_FLOOR); None when the bank lacks either kind. Soft, as for a sentence's
-        support: on our files' pooled held-out predictions the uncovered questions declined
-        at 3 % wrong abstention went 0.946 (the best of each kind alone) -> 0.959."""
-        if not self.rows or not self.unanswered:
+        """How much nearer the question is to one the policy answers than to one it does
+        not (cosine difference, each at least LEAN_FLOOR); None when the bank lacks either
+        kind."""
+        if not self.rows or self.unanswered is None:
             return None
-        answered = soft_maximum([m.cosine for m in self.rows])
-        return max(answered, LEAN_FLOOR) - max(soft_maximum(self.unanswered), LEAN_FLOOR)
+        return max(self.rows[0].cosine, LEAN_FLOOR) - max(self.unanswered, LEAN_FLOOR)
 
     def clause_support(self) -> dict[str, float]:
         """Each clause's best cosine of a banked question it answered."""
@@ -164,15 +160,11 @@ class BankMatches:
         look-alike question did ("what r cookies ... what do they even do" was sent to
         the pointer sentence by "where in the policy can i find more about cookies")."""
         cosines = [m.cosine for m in self.rows if any(s < end and start < e for s, e in m.spans)]
-        return soft_maximum(cosines) if cosines else 0.0
-
-
-def soft_maximum(cosines: Sequence[float]) -> float:
-    """The log-sum-exp of ``cosines`` (best first) at temperature `SUPPORT_SOFTNESS`: the
-    best counts fully, each other one by how near it comes to the best."""
-    best = cosines[0]
-    spread = sum(math.exp((c - best) / SUPPORT_SOFTNESS) for c in cosines)
-    return best + SUPPORT_SOFTNESS * math.log(spread)
+        if not cosines:
+            return 0.0
+        best = cosines[0]  # rows are best first
+        spread = sum(math.exp((c - best) / SUPPORT_SOFTNESS) for c in cosines)
+        return best + SUPPORT_SOFTNESS * math.log(spread)
 
 
 NO_MATCHES = BankMatches()
@@ -245,10 +237,9 @@ class BankIndex:
         candidates = np.flatnonzero(kept & is_answered)
         order = candidates[np.argsort(-cosines[candidates], kind="stable")][:limit]
         open_rows = kept & ~is_answered
-        unanswered = -np.sort(-cosines[open_rows])[:limit]
         return BankMatches(
             tuple(replace(self.answers[r], cosine=float(cosines[r])) for r in order),
-            tuple(float(c) for c in unanswered) if open_rows.any() else None,
+            float(cosines[open_rows].max()) if open_rows.any() else None,
         )
 
 

@@ -212,24 +212,12 @@ def test_the_bank_is_embedded_once_and_kept_on_disk(tmp_path: Path, policy: Poli
 def test_banked_questions_below_the_floor_give_no_lean() -> None:
     def matches(answered: float, unanswered: float) -> BankMatches:
         row = BankMatch(answered, ((0, 5),), frozenset({"c-1"}))
-        return BankMatches((row,), (unanswered,))
+        return BankMatches((row,), unanswered)
 
     assert matches(0.38, 0.31).lean == 0.0  # neither is near: no evidence either way
     assert matches(0.49, 0.31).lean == pytest.approx(0.49 - LEAN_FLOOR)
     assert matches(0.8, 0.31).lean == pytest.approx(0.8 - LEAN_FLOOR)
     assert matches(0.3, 0.9).lean == pytest.approx(LEAN_FLOOR - 0.9)
-
-
-def test_the_lean_weighs_every_near_question_of_each_kind() -> None:
-    def row(cosine: float) -> BankMatch:
-        return BankMatch(cosine, ((0, 5),), frozenset({"c-1"}))
-
-    one = BankMatches((row(0.8),), (0.7,))
-    # two more uncovered look-alikes almost as near: the lean tips towards not answered
-    crowded = BankMatches((row(0.8),), (0.7, 0.69, 0.69))
-    assert crowded.lean is not None and one.lean is not None
-    assert crowded.lean < one.lean
-    assert BankMatches((row(0.8),), ()).lean is None  # no unanswered questions: no lean
 
 
 def test_a_lead_carries_over_only_between_questions_turned_the_same_way() -> None:

@@ -56,7 +56,7 @@ L2 = 1.0
 # bank weight was 64, the grid's top, and 128 picked more (fifteenth session).
 RULE_WEIGHTS = (0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
 BANK_WEIGHTS = (0.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0)
-LEAN_WEIGHTS = (0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 15.0, 20.0, 30.0)
+LEAN_WEIGHTS = (0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 15.0, 20.0)
 # Share of held-out questions within which blend weights count as tied. 0.1 % (one
 # question of ~1,730) left the twelfth session's retrain a plateau of rule weights 1 and 2
 # (1478 / 1479 with bank weight 64; 4 at 1476), where only the bank's silence tells them

@@ -422,7 +422,7 @@ def test_a_follow_up_is_decided_without_the_question_banks_evidence(make_hits) -
     from assistant.question_bank import NO_MATCHES, BankMatch, BankMatches
 
     keep, rights = "how-long-do-we-keep-personal-information-1", "your-data-protection-rights-8"
-    near = BankMatches((BankMatch(0.9, ((0, 1),), frozenset({keep})),), unanswered=(0.4,))
+    near = BankMatches((BankMatch(0.9, ((0, 1),), frozenset({keep})),), unanswered=0.4)
     merged = [replace(h, bank=0.9, bank_matches=near) for h in make_hits(keep)]
     own = [replace(h, score=2.0, bank_matches=near) for h in make_hits(rights)]
     ranked = rank_in_context(merged, own, (), k=2)
