@@ -129,6 +129,15 @@ def with_marker(text: str, markers: str) -> str:
     return f"{body} {markers}{end}"
 
 
+def _after(opening: re.Match[str] | None, sentence: str) -> str:
+    """The sentence from where ``opening`` (a connective it opens with) ends, capitalised;
+    unchanged without one."""
+    if opening is None:
+        return sentence
+    rest = sentence[opening.end() :]
+    return rest[:1].upper() + rest[1:]
+
+
 def render_sentence(sentence: str, markers: str, wording: Wording) -> str:
     match = LABEL_RE.match(sentence)
     body = sentence[match.end("label") + 1 :].strip() if match else ""
@@ -137,12 +146,9 @@ def render_sentence(sentence: str, markers: str, wording: Wording) -> str:
     # purposes: enhancing ..." was shown from "enhancing", blind batch 11 after its scoring)
     if len(body.split()) >= MIN_LABELLED_WORDS and body[:1].isupper():
         sentence = body
-    if connective := CONNECTIVE_RE.match(sentence):
-        rest = sentence[connective.end() :]
-        sentence = rest[:1].upper() + rest[1:]
+    sentence = _after(CONNECTIVE_RE.match(sentence), sentence)
     contrast = CONTRAST_RE.match(sentence)
-    rest = sentence[contrast.end() :] if contrast else sentence
-    reported = reported_speech(rest[:1].upper() + rest[1:], wording.company)
+    reported = reported_speech(_after(contrast, sentence), wording.company)
     if reported is not None:
         shown = _reported(wording, reported)
         if contrast:
