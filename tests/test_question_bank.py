@@ -228,6 +228,11 @@ def test_a_lead_carries_over_only_between_questions_turned_the_same_way() -> Non
     assert matches.lead({"c-1"}, negative=False) is None
     assert negative_form("could you use it without asking me first?")
     assert negative_form("don't you sell it?") and not negative_form("will you ask me first?")
+    # a negation inside a leading condition does not turn the question around (blind 16)
+    assert not negative_form(
+        "if you want to use my data for something not in the policy, will you ask me first?"
+    )
+    assert negative_form("if i delete my account, will you keep it without asking me?")
 
 
 def test_the_bank_alone_cannot_make_the_policy_silent_where_the_model_finds_it_close() -> None:

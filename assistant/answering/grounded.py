@@ -44,7 +44,7 @@ from assistant.index import clause_context
 from assistant.language import EMAIL_RE, negative_form
 from assistant.learning.decisions import SentenceSelector, answer_features
 from assistant.policy import Clause, Policy, iter_sentences
-from assistant.question_bank import NO_MATCHES, BankMatches
+from assistant.question_bank import LEAD_COSINE, NO_MATCHES, BankMatches
 from assistant.redaction import MASK_RE
 from assistant.retrieval import QueryExpander, expansion_vocabulary
 
@@ -182,23 +182,26 @@ class GroundedGenerator:
             if candidates and not oos and self.model.shows_closest(confidence, banked, own):
                 return self._closest(question, candidates, confidence, signals)
             return self.abstain(oos, confidence, notes=(f"signals {signals}",))
-        statements = self._plan(_fresh_first(candidates, just_read), frozenset(parsed.intent))
+        matches = hits[0].bank_matches if hits else NO_MATCHES
+        ranked = _fresh_first(candidates, just_read)
+        statements = self._plan(ranked, frozenset(parsed.intent), matches)
         numbering = Numbering()
         parts = [self._render(s, numbering) for s in statements]
         notes = self._partial(question, parts)
         # A lead would overstate an answer that leaves part of the question open.
-        matches = hits[0].bank_matches if hits else NO_MATCHES
         lead = None if notes else self._lead(question, statements[0], matches)
         text = " ".join([*([lead] if lead else []), *parts, *notes])
         return Answer(text, tuple(numbering.citations), confidence=confidence)
 
     # ------------------------------------------------------------ planning
 
-    def _plan(self, candidates: list[Candidate], intent: frozenset[str]) -> list[Statement]:
+    def _plan(
+        self, candidates: list[Candidate], intent: frozenset[str], matches: BankMatches
+    ) -> list[Statement]:
         """The best statement, then up to two more that cover words of the question the
         ones before did not (what its shape asks for, "purposes", does not count)."""
         best = candidates[0]
-        statements = [self._statement(best, candidates)]
+        statements = [self._statement(best, candidates, matches)]
         used = {(s.clause.id, s.start) for s in statements[0].spans()}
         covered = set(best.matched)
         length = len(self._preview(statements[0]).split())
@@ -211,7 +214,7 @@ class GroundedGenerator:
                 adds or self._second_reading(best, statements)
             ):
                 continue
-            statement = self._statement(candidate, candidates)
+            statement = self._statement(candidate, candidates, matches)
             spans = {(s.clause.id, s.start) for s in statement.spans()}
             extra = len(self._preview(statement).split())
             if spans & used or length + extra > MAX_WORDS:
@@ -233,7 +236,9 @@ class GroundedGenerator:
         clause's first sentence, then the one that answers)."""
         return best.learned is not None and len(planned) == 1
 
-    def _statement(self, best: Candidate, candidates: list[Candidate]) -> Statement:
+    def _statement(
+        self, best: Candidate, candidates: list[Candidate], matches: BankMatches = NO_MATCHES
+    ) -> Statement:
         span = Span(best.clause, best.start, best.end)
         # Only the sentence that ends in ":" introduces the list; an earlier sentence of
         # the same clause ("We generally keep ... purpose.") is a statement of its own.
@@ -269,20 +274,32 @@ class GroundedGenerator:
             and len(best.own_matched) * 2 <= len(best.matched)
         )
         if parent and parent.text.rstrip().endswith(":") and leans:
-            siblings = [
-                c
-                for c in candidates
-                if c.clause.parent_id == parent.id
-                and c.clause.id != best.clause.id
-                and c.strength >= RELATIVE_SCORE * best.strength
-            ][: MAX_ITEMS - 1]
-            chosen = [best.clause, *(c.clause for c in siblings)]
-            items = sorted(self._with_antecedents(chosen), key=lambda c: c.position)
-            # only the lead-in's last sentence introduces the items; earlier ones would be
-            # quoted under its one marker ("We generally keep ... . ... purposes:")
-            lead_in = Span(parent, *list(iter_sentences(parent.text))[-1])
-            return Statement(span, None, lead_in, tuple(Span.whole(c) for c in items))
+            return self._under_lead_in(best, parent, candidates, matches)
         return Statement(span, self._continuation(span) or self._next_item(span))
+
+    def _under_lead_in(
+        self, best: Candidate, parent: Clause, candidates: list[Candidate], matches: BankMatches
+    ) -> Statement:
+        """``best``, an item, with its lead-in and the items ranked close to it or named
+        with it by a near paraphrase in the question bank."""
+        siblings = [
+            c.clause
+            for c in candidates
+            if c.clause.parent_id == parent.id
+            and c.clause.id != best.clause.id
+            and c.strength >= RELATIVE_SCORE * best.strength
+        ]
+        listed = self.policy.children(parent)
+        banked = _banked_items(best.clause, listed, matches)
+        chosen = list(dict.fromkeys([best.clause, *siblings, *banked]))[:MAX_ITEMS]
+        items = sorted(self._with_antecedents(chosen), key=lambda c: c.position)
+        # only the lead-in's last sentence introduces the items; earlier ones would be
+        # quoted under its one marker ("We generally keep ... . ... purposes:")
+        lead_in = Span(parent, *list(iter_sentences(parent.text))[-1])
+        # the list is cut short only where the paraphrase named more than is shown
+        more = len(listed) - len(items) if not set(banked) <= set(items) else 0
+        span = Span(best.clause, best.start, best.end)
+        return Statement(span, None, lead_in, tuple(Span.whole(c) for c in items), more)
 
     def _with_antecedents(self, items: list[Clause]) -> list[Clause]:
         """Items plus the one before any item that points back at it: "This applies even
@@ -477,6 +494,23 @@ def _cryptic(text: str) -> bool:
     points back at its lead-in ("This applies even if ...")."""
     words_ = text.split()
     return len(words_) <= CRYPTIC_WORDS or (bool(words_) and words_[0] in ANAPHORS)
+
+
+def _banked_items(item: Clause, siblings: Sequence[Clause], matches: BankMatches) -> list[Clause]:
+    """The other items of ``item``'s list that a near paraphrase in the question bank
+    (cosine at least LEAD_COSINE) was answered with, together with ``item``: the question
+    asks for the list, not for one item of it. "What do you use my data for?" was answered
+    with one item under its lead-in once "what do u actually use my data for" (blind batch
+    16, seven items) joined the bank; the selector's shares then leave the others far
+    behind the best, as they all have the same support."""
+    for match in matches.rows:
+        if match.cosine < LEAD_COSINE:
+            return []
+        if item.id not in match.clause_ids:
+            continue
+        named = [c for c in siblings if c.id != item.id and c.id in match.clause_ids]
+        return named
+    return []
 
 
 def _reads_as_list(items: list[Clause]) -> bool:

@@ -22,7 +22,7 @@ from assistant.answering.text import (
     stem,
     words,
 )
-from assistant.language import lexicon, phrase_regex
+from assistant.language import lexicon, main_clause, phrase_regex
 
 Lead = Literal["yes", "no", "qualified_yes"]
 # What the rules make of a sentence: a lead, "mixed" (it says both: no lead from anywhere,
@@ -38,7 +38,7 @@ PROHIBITIONS = _WORDS.prohibitions
 CONTRASTIVE = _WORDS.contrastive
 RESTRICTIVE = _WORDS.restrictive
 RESTRICTING_RE = re.compile(rf"\b{phrase_regex(_WORDS.restricting)}\b", re.I)
-UNIVERSAL = _WORDS.universal
+UNIVERSAL_RE = re.compile(rf"\b{phrase_regex(_WORDS.universal)}\b")
 # A predicate inside an adverbial clause is a condition or a time, not a statement: "...
 # to confirm your identity before fulfilling your request" does not say requests are
 # fulfilled ("Will you fulfil a request that exposes another user's data?" got "In some
@@ -72,7 +72,7 @@ class YesNoQuestion:
 def yes_no_question(question: str, vocabulary: Vocabulary) -> YesNoQuestion | None:
     """The yes/no question asked, judged on the last question of a message: after
     "Do you collect data from children? What if you do by accident?" no Yes/No fits."""
-    question = _main_clause(expand_abbreviations(focus_sentence(question)))
+    question = main_clause(expand_abbreviations(focus_sentence(question)))
     tokens = words(question)
     if len(tokens) < 2 or tokens[0] not in AUXILIARIES or EXCEPTIONS & set(tokens):
         return None
@@ -91,21 +91,8 @@ def yes_no_question(question: str, vocabulary: Vocabulary) -> YesNoQuestion | No
     if set(terms) <= INSTRUMENTAL:  # "... how and why you're using my data": "by using the link"
         return None
     periods = lexicon().periods(question)
-    universal = bool(UNIVERSAL & set(tokens))
+    universal = bool(UNIVERSAL_RE.search(" ".join(tokens)))
     return YesNoQuestion(terms, negated, contrastive, periods, universal) if terms else None
-
-
-# "If I delete my portfolio, could copies still exist?": the question after the condition
-CONDITION_PREFIX_RE = re.compile(r"^\s*(?:if|when|once|after)\b[^,?]*,\s*(?P<main>.+)$", re.I)
-
-
-def _main_clause(question: str) -> str:
-    """The question without a leading condition, when what follows it is a yes/no question
-    of its own; the condition's words are not what the question asks about."""
-    match = CONDITION_PREFIX_RE.match(question)
-    if match and words(match["main"])[:1] and words(match["main"])[0] in AUXILIARIES:
-        return match["main"]
-    return question
 
 
 def lead_for(

@@ -23,6 +23,7 @@ _SURROGATES = re.compile("[\ud800-\udfff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
 _DASHES = re.compile("[\u2010-\u2015\u2212]")
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201b": "'", "\u201c": '"', "\u201d": '"'})
+_CONDITION_PREFIX_RE = re.compile(r"^\s*(?:if|when|once|after)\b[^,?]*,\s*(?P<main>.+)$", re.I)
 _NEGATED_HEADS = {"can": "can", "won": "will", "don": "do", "shan": "shall"}
 
 
@@ -90,9 +91,22 @@ def question_sentences(text: str) -> list[str]:
 def negative_form(text: str) -> bool:
     """Whether a question is turned around by a negation or an exception: "Could you use
     my data without asking me?" answers "no" where "Will you ask me before using it?"
-    answers "yes"."""
+    answers "yes". Read in its main clause: "if you want to use my data for something
+    new thats not in the policy, will you ask me first?" asks the second (blind batch 16
+    took "no" from banked "... without asking me first?" questions)."""
     table = lexicon()
-    return bool((table.negators | table.exceptions) & set(words(text)))
+    return bool((table.negators | table.exceptions) & set(words(main_clause(text))))
+
+
+def main_clause(question: str) -> str:
+    """The question without a leading condition, when what follows it is a yes/no question
+    of its own; the condition's words are not what the question asks about: "If I delete
+    my portfolio, could copies still exist?" asks whether copies exist."""
+    match = _CONDITION_PREFIX_RE.match(question)
+    auxiliaries = lexicon().auxiliaries | lexicon().rare_auxiliaries
+    if match and words(match["main"])[:1] and words(match["main"])[0] in auxiliaries:
+        return match["main"]
+    return question
 
 
 def focus_sentence(text: str) -> str:

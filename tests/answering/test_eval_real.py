@@ -207,20 +207,14 @@ def test_colloquial_questions_are_answered_not_abstained_on(
     assert sum(answered) / len(answered) >= 0.80  # measured 0.83; it was 0.50 before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "since blind batch 15 joined training and batch 16 the question bank (fifteenth "
-        "session) the best candidate is one item, 'setting up and managing your account', "
-        "not the lead-in, with a hard or a soft bank support alike: a known regression"
-    ),
-)
 def test_a_summary_question_gets_the_lead_in_and_a_few_items(
     retriever: HybridRetriever, generator: GroundedGenerator
 ) -> None:
     # The lead-in answers "what for?" as a whole. Checked through real retrieval: with one
     # faked hit, which items join depends on the learned blend weights (the rule weight
-    # moved 4 -> 1 on a plateau of held-out picks in the eleventh session).
+    # moved 4 -> 1 on a plateau of held-out picks in the eleventh session). Since blind
+    # batch 16's "what do u actually use my data for" (seven items) is banked, its items
+    # come from that near paraphrase (`grounded._banked_items`).
     question = "What do you use my data for?"
     answer = generator.answer(question, retriever.search(question, 6))
     assert answer.text.startswith("Using your personal information for various business purposes")

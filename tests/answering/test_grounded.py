@@ -426,6 +426,34 @@ def test_an_item_that_answers_only_through_its_lead_in_is_shown_with_it(
     assert merger.citations[0].clause_id == "sharing-personal-information-with-third-3.4.1"
 
 
+def test_a_near_banked_question_answered_with_several_items_shows_them(
+    grounded: GroundedGenerator, policy: Policy, make_hits: MakeHits
+) -> None:
+    from assistant.question_bank import LEAD_COSINE, BankMatch, BankMatches
+
+    def asked(question: str, named: list[str], cosine: float) -> str:
+        spans = tuple((policy.clause(c).start, policy.clause(c).end) for c in named)
+        row = BankMatch(cosine, spans, frozenset(named))
+        hits = [replace(h, bank_matches=BankMatches((row,))) for h in make_hits(named[1])]
+        answer = grounded.answer(question, hits)
+        assert verify(answer, hits, policy, grounded.wording.is_meta) == []
+        return answer.text
+
+    # a user worded it almost so and was answered with three of the four items
+    bases = [f"how-do-we-use-the-collected-information-3.{n}" for n in (1, 3, 4)]
+    near = asked("On what legal basis do you process my data?", bases, LEAD_COSINE)
+    assert "your consent for a particular purpose" in near.lower()
+    assert "support of our legitimate business interests" in near.lower()
+    assert "more." not in near  # all it named are shown
+    # a banked question further away says nothing about this one
+    far = asked("On what legal basis do you process my data?", bases, LEAD_COSINE - 0.05)
+    assert "consent" not in far.lower() and "more." not in far
+    # named more items than are shown: the reply says how much of the list is left out
+    purposes = [f"how-do-we-use-the-collected-information-4.{n}" for n in range(1, 8)]
+    cut = asked("What do you use my data for?", purposes, LEAD_COSINE)
+    assert f"The policy lists {16 - MAX_ITEMS} more." in cut
+
+
 def test_a_masked_secret_is_not_named_as_a_missing_topic(
     grounded: GroundedGenerator, policy: Policy, make_hits: MakeHits
 ) -> None:

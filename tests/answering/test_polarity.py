@@ -30,6 +30,7 @@ IDENTITY = "your-data-protection-rights-7"  # "... confirm your identity ... bef
 ACCESS = "your-data-protection-rights-2"  # "You can request a copy ... how and why it's processed"
 OVERSEE = "external-links-5.3"  # "Workallies does not oversee these terms ..." (social network)
 LINKED = "external-links-2"  # "Data provided to ... these third-party sites is beyond ... control"
+SHARING = "sharing-personal-information-with-third-3"  # "We may share ... only to operate"
 BASES = "how-do-we-use-the-collected-information-1"  # "... and/or with your consent"
 RESPONSE = "your-data-protection-rights-8"  # "You have one month to receive a response ..."
 
@@ -111,6 +112,8 @@ def test_leads_follow_question_and_clause_polarity(
         ("is legal compliance the only purpose you use my personal information for?", BASES),
         # "always" is not answered by "under certain conditions" with "In some cases, yes."
         ("will you always erase my personal information whenever i ask?", ERASURE),
+        # nor is "for any reason" by "may share ... only to operate the Service" (blind 16)
+        ("Do you share personal details with third parties for just any reason you like?", SHARING),
         # "beyond WorkAllies' control" denies control
         ("Do you have control over the third-party sites you link to?", LINKED),
         ("do you control the websites linked from workallies", LINKED),
