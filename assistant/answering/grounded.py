@@ -497,19 +497,17 @@ def _cryptic(text: str) -> bool:
 
 
 def _banked_items(item: Clause, siblings: Sequence[Clause], matches: BankMatches) -> list[Clause]:
-    """The other items of ``item``'s list that a near paraphrase in the question bank
-    (cosine at least LEAD_COSINE) was answered with, together with ``item``: the question
-    asks for the list, not for one item of it. "What do you use my data for?" was answered
-    with one item under its lead-in once "what do u actually use my data for" (blind batch
-    16, seven items) joined the bank; the selector's shares then leave the others far
-    behind the best, as they all have the same support."""
+    """The other items of ``item``'s list that the nearest banked paraphrase answered with
+    ``item`` named (cosine at least LEAD_COSINE): the question asks for the list, not for
+    one item of it. "What do you use my data for?" was answered with one item under its
+    lead-in once "what do u actually use my data for" (blind batch 16, seven items) joined
+    the bank: as the items all have the same support, the selector's shares leave the
+    others far behind the best."""
     for match in matches.rows:
         if match.cosine < LEAD_COSINE:
             return []
-        if item.id not in match.clause_ids:
-            continue
-        named = [c for c in siblings if c.id != item.id and c.id in match.clause_ids]
-        return named
+        if item.id in match.clause_ids:
+            return [c for c in siblings if c.id != item.id and c.id in match.clause_ids]
     return []
 
 
