@@ -297,9 +297,16 @@ def test_each_question_of_a_message_is_answered_in_one_reply(assistant: Assistan
 
 
 def test_see_also_pointers_cite_verbatim_and_can_be_turned_off(tmp_path: Path) -> None:
-    question = "Do you share my data with third parties?"
+    # Which questions get a pointer moves with the question bank (a banked question lifts
+    # its clause's fused score): take the first tuned question that gets one.
+    from assistant.answering.evaluation import load_answer_dataset
+
     pointing = Assistant.for_testing(tmp_path / "on")
-    on = pointing.respond("pointers", question)
+    questions = [case.question for case in load_answer_dataset().answerable][:40]
+    replies = {q: pointing.respond(f"pointers-{n}", q) for n, q in enumerate(questions)}
+    question = next((q for q, r in replies.items() if "See also" in r.reply), None)
+    assert question is not None, "no tuned question got a pointer"
+    on = replies[question]
     off = Assistant.for_testing(tmp_path / "off", see_also=False).respond("pointers", question)
     assert not on.abstained and "See also" in on.reply and "See also" not in off.reply
     assert len(on.citations) > len(off.citations)
