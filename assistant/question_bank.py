@@ -18,8 +18,9 @@ out of the bank (`HybridRetriever.excluding`), or the file's questions find them
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -147,12 +148,15 @@ class BankMatches:
         "could you start using my data for something totally new without asking me
         first?" (blind batch 9, after its scoring). On batches 5-8 this withholds two
         right leads, none wrong; a wrong lead is worse than none."""
-        for match in self.rows:
-            if match.cosine < LEAD_COSINE:
-                return None
+        for match in self.paraphrases():
             if match.lead and match.negative == negative and match.clause_ids & set(clause_ids):
                 return match.lead
         return None
+
+    def paraphrases(self) -> Iterator[BankMatch]:
+        """The banked questions worded almost like this one (cosine at least LEAD_COSINE),
+        best first: near enough that what answered them answers this one."""
+        return itertools.takewhile(lambda match: match.cosine >= LEAD_COSINE, self.rows)
 
     def support(self, start: int, end: int) -> float:
         """How strongly banked questions point inside ``[start, end)`` of the policy text

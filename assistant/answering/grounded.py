@@ -44,7 +44,7 @@ from assistant.index import clause_context
 from assistant.language import EMAIL_RE, negative_form
 from assistant.learning.decisions import SentenceSelector, answer_features
 from assistant.policy import Clause, Policy, iter_sentences
-from assistant.question_bank import LEAD_COSINE, NO_MATCHES, BankMatches
+from assistant.question_bank import NO_MATCHES, BankMatches
 from assistant.redaction import MASK_RE
 from assistant.retrieval import QueryExpander, expansion_vocabulary
 
@@ -498,17 +498,13 @@ def _cryptic(text: str) -> bool:
 
 def _banked_items(item: Clause, siblings: Sequence[Clause], matches: BankMatches) -> list[Clause]:
     """The other items of ``item``'s list that the nearest banked paraphrase answered with
-    ``item`` named (cosine at least LEAD_COSINE): the question asks for the list, not for
+    ``item`` named (`BankMatches.paraphrases`): the question asks for the list, not for
     one item of it. "What do you use my data for?" was answered with one item under its
     lead-in once "what do u actually use my data for" (blind batch 16, seven items) joined
     the bank: as the items all have the same support, the selector's shares leave the
     others far behind the best."""
-    for match in matches.rows:
-        if match.cosine < LEAD_COSINE:
-            return []
-        if item.id in match.clause_ids:
-            return [c for c in siblings if c.id != item.id and c.id in match.clause_ids]
-    return []
+    named = next((m.clause_ids for m in matches.paraphrases() if item.id in m.clause_ids), ())
+    return [c for c in siblings if c.id != item.id and c.id in named]
 
 
 def _reads_as_list(items: list[Clause]) -> bool:

@@ -103,8 +103,8 @@ def main_clause(question: str) -> str:
     of its own; the condition's words are not what the question asks about: "If I delete
     my portfolio, could copies still exist?" asks whether copies exist."""
     match = _CONDITION_PREFIX_RE.match(question)
-    auxiliaries = lexicon().auxiliaries | lexicon().rare_auxiliaries
-    if match and words(match["main"])[:1] and words(match["main"])[0] in auxiliaries:
+    head = words(match["main"])[:1] if match else []
+    if match and head and head[0] in lexicon().auxiliaries | lexicon().rare_auxiliaries:
         return match["main"]
     return question
 
