@@ -37,7 +37,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.brand import Brand, or_configured
-from assistant.language import lexicon, opens_like_question, phrase_regex, strip_label
+from assistant.language import (
+    lexicon,
+    opens_like_question,
+    phrase_regex,
+    question_sentences,
+    strip_label,
+)
 from assistant.rights.text import Sentence, words
 from assistant.tickets import RequestType
 
@@ -421,7 +427,10 @@ def _opens_question(clause: str) -> bool:
 
 
 def is_question(norm: str, brand: Brand | None = None) -> bool:
-    """A message that asks something (used by the flow to spot side questions)."""
+    """A message that asks something (used by the flow to spot side questions): it opens
+    like a question or one of its sentences ends in "?" ("ok unrelated but is my data sent
+    to the US? im in spain" was read as a failed answer to the email question, blind batch
+    18)."""
     fillers = _addressed(or_configured(brand)).fillers
     text = _strip_fillers(strip_label(norm.strip()), fillers)
-    return text.endswith("?") or _opens_question(text)
+    return _opens_question(text) or any(s.endswith("?") for s in question_sentences(text))

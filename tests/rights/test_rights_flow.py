@@ -130,6 +130,8 @@ def test_correction_at_confirmation_resummarises() -> None:
         # a label before the question hid its shape (blind batch 9, a topic change)
         "new q: will you tell me when the policy changes",
         "different question - whats the minimum age",
+        # the question in the middle, a statement after it (blind batch 18)
+        "ok unrelated but is my data sent to the US? im in spain",
     ],
 )
 def test_unrelated_message_while_pending_is_not_for_me(message: str) -> None:
