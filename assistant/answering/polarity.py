@@ -192,9 +192,12 @@ def _split_polarity(
     """Another word of the question stands in the sentence with the other polarity: "Are
     other websites you link to covered by your policy?" x "Data provided to ... these
     third-party sites is beyond WorkAllies' control and is not governed by this Policy"
-    affirms the sites and denies the coverage (blind batch 11, a wrong "Yes.")."""
+    affirms the sites and denies the coverage (blind batch 11, a wrong "Yes."). The word
+    itself before its synonyms: "is internet data transmission to ur site totally secure"
+    x "... we strive to safeguard ..., internet data transmission is not entirely secure"
+    read "safeguard" for "secure" (blind batch 18, a wrong "Yes.")."""
     for term in question.predicate[1:]:
-        found = _stances(wanted[term], stems_, tokens)
+        found = _stances({term}, stems_, tokens) or _stances(wanted[term], stems_, tokens)
         if found and all(said != negated for said in found):
             return True
     return False

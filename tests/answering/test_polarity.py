@@ -124,6 +124,8 @@ def test_leads_follow_question_and_clause_polarity(
         # the head word said both ways: "strive to safeguard" and "not entirely secure"
         ("Is my data safe?", STRIVE),
         ("is my data transferred abroad? is that safe though", STRIVE),
+        # the subject leads, its predicate is denied; "safeguard" is not "secure" (blind 18)
+        ("is internet data transmission to ur site totally secure", STRIVE),
         # another period than the policy's "one month": which way it goes needs arithmetic
         ("is it true you can take 3 months to reply to my access request?", RESPONSE),
     ],
