@@ -44,6 +44,7 @@ from assistant.language import (
     question_sentences,
     strip_label,
 )
+from assistant.language import words as word_tokens
 from assistant.rights.text import Sentence, words
 from assistant.tickets import RequestType
 
@@ -427,10 +428,16 @@ def _opens_question(clause: str) -> bool:
 
 
 def is_question(norm: str, brand: Brand | None = None) -> bool:
-    """A message that asks something (used by the flow to spot side questions): it opens
-    like a question or one of its sentences ends in "?" ("ok unrelated but is my data sent
-    to the US? im in spain" was read as a failed answer to the email question, blind batch
-    18)."""
+    """A message that asks something (used by the flow to spot side questions): it ends in
+    "?" or opens like a question, or an earlier sentence is a question ("ok unrelated but
+    is my data sent to the US? im in spain" was read as a failed answer to the email
+    question, blind batch 18); "my last name? its spelled smith" still answers one."""
     fillers = _addressed(or_configured(brand)).fillers
     text = _strip_fillers(strip_label(norm.strip()), fillers)
-    return _opens_question(text) or any(s.endswith("?") for s in question_sentences(text))
+    if text.endswith("?") or _opens_question(text):
+        return True
+    table = lexicon()
+    asking = table.auxiliaries | table.wh_words
+    return any(
+        s.endswith("?") and asking & set(word_tokens(s)) for s in question_sentences(text)[:-1]
+    )

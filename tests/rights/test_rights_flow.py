@@ -143,6 +143,13 @@ def test_unrelated_message_while_pending_is_not_for_me(message: str) -> None:
         assert "still" in resume_prompt(state)
 
 
+def test_a_fragment_with_a_question_mark_still_answers_the_question_asked() -> None:
+    state, step = begin("my last name is misspelled in my account")
+    assert step.kind == "asked" and state.asked == "correction_value"
+    step = advance(state, "my last name? its spelled smith not smyth")
+    assert step.kind == "asked" and "smith" in state.slots["correction_value"]
+
+
 def test_resume_prompt_repeats_the_pending_question() -> None:
     state, step = begin("my last name is misspelled")
     assert "What should your last name say instead?" in step.message
