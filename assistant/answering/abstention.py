@@ -6,9 +6,10 @@ retrieval signals (best dense cosine and its margin, BM25), how much of the ques
 the best sentences cover (rare words weigh more), and the sentence selector's scores.
 The question bank's lean (nearer to a labelled question the policy answers, or to one it
 does not) moves that probability by a weight fitted with it. Its thresholds were chosen
-on out-of-fold predictions so that at most 3 % of
-answerable questions are abstained on; between ``closest_threshold`` and
-``threshold`` the reply shows the closest passage, below it says the policy is silent.
+on out-of-fold predictions: the answer threshold declines the most unanswerable questions
+net of the answerable ones it hedges, abstaining on at most 3 % of answerable ones;
+between ``closest_threshold`` and ``threshold`` the reply shows the closest passage,
+below it says the policy is silent.
 """
 
 from __future__ import annotations

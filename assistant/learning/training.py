@@ -45,7 +45,7 @@ from assistant.question_bank import BANK_PATH
 
 SEED = 12
 HELDOUT_POLICIES = 4
-MAX_WRONG_ABSTENTION = 0.03
+MAX_WRONG_ABSTENTION = 0.03  # a cap on the answer threshold (`net_threshold`)
 # A flat "not covered" on a question the policy answers is the worst miss: fitted with a
 # margin under 1 % (at 0.01 the shipped model, on every labelled answerable question with
 # its file left out of the bank, said it to 9 of 857 = 1.05 %, eighth session)
@@ -164,6 +164,25 @@ def highest_threshold(probs: np.ndarray, answerable: np.ndarray, budget: float) 
         if float(np.mean(probs[answerable == 1] < t)) <= budget:
             best = round(float(t), 2)
     return best
+
+
+def net_threshold(probs: np.ndarray, answerable: np.ndarray, budget: float) -> float:
+    """The threshold (0.01 grid, at most `highest_threshold`) that declines the most
+    unanswerable questions net of the answerable ones it hedges; the lowest such. The
+    budget is a cap, not a target: spent to the full 3 % (seventeenth session, pooled
+    held-out, lean 20) the last step from 0.50 to 0.76 hedged 51 more answerable questions
+    to decline 20 more unanswerable ones, and "Do you collect my credit information?",
+    answered exactly by "While we don't collect credit information, ...", was hedged."""
+    top = highest_threshold(probs, answerable, budget)
+    grid = [round(float(t), 2) for t in np.arange(0.01, top + 0.005, 0.01)]
+    if not grid:
+        return top
+    covered, uncovered = probs[answerable == 1], probs[answerable == 0]
+
+    def net(t: float) -> int:
+        return int(np.sum(uncovered < t)) - int(np.sum(covered < t))
+
+    return max(grid, key=lambda t: (net(t), -t))
 
 
 def auc(probs: Sequence[float], labels: Sequence[float]) -> float:
@@ -400,17 +419,17 @@ def choose_lean_weight(
     probs: Sequence[float], labels: Sequence[float], leans: Sequence[float | None]
 ) -> float:
     """How far the question bank's lean (`BankMatches.lean`) moves the answerability
-    log-odds: the weight that declines the most unanswerable questions at the threshold
-    that abstains on at most 3 % of answerable ones, on held-out predictions (each file
-    predicted by models fitted without it, its own questions left out of the bank)."""
+    log-odds: the weight that declines the most unanswerable questions net of the
+    answerable ones it hedges, each at its `net_threshold`, on held-out predictions (each
+    file predicted by models fitted without it, its own questions left out of the bank)."""
     y = np.asarray(labels, dtype=float)
 
-    def declined(weight: float) -> float:
+    def net(weight: float) -> int:
         p = np.array([leaned(v, lean, weight) for v, lean in zip(probs, leans, strict=True)])
-        threshold = highest_threshold(p, y, MAX_WRONG_ABSTENTION)
-        return float(np.mean(p[y == 0] < threshold)) if (y == 0).any() else 0.0
+        threshold = net_threshold(p, y, MAX_WRONG_ABSTENTION)
+        return int(np.sum(p[y == 0] < threshold)) - int(np.sum(p[y == 1] < threshold))
 
-    return max(LEAN_WEIGHTS, key=lambda w: (round(declined(w), 3), -w))
+    return max(LEAN_WEIGHTS, key=lambda w: (net(w), -w))
 
 
 def fit_and_report(rows: Sequence[Row], held: Sequence[str]) -> dict[str, Any]:
@@ -451,9 +470,9 @@ def fit_and_report(rows: Sequence[Row], held: Sequence[str]) -> dict[str, Any]:
     lean_weight = choose_lean_weight(pooled_p, pooled_y, pooled_lean)
     moved = np.array([leaned(v, lean, lean_weight) for v, lean in zip(p, pooled_lean, strict=True)])
     thresholds = {
-        "answer": highest_threshold(p, y, MAX_WRONG_ABSTENTION),
+        "answer": net_threshold(p, y, MAX_WRONG_ABSTENTION),
         "closest": highest_threshold(p, y, MAX_FLAT_ABSTENTION),
-        "answer_banked": highest_threshold(moved, y, MAX_WRONG_ABSTENTION),
+        "answer_banked": net_threshold(moved, y, MAX_WRONG_ABSTENTION),
         "closest_banked": highest_threshold(moved, y, MAX_FLAT_ABSTENTION),
         "bank_lean_weight": lean_weight,
     }

@@ -12,7 +12,13 @@ from assistant.learning.collect import policyqa_examples
 from assistant.learning.features import QUESTION_FEATURES, SENTENCE_FEATURES
 from assistant.learning.models import ANSWERABILITY_PATH, MODELS_DIR, SELECTOR_PATH, load_model
 from assistant.learning.policyqa import CompanyPolicy, PolicyQuestion, load_policyqa
-from assistant.learning.training import auc, fit_logistic, heldout_companies, highest_threshold
+from assistant.learning.training import (
+    auc,
+    fit_logistic,
+    heldout_companies,
+    highest_threshold,
+    net_threshold,
+)
 from assistant.policy import parse_policy
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -44,6 +50,19 @@ def test_threshold_keeps_wrong_abstention_within_budget() -> None:
     threshold = highest_threshold(probs, answerable, budget=0.2)
     assert float(np.mean(probs[answerable == 1] < threshold)) <= 0.2
     assert threshold == 0.5  # one answerable (0.1) of six may fall below, not two
+
+
+def test_the_answer_threshold_stops_where_it_hedges_more_than_it_declines() -> None:
+    # raising it from 0.35 to 0.65 would decline one more unanswerable question (0.6) and
+    # hedge two answerable ones (0.4, 0.5); the budget (2 of 8) would allow it
+    probs = np.array([0.4, 0.5, 0.7, 0.8, 0.9, 0.95, 0.97, 0.99, 0.1, 0.2, 0.3, 0.6])
+    answerable = np.array([1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0])
+    assert highest_threshold(probs, answerable, budget=0.25) == 0.69  # 0.7 itself would be under
+    assert net_threshold(probs, answerable, budget=0.25) == 0.31
+    # where declining is worth it, the budget is spent
+    many = np.array([0.4, 0.8, 0.9, 0.95, 0.1, 0.3, 0.5, 0.55, 0.6])
+    labels = np.array([1, 1, 1, 1, 0, 0, 0, 0, 0])
+    assert net_threshold(many, labels, budget=0.25) == 0.61
 
 
 def _company(name: str, questions: list[str]) -> CompanyPolicy:
