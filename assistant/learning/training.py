@@ -177,12 +177,13 @@ def net_threshold(probs: np.ndarray, answerable: np.ndarray, budget: float) -> f
     grid = [round(float(t), 2) for t in np.arange(0.01, top + 0.005, 0.01)]
     if not grid:
         return top
-    covered, uncovered = probs[answerable == 1], probs[answerable == 0]
+    return max(grid, key=lambda t: (net_declined(probs, answerable, t), -t))
 
-    def net(t: float) -> int:
-        return int(np.sum(uncovered < t)) - int(np.sum(covered < t))
 
-    return max(grid, key=lambda t: (net(t), -t))
+def net_declined(probs: np.ndarray, answerable: np.ndarray, threshold: float) -> int:
+    """Unanswerable questions under ``threshold`` minus answerable ones under it."""
+    below = probs < threshold
+    return int(np.sum(below & (answerable == 0))) - int(np.sum(below & (answerable == 1)))
 
 
 def auc(probs: Sequence[float], labels: Sequence[float]) -> float:
@@ -426,8 +427,7 @@ def choose_lean_weight(
 
     def net(weight: float) -> int:
         p = np.array([leaned(v, lean, weight) for v, lean in zip(probs, leans, strict=True)])
-        threshold = net_threshold(p, y, MAX_WRONG_ABSTENTION)
-        return int(np.sum(p[y == 0] < threshold)) - int(np.sum(p[y == 1] < threshold))
+        return net_declined(p, y, net_threshold(p, y, MAX_WRONG_ABSTENTION))
 
     return max(LEAN_WEIGHTS, key=lambda w: (net(w), -w))
 
