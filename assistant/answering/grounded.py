@@ -372,8 +372,9 @@ class GroundedGenerator:
             clause_ids = {s.clause.id for s in first.spans()}
             lead = matches.lead(clause_ids, negative_form(question))
             if lead == "yes":
-                hedged = bool(set(stem(words(first.primary.text))) & self.hedges)
-                lead = affirmed(asked, hedged=hedged)
+                said = words(first.primary.text)
+                hedged = bool(set(stem(said)) & self.hedges)
+                lead = affirmed(asked, hedged=hedged, alternatives="or" in said)
         return getattr(self.wording.leads, lead) if lead else None
 
     def _partial(self, question: str, parts: list[str]) -> list[str]:

@@ -153,15 +153,18 @@ def lead_for(
         holds = not holds
     if not holds:
         return "no"
-    return affirmed(question, hedged=bool(hedges & set(stems_)))
+    alternatives = "or" in tokens[slice(*_segment(tokens, at))]
+    return affirmed(question, hedged=bool(hedges & set(stems_)), alternatives=alternatives)
 
 
-def affirmed(question: YesNoQuestion, *, hedged: bool) -> Lead | None:
-    """The yes the evidence gives: qualified when the sentence hedges, and none when it
-    hedges an "always ...?" question (the rules' lead and the question bank's alike)."""
-    if not hedged:
-        return "yes"
-    return None if question.universal else "qualified_yes"
+def affirmed(question: YesNoQuestion, *, hedged: bool, alternatives: bool = False) -> Lead | None:
+    """The yes the evidence gives: qualified when the sentence hedges, and none to an
+    "always ...?" or "... for everything?" question when it hedges or names what was asked
+    as one of several alternatives ("... legal compliance, and/or with your consent" holds
+    sometimes). The rules' lead and the question bank's alike."""
+    if question.universal and (hedged or alternatives):
+        return None
+    return "qualified_yes" if hedged else "yes"
 
 
 def _said_both_ways(

@@ -112,6 +112,9 @@ def test_leads_follow_question_and_clause_polarity(
         ("is legal compliance the only purpose you use my personal information for?", BASES),
         # "always" is not answered by "under certain conditions" with "In some cases, yes."
         ("will you always erase my personal information whenever i ask?", ERASURE),
+        # nor "for everything" by one of several alternatives, "... and/or with your
+        # consent" (blind 18: "Yes."), the question bank's lead included
+        ("does workallies need my consent for everything it does with my data", BASES),
         # nor is "for any reason" by "may share ... only to operate the Service" (blind 16)
         ("Do you share personal details with third parties for just any reason you like?", SHARING),
         # "beyond WorkAllies' control" denies control
@@ -135,6 +138,19 @@ def test_no_lead_when_the_question_or_the_sentence_does_not_call_for_one(
 ) -> None:
     answer = grounded.answer(question, make_hits(clause_id))
     assert not answer.text.startswith(("Yes", "No", "In some cases")), answer.text
+
+
+def test_an_alternative_answers_a_plain_question_but_not_a_universal_one(
+    grounded: GroundedGenerator,
+) -> None:
+    sentence = "We process your data for contractual obligations and/or with your consent."
+    plain = yes_no_question("do you use my data with my consent", grounded.vocabulary)
+    universal = yes_no_question("do you need my consent for everything", grounded.vocabulary)
+    assert plain is not None and universal is not None and universal.universal
+    assert lead_for(plain, sentence, grounded.vocabulary, grounded.hedges) == "yes"
+    assert lead_for(universal, sentence, grounded.vocabulary, grounded.hedges) is None
+    single = "We process your data with your consent."
+    assert lead_for(universal, single, grounded.vocabulary, grounded.hedges) == "yes"
 
 
 def test_a_negation_in_another_clause_of_the_sentence_does_not_count(
