@@ -372,9 +372,8 @@ class GroundedGenerator:
             clause_ids = {s.clause.id for s in first.spans()}
             lead = matches.lead(clause_ids, negative_form(question))
             if lead == "yes":
-                said = words(first.primary.text)
-                hedged = bool(set(stem(said)) & self.hedges)
-                lead = affirmed(asked, hedged=hedged, alternatives="or" in said)
+                hedged = bool(set(stem(words(first.primary.text))) & self.hedges)
+                lead = affirmed(asked, hedged=hedged)
         return getattr(self.wording.leads, lead) if lead else None
 
     def _partial(self, question: str, parts: list[str]) -> list[str]:

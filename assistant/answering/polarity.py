@@ -153,15 +153,19 @@ def lead_for(
         holds = not holds
     if not holds:
         return "no"
-    alternatives = "or" in tokens[slice(*_segment(tokens, at))]
+    # "or" before the head in its clause: "and/or with your consent", not "checking this
+    # Policy periodically for any updates or changes"
+    alternatives = "or" in tokens[_segment(tokens, at)[0] : at]
     return affirmed(question, hedged=bool(hedges & set(stems_)), alternatives=alternatives)
 
 
 def affirmed(question: YesNoQuestion, *, hedged: bool, alternatives: bool = False) -> Lead | None:
     """The yes the evidence gives: qualified when the sentence hedges, and none to an
-    "always ...?" or "... for everything?" question when it hedges or names what was asked
-    as one of several alternatives ("... legal compliance, and/or with your consent" holds
-    sometimes). The rules' lead and the question bank's alike."""
+    "always ...?" or "... for everything?" question when it hedges (the rules' lead and
+    the question bank's alike) or names what was asked as one of several alternatives
+    ("... legal compliance, and/or with your consent" holds sometimes). Alternatives are
+    the rules' concern only: a banked lead comes from a paraphrase judged whole ("do you
+    always need my consent" is banked with "no")."""
     if question.universal and (hedged or alternatives):
         return None
     return "qualified_yes" if hedged else "yes"

@@ -151,6 +151,12 @@ def test_an_alternative_answers_a_plain_question_but_not_a_universal_one(
     assert lead_for(universal, sentence, grounded.vocabulary, grounded.hedges) is None
     single = "We process your data with your consent."
     assert lead_for(universal, single, grounded.vocabulary, grounded.hedges) == "yes"
+    # an "or" after the head joins what it is about, not alternatives to it (dev: three
+    # right leads lost when any "or" in the clause counted)
+    periodic = yes_no_question("should i check this policy every now and then", grounded.vocabulary)
+    after = "We recommend checking this Policy periodically for any updates or changes."
+    assert periodic is not None and periodic.universal
+    assert lead_for(periodic, after, grounded.vocabulary, grounded.hedges) == "yes"
 
 
 def test_a_negation_in_another_clause_of_the_sentence_does_not_count(
