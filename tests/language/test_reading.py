@@ -134,6 +134,20 @@ def test_concepts_expand_the_query(reader: Reader) -> None:
     assert query.phrases and query.expansion
 
 
+@pytest.mark.parametrize(
+    ("message", "minors"),
+    [
+        ("how old do you have to be to sign up", True),  # blind 19: found the sign-up clause
+        ("am i old enough to join", True),
+        ("how old is this privacy policy", False),  # the policy's date, not an age limit
+    ],
+)
+def test_an_age_question_reads_as_one_about_minors(
+    reader: Reader, message: str, minors: bool
+) -> None:
+    assert ("minors" in reader.read(message).query.concepts) is minors
+
+
 def test_the_lexicon_rejects_unknown_keys_and_rewrites_that_do_not_settle() -> None:
     data = lexicon().model_dump()
     with pytest.raises(ValidationError):
