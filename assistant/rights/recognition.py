@@ -65,7 +65,8 @@ _OTHER_PERSON = re.compile(
     r"(?:user|member|freelancer|client|customer|someone|somebody|person|seller|buyer|employer|"
     # "other" only with a person after it: "my info for other purposes" is mine (blind 11)
     r"contractor|(?:another|other) (?:users?|members?|people|persons?|freelancers?|clients?|"
-    r"customers?|sellers?|buyers?))\b"
+    # "the phone number for customer support" is the company's (blind 19, refused)
+    r"customers?|sellers?|buyers?))\b(?! (?:support|service|services|care|success|team|desk)\b)"
     r"|\b(?:user|member|freelancer|client|customer) [\w.-]+'s\b"
     r"|\b(?:on|about|for) (?:the )?(?:user|member|freelancer|client|customer) [\w.-]*\d[\w.-]*"
     # what they own, not anything of theirs ("to protect other people's safety")

@@ -317,6 +317,9 @@ def test_start_refuses_another_persons_data() -> None:
         ("is my data for other services kept apart?", False),
         ("give me the data of other users on my team", True),
         ("what information for another person do you hold", True),
+        # a team of the company's, not a person (blind 19: refused as someone else's data)
+        ("whats the phone number for customer support", False),
+        ("whats the phone number for customer jdoe", True),
     ],
 )
 def test_other_only_means_someone_else_with_a_person_after_it(
