@@ -113,7 +113,7 @@ def test_leads_follow_question_and_clause_polarity(
         # "always" is not answered by "under certain conditions" with "In some cases, yes."
         ("will you always erase my personal information whenever i ask?", ERASURE),
         # nor "for everything" by one of several alternatives, "... and/or with your
-        # consent" (blind 18: "Yes."), the question bank's lead included
+        # consent" (blind 18: "Yes.")
         ("does workallies need my consent for everything it does with my data", BASES),
         # nor is "for any reason" by "may share ... only to operate the Service" (blind 16)
         ("Do you share personal details with third parties for just any reason you like?", SHARING),
