@@ -362,9 +362,14 @@ class GroundedGenerator:
         asked = yes_no_question(question, self.vocabulary)
         if asked is None or other_period(asked, first.primary.text):
             return None
-        context = clause_context(self.policy, first.primary.clause)
+        clause = first.primary.clause
+        parent = self.policy.parent(clause)
+        # the live app's "does workallies need my consent for everything" x the legal
+        # bases list's "Your consent for a particular purpose." read "Yes." (blind 18)
+        listed = parent is not None and len(list_items(self.policy, parent)) > 1
+        context = clause_context(self.policy, clause)
         lead: str | None = lead_for(
-            asked, first.primary.text, self.vocabulary, self.hedges, context
+            asked, first.primary.text, self.vocabulary, self.hedges, context, listed=listed
         )
         if lead == "mixed":
             return None

@@ -101,11 +101,15 @@ def lead_for(
     vocabulary: Vocabulary,
     hedges: frozenset[str],
     context: str = "",
+    *,
+    listed: bool = False,
 ) -> Verdict | None:
     """``context`` (the clause's lead-in and section title) may cover the question's other
     words, never its head: "Workallies does not oversee these terms of use" under "If you
     ... tag the Site [on] a social network:" answers "Does WorkAllies oversee the privacy
-    policies of social networks?"."""
+    policies of social networks?". ``listed``: the sentence is one item of a list, one of
+    several alternatives ("processing is justified based on: Your consent ...; Necessity
+    to perform a contract ...")."""
     tokens = _tokens_with_breaks(sentence)
     stems_ = [stem([t])[0] if t not in CLAUSE_BREAKS else t for t in tokens]
     in_context = set(stem(words(context)))
@@ -155,7 +159,7 @@ def lead_for(
         return "no"
     # "or" before the head in its clause: "and/or with your consent", not "checking this
     # Policy periodically for any updates or changes"
-    alternatives = "or" in tokens[_segment(tokens, at)[0] : at]
+    alternatives = listed or "or" in tokens[_segment(tokens, at)[0] : at]
     return affirmed(question, hedged=bool(hedges & set(stems_)), alternatives=alternatives)
 
 

@@ -32,6 +32,7 @@ OVERSEE = "external-links-5.3"  # "Workallies does not oversee these terms ..." 
 LINKED = "external-links-2"  # "Data provided to ... these third-party sites is beyond ... control"
 SHARING = "sharing-personal-information-with-third-3"  # "We may share ... only to operate"
 BASES = "how-do-we-use-the-collected-information-1"  # "... and/or with your consent"
+CONSENT_ITEM = "how-do-we-use-the-collected-information-3.1"  # "Your consent for a particular ..."
 RESPONSE = "your-data-protection-rights-8"  # "You have one month to receive a response ..."
 
 CASES = [
@@ -115,6 +116,9 @@ def test_leads_follow_question_and_clause_polarity(
         # nor "for everything" by one of several alternatives, "... and/or with your
         # consent" (blind 18: "Yes.")
         ("does workallies need my consent for everything it does with my data", BASES),
+        # nor by one item of a list of them ("processing is justified based on: Your
+        # consent for a particular purpose."; the live app said "Yes.")
+        ("does workallies need my consent for everything it does with my data", CONSENT_ITEM),
         # nor is "for any reason" by "may share ... only to operate the Service" (blind 16)
         ("Do you share personal details with third parties for just any reason you like?", SHARING),
         # "beyond WorkAllies' control" denies control
@@ -151,6 +155,7 @@ def test_an_alternative_answers_a_plain_question_but_not_a_universal_one(
     assert lead_for(universal, sentence, grounded.vocabulary, grounded.hedges) is None
     single = "We process your data with your consent."
     assert lead_for(universal, single, grounded.vocabulary, grounded.hedges) == "yes"
+    assert lead_for(universal, single, grounded.vocabulary, grounded.hedges, listed=True) is None
     # an "or" after the head joins what it is about, not alternatives to it (dev: three
     # right leads lost when any "or" in the clause counted)
     periodic = yes_no_question("should i check this policy every now and then", grounded.vocabulary)
