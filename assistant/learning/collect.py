@@ -29,11 +29,11 @@ from assistant.policy import phrase_spans
 EVALS = PROJECT_ROOT / "evals"
 # A blind batch scored on the shipped models stays out of their training until a newer
 # batch is written to replace it as the untouched check. Batches 5-8 joined training in
-# the eighth session, then one batch a session (batch 18 in the eighteenth), each once the
+# the eighth session, then one batch a session (batch 19 in the nineteenth), each once the
 # next batch was written (kept outside the repository until scored); their held-out numbers
-# are the rotation's (each file predicted by models fitted without it). Batch 19, scored at
-# the eighteenth session's start and end, stays out until a newer batch.
-UNTRAINED_BLIND: frozenset[str] = frozenset({"answers-batch-19.yaml"})
+# are the rotation's (each file predicted by models fitted without it). Batch 20, scored at
+# the nineteenth session's start and end, stays out until a newer batch.
+UNTRAINED_BLIND: frozenset[str] = frozenset({"answers-batch-20.yaml"})
 
 
 def training_files() -> tuple[list[Path], list[Path]]:
