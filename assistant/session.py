@@ -242,7 +242,9 @@ class Assistant:
         # behind ("is a 16 year old allowed to use it?" read alone) does not come back.
         history = [Turn("user", state.last_question)] if state.last_question else []
         query, answer = self._answer_each(text, history, state.last_cited)
-        silent = answer.abstained and not answer.closest
+        # Off the topic altogether is not the policy being silent: "Tell me a joke." sat in
+        # the band after the retrain with batch 19 and was told "Goodbye!".
+        silent = answer.abstained and not answer.closest and not answer.out_of_scope
         if silent and state.pending_request is None and (kind := possible_chitchat(text)):
             # "who are you?": maybe small talk, and the policy has nothing to say on it
             return _TurnResult(self._reply(session_id, chitchat_reply(kind), "chitchat"))

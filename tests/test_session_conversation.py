@@ -9,6 +9,7 @@ import pytest
 
 from assistant.answering import Answer
 from assistant.answering.types import JustRead
+from assistant.chitchat import ChitchatKind
 from assistant.retrieval import Hit
 from assistant.session import Assistant
 
@@ -108,6 +109,22 @@ def test_maybe_small_talk_is_small_talk_only_where_the_policy_is_silent(
     assert fake.asked, "the policy is asked first"
     assert reply.intent == intent
     assert reply.reply.startswith("An answer.") is generator_answers
+
+
+def test_an_off_topic_message_in_the_band_keeps_the_out_of_scope_reply(
+    fast_assistant: Assistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class _OffTopic(_ConfidentAbout):
+        def answer(self, question: str, hits: Sequence[Hit], just_read: JustRead = None) -> Answer:
+            self.asked.append(question)
+            return Answer("I can only help with the privacy policy.", (), True, True)
+
+    monkeypatch.setattr("assistant.session.classify_chitchat", lambda _text: None)
+    monkeypatch.setattr("assistant.session.possible_chitchat", lambda _t: ChitchatKind.GOODBYE)
+    monkeypatch.setattr(fast_assistant, "generator", _OffTopic())
+    reply = fast_assistant.respond("band-off-topic", "Tell me a joke.")
+    assert reply.intent == "out_of_scope", reply.reply
+    assert not reply.reply.startswith("Goodbye")
 
 
 def test_a_message_below_the_band_is_never_small_talk(
