@@ -117,7 +117,8 @@ def test_an_off_topic_message_in_the_band_keeps_the_out_of_scope_reply(
     class _OffTopic(_ConfidentAbout):
         def answer(self, question: str, hits: Sequence[Hit], just_read: JustRead = None) -> Answer:
             self.asked.append(question)
-            return Answer("I can only help with the privacy policy.", (), True, True)
+            text = "I can only help with the privacy policy."
+            return Answer(text, abstained=True, out_of_scope=True)
 
     monkeypatch.setattr("assistant.session.classify_chitchat", lambda _text: None)
     monkeypatch.setattr("assistant.session.possible_chitchat", lambda _t: ChitchatKind.GOODBYE)
